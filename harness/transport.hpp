@@ -1,0 +1,134 @@
+#pragma once
+// The interface every transport implements, and the only thing the harness
+// knows about transports. No Beast header here: this file is included widely.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "harness/message.hpp"
+#include "harness/wire_bytes.hpp"
+
+namespace rtb {
+
+enum class header_profile { minimal, browser };
+
+struct client_config {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    std::string id;                 // this client's id (target client:<id>); may be empty
+    std::vector<std::string> rooms; // rooms this client joins
+    std::chrono::milliseconds poll_interval{1000}; // polling: pause between answer and next poll
+    bool new_connection_per_poll = false;          // polling: no keep-alive
+    header_profile headers = header_profile::minimal;
+    std::size_t max_message = 1 << 20; // largest record accepted from the server
+    bool ws_deflate = false;           // websocket: offer permessage-deflate
+    std::chrono::milliseconds reconnect_delay{50};
+};
+
+class client_session;
+
+// Callbacks run on the session's io_context thread.
+class client_events {
+public:
+    virtual ~client_events() = default;
+    // Subscribed and able to receive; after the first connect and each reconnect.
+    virtual void on_ready(client_session& s) = 0;
+    // One record from the server: a message body, or a control record ("!gap a b").
+    virtual void on_message(client_session& s, std::string_view record, std::int64_t recv_ns) = 0;
+    // The subscription connection was lost; the session reconnects by itself
+    // and resumes after last_seq() unless close() was called.
+    virtual void on_closed(client_session& s, std::string_view why) = 0;
+};
+
+// One client of one transport. Every method is called on its io_context's thread.
+class client_session {
+public:
+    virtual ~client_session() = default;
+    // Pre: not started. Connects and subscribes; on_ready once subscribed.
+    virtual void start() = 0;
+    // Queues one upstream record (see message.hpp) for the server, in order.
+    virtual void send(std::shared_ptr<const std::string> record) = 0;
+    // Closes every connection; no callback runs after it returns.
+    virtual void close() = 0;
+    // Test hook: drops the subscription connection abruptly (as a network
+    // failure would); the session reconnects and resumes.
+    virtual void drop() = 0;
+    // Kernel byte counts of every socket this session has opened so far.
+    virtual wire_bytes wire() const = 0;
+    // Highest message sequence number received (the resume cursor); 0 = none.
+    virtual std::uint64_t last_seq() const = 0;
+    // Upstream records handed to the network and acknowledged by the server
+    // (HTTP: 2xx answer; WebSocket: written to the socket).
+    virtual std::uint64_t sent() const = 0;
+};
+
+struct server_options {
+    std::string bind = "127.0.0.1";
+    std::uint16_t port = 0;                // 0: any free port
+    std::size_t history = 10000;           // messages kept for resume
+    std::size_t max_message = 64 * 1024;   // largest upstream record / WebSocket message
+    std::size_t max_header = 8 * 1024;     // largest request header block
+    std::size_t max_queue = 4096;          // queued messages per connection before it is dropped
+    std::size_t max_connections = 19000;   // refused beyond this (open-file limit is 20,000)
+    std::chrono::milliseconds idle_timeout{60000}; // keep-alive HTTP connection with no request
+    std::chrono::milliseconds lp_hold{30000};      // long polling: hold before an empty answer
+    std::chrono::milliseconds sse_heartbeat{0};    // SSE comment heartbeat; 0 = off
+    std::chrono::milliseconds sse_retry{1000};     // SSE "retry:" sent at stream start
+    std::chrono::milliseconds ws_ping{0};          // WebSocket ping interval; 0 = off
+    bool ws_deflate = false;                       // WebSocket: accept permessage-deflate
+    bool control = true;                           // serve /control/* (harness remote control)
+};
+
+struct server_stats {
+    std::uint64_t accepted = 0, refused = 0, active = 0, requests = 0;
+    std::uint64_t bad_requests = 0;   // answered 4xx (malformed, too large, unknown path, bad upgrade)
+    std::uint64_t slow_consumers = 0; // dropped: send queue over max_queue
+    std::uint64_t published = 0, upstream = 0, frames_sent = 0;
+    std::uint64_t subscribers = 0;
+};
+
+class server_core;
+
+// A transport's static descriptor. install() adds its routes to a server;
+// make_client() creates one client session.
+struct transport_descriptor {
+    std::string_view name;
+    std::string_view description;
+    std::string_view path;  // the subscription endpoint
+    bool push;              // server sends without a request per message
+    bool persistent;        // one subscription connection carries many messages
+    void (*install)(server_core& core);
+    std::shared_ptr<client_session> (*make_client)(boost::asio::io_context& io,
+                                                   const client_config& cfg, client_events& ev);
+};
+
+// The registry (transports/registry.cpp): every transport, in display order.
+std::span<const transport_descriptor* const> all_transports();
+const transport_descriptor* find_transport(std::string_view name);
+
+// A server process's core: one HTTP listener that routes to the installed
+// transports. All calls on the io_context's thread.
+class server {
+public:
+    virtual ~server() = default;
+    // Binds and listens; throws std::system_error when it cannot.
+    virtual void start() = 0;
+    virtual std::uint16_t port() const = 0;
+    // Publishes one message (serialised once); returns its sequence number.
+    virtual std::uint64_t publish(const target& to, std::string_view tag,
+                                  std::string_view payload) = 0;
+    // Stops accepting and closes every connection.
+    virtual void stop() = 0;
+    virtual server_stats stats() const = 0;
+};
+
+std::unique_ptr<server> make_server(boost::asio::io_context& io, const server_options& opt,
+                                    std::span<const transport_descriptor* const> transports);
+
+} // namespace rtb

@@ -1,0 +1,51 @@
+// rtbench: one harness, five real-time web transports, honest numbers.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "harness/transport.hpp"
+#include "tools/cli_common.hpp"
+#include "tools/serve.hpp"
+
+int main(int argc, char** argv) {
+    using namespace rtb;
+    CLI::App app{"rtbench: measure HTTP polling, long polling, HTTP streaming, SSE and WebSocket "
+                 "side by side (latency, wire overhead, connection cost)",
+                 "rtbench"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("rtbench 0.1.0"));
+
+    auto* list = app.add_subcommand("list", "List the transports with a one-line description");
+    std::vector<std::function<int()>> commands;
+    commands.push_back(add_serve(app));
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "rtbench: " << e.what() << " (see rtbench --help)\n";
+        return exit_usage;
+    }
+    try {
+        if (list->parsed()) {
+            for (auto* t : all_transports())
+                std::cout << fmt::format("{:<13} {:<8} {}\n", t->name, t->path, t->description);
+            return 0;
+        }
+        for (auto& c : commands)
+            if (int rc = c(); rc >= 0) return rc;
+    } catch (const usage_error& e) {
+        std::cerr << "rtbench: " << e.what() << " (see rtbench --help)\n";
+        return exit_usage;
+    } catch (const std::exception& e) {
+        std::cerr << "rtbench: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

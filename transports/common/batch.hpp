@@ -1,0 +1,18 @@
+#pragma once
+// The answer format polling and long polling share.
+//
+//   HTTP/1.1 200 OK
+//   Content-Type: text/plain
+//   Cache-Control: no-store
+//   Rtb-Cursor: <seq to send as ?cursor= next time>
+//   Content-Length: <n>
+//
+//   [!gap a b LF] *(body LF)
+#include "transports/common/http_server.hpp"
+
+namespace rtb {
+response batch_response(const request& req, const hub::replay& r, std::uint64_t cursor);
+// Reads ?cursor=; false (and answers 400) when it is present and malformed.
+bool read_cursor(const std::shared_ptr<http_session>& s, const query& q,
+                 std::optional<std::uint64_t>& cursor);
+} // namespace rtb

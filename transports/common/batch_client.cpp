@@ -1,0 +1,101 @@
+#include "transports/common/batch_client.hpp"
+
+#include "harness/clock.hpp"
+#include "transports/common/wire.hpp"
+
+namespace rtb {
+
+batch_client::batch_client(asio::io_context& io, const client_config& cfg, client_events& ev,
+                           std::string path, std::chrono::milliseconds pause, bool reconnect_each)
+    : client_base(io, cfg, ev), path_(std::move(path)), pause_(pause),
+      reconnect_each_(reconnect_each), stream_(io), pause_timer_(io) {}
+
+void batch_client::connect() {
+    subscribed_ = false;
+    stream_.async_connect(endpoint(), beast::bind_front_handler(&batch_client::on_connect,
+                                                                self<batch_client>(), gen_));
+}
+
+void batch_client::on_connect(std::uint64_t gen, beast::error_code ec) {
+    if (stale(gen)) return;
+    if (ec) return lost("connect: " + ec.message());
+    beast::error_code ignored;
+    stream_.socket().set_option(tcp::no_delay(true), ignored);
+    do_request();
+}
+
+void batch_client::do_request() {
+    std::string target = path_ + "?";
+    if (have_cursor_) target += "cursor=" + std::to_string(last_seq_) + "&";
+    target += identity_query(cfg_);
+    if (target.back() == '&' || target.back() == '?') target.pop_back();
+    req_ = {http::verb::get, target, 11};
+    add_profile_headers(req_.base(), cfg_, request_kind::fetch_get);
+    if (reconnect_each_) req_.keep_alive(false);
+    http::async_write(stream_, req_, beast::bind_front_handler(&batch_client::on_write,
+                                                               self<batch_client>(), gen_));
+}
+
+void batch_client::on_write(std::uint64_t gen, beast::error_code ec, std::size_t) {
+    if (stale(gen)) return;
+    if (ec) return lost("write: " + ec.message());
+    parser_.emplace();
+    parser_->body_limit(cfg_.max_message * 64);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&batch_client::on_read, self<batch_client>(), gen));
+}
+
+void batch_client::on_read(std::uint64_t gen, beast::error_code ec, std::size_t) {
+    if (stale(gen)) return;
+    std::int64_t recv_ns = now_ns();
+    if (ec) return lost("read: " + ec.message());
+    auto& res = parser_->get();
+    if (res.result() != http::status::ok) return lost("status " + std::to_string(res.result_int()));
+    deliver_lines(recv_ns);
+    if (stale(gen)) return;
+    // The server's cursor covers messages filtered out for this client too.
+    std::uint64_t cursor = 0;
+    auto c = res[("Rtb-Cursor")];
+    if (parse_u64(c, cursor) && cursor > last_seq_) last_seq_ = cursor;
+    have_cursor_ = true;
+    if (!subscribed_) {
+        subscribed_ = true;
+        ready();
+        if (stale(gen)) return;
+    }
+    bool reconnect = reconnect_each_ || !res.keep_alive();
+    if (reconnect) retire_socket(stream_.socket(), closed_bytes_);
+    auto next = [self = self<batch_client>(), gen, reconnect](beast::error_code e) {
+        if (e || self->stale(gen)) return;
+        if (!reconnect) return self->do_request();
+        self->buffer_.clear();
+        self->stream_.async_connect(self->endpoint(),
+                                    beast::bind_front_handler(&batch_client::on_connect, self, gen));
+    };
+    if (pause_.count() == 0) return next({});
+    pause_timer_.expires_after(pause_);
+    pause_timer_.async_wait(std::move(next));
+}
+
+void batch_client::deliver_lines(std::int64_t recv_ns) {
+    std::string_view body = parser_->get().body();
+    while (!body.empty()) {
+        auto nl = body.find('\n');
+        emit(body.substr(0, nl), recv_ns);
+        if (nl == std::string_view::npos) break;
+        body.remove_prefix(nl + 1);
+    }
+}
+
+void batch_client::teardown() {
+    pause_timer_.cancel();
+    retire_socket(stream_.socket(), closed_bytes_);
+    buffer_.clear();
+}
+
+wire_bytes batch_client::live_wire() const {
+    auto& s = const_cast<beast::tcp_stream&>(stream_).socket();
+    return s.is_open() ? socket_wire(s.native_handle()) : wire_bytes{};
+}
+
+} // namespace rtb

@@ -1,0 +1,37 @@
+#pragma once
+// Client side of polling and long polling: GET <path>?cursor=N on a
+// keep-alive connection, deliver every line of the answer, go again.
+#include "transports/common/client_base.hpp"
+
+namespace rtb {
+
+class batch_client : public client_base {
+public:
+    // `pause` between an answer and the next request (0 for long polling).
+    batch_client(asio::io_context& io, const client_config& cfg, client_events& ev,
+                 std::string path, std::chrono::milliseconds pause, bool reconnect_each);
+
+protected:
+    void connect() override;
+    void teardown() override;
+    wire_bytes live_wire() const override;
+
+private:
+    void on_connect(std::uint64_t gen, beast::error_code ec);
+    void do_request();
+    void on_write(std::uint64_t gen, beast::error_code ec, std::size_t n);
+    void on_read(std::uint64_t gen, beast::error_code ec, std::size_t n);
+    void deliver_lines(std::int64_t recv_ns);
+
+    std::string path_;
+    std::chrono::milliseconds pause_;
+    bool reconnect_each_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    http::request<http::empty_body> req_;
+    std::optional<http::response_parser<http::string_body>> parser_;
+    asio::steady_timer pause_timer_;
+    bool subscribed_ = false;  // ready() called for this connection
+};
+
+} // namespace rtb

@@ -1,0 +1,230 @@
+#include "transports/common/client_base.hpp"
+
+#include <charconv>
+
+#include "transports/common/wire.hpp"
+
+namespace rtb {
+
+namespace {
+constexpr std::string_view chrome_ua =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36";
+constexpr std::string_view chrome_ch_ua = "\"Chromium\";v=\"131\", \"Not_A Brand\";v=\"24\"";
+} // namespace
+
+void add_profile_headers(http::fields& f, const client_config& cfg, request_kind kind) {
+    std::string host = cfg.host + ":" + std::to_string(cfg.port);
+    f.set(http::field::host, host);
+    if (cfg.headers != header_profile::browser) return;
+    // What Chrome 131 on Linux sends for a same-origin request from a page at
+    // http://host:port/ (captured from DevTools; documented in README.md).
+    std::string origin = "http://" + host;
+    if (kind == request_kind::websocket) {
+        f.set(http::field::pragma, "no-cache");
+        f.set(http::field::cache_control, "no-cache");
+        f.set(http::field::user_agent, chrome_ua);
+        f.set(http::field::origin, origin);
+        f.set(http::field::accept_encoding, "gzip, deflate, br, zstd");
+        f.set(http::field::accept_language, "en-US,en;q=0.9");
+        if (!cfg.ws_deflate)
+            f.set(http::field::sec_websocket_extensions,
+                  "permessage-deflate; client_max_window_bits");
+        return;
+    }
+    f.set(http::field::connection, "keep-alive");
+    if (kind == request_kind::fetch_post) f.set(http::field::content_type, "text/plain;charset=UTF-8");
+    f.set("sec-ch-ua-platform", "\"Linux\"");
+    f.set(http::field::user_agent, chrome_ua);
+    f.set("sec-ch-ua", chrome_ch_ua);
+    f.set("sec-ch-ua-mobile", "?0");
+    if (kind == request_kind::eventsource) {
+        f.set(http::field::accept, "text/event-stream");
+        f.set(http::field::cache_control, "no-cache");
+    } else {
+        f.set(http::field::accept, "*/*");
+    }
+    if (kind == request_kind::fetch_post) f.set(http::field::origin, origin);
+    f.set("Sec-Fetch-Site", "same-origin");
+    f.set("Sec-Fetch-Mode", "cors");
+    f.set("Sec-Fetch-Dest", "empty");
+    f.set(http::field::referer, origin + "/");
+    f.set(http::field::accept_encoding, "gzip, deflate, br, zstd");
+    f.set(http::field::accept_language, "en-US,en;q=0.9");
+}
+
+std::string identity_query(const client_config& cfg) {
+    std::string q;
+    if (!cfg.id.empty()) q += "id=" + cfg.id;
+    if (!cfg.rooms.empty()) {
+        if (!q.empty()) q += '&';
+        q += "rooms=";
+        for (std::size_t i = 0; i < cfg.rooms.size(); ++i) {
+            if (i) q += ',';
+            q += cfg.rooms[i];
+        }
+    }
+    return q;
+}
+
+void retire_socket(tcp::socket& s, wire_bytes& acc) noexcept {
+    if (!s.is_open()) return;
+    acc += socket_wire(s.native_handle());
+    beast::error_code ec;
+    s.shutdown(tcp::socket::shutdown_both, ec);
+    s.close(ec);
+}
+
+// ---- http_upstream ------------------------------------------------------------
+
+http_upstream::http_upstream(asio::io_context& io, const client_config& cfg)
+    : cfg_(cfg), stream_(io) {}
+
+void http_upstream::send(std::shared_ptr<const std::string> record) {
+    if (closed_) return;
+    queue_.push_back(std::move(record));
+    if (!busy_) do_next();
+}
+
+void http_upstream::do_next() {
+    if (closed_ || queue_.empty()) {
+        busy_ = false;
+        return;
+    }
+    busy_ = true;
+    if (!connected_) {
+        stream_.async_connect(
+            tcp::endpoint{asio::ip::make_address(cfg_.host), cfg_.port},
+            beast::bind_front_handler(&http_upstream::on_connect, shared_from_this()));
+        return;
+    }
+    req_ = {http::verb::post, "/send", 11};
+    add_profile_headers(req_.base(), cfg_, request_kind::fetch_post);
+    req_.body() = *queue_.front();
+    req_.prepare_payload();
+    http::async_write(stream_, req_,
+                      beast::bind_front_handler(&http_upstream::on_write, shared_from_this()));
+}
+
+void http_upstream::on_connect(beast::error_code ec) {
+    if (closed_) return;
+    if (ec) {
+        // Server unreachable: the record is lost (the harness counts it).
+        queue_.pop_front();
+        return do_next();
+    }
+    beast::error_code ignored;
+    stream_.socket().set_option(tcp::no_delay(true), ignored);
+    connected_ = true;
+    do_next();
+}
+
+void http_upstream::on_write(beast::error_code ec, std::size_t) {
+    if (closed_) return;
+    if (ec) return reset();
+    res_ = {};
+    http::async_read(stream_, buffer_, res_,
+                     beast::bind_front_handler(&http_upstream::on_read, shared_from_this()));
+}
+
+void http_upstream::on_read(beast::error_code ec, std::size_t) {
+    if (closed_) return;
+    if (ec) return reset();
+    if (res_.result_int() / 100 == 2) ++acked_;
+    queue_.pop_front();
+    if (!res_.keep_alive()) {
+        retire_socket(stream_.socket(), closed_bytes_);
+        connected_ = false;
+    }
+    do_next();
+}
+
+void http_upstream::reset() {
+    // The in-flight record may or may not have arrived; it is not resent (a
+    // resend could duplicate it). The harness counts what never came back.
+    queue_.pop_front();
+    retire_socket(stream_.socket(), closed_bytes_);
+    buffer_.clear();
+    connected_ = false;
+    do_next();
+}
+
+void http_upstream::close() {
+    closed_ = true;
+    queue_.clear();
+    retire_socket(stream_.socket(), closed_bytes_);
+}
+
+wire_bytes http_upstream::wire() const {
+    wire_bytes w = closed_bytes_;
+    if (stream_.socket().is_open()) w += socket_wire(const_cast<beast::tcp_stream&>(stream_).socket().native_handle());
+    return w;
+}
+
+// ---- client_base ----------------------------------------------------------------
+
+client_base::client_base(asio::io_context& io, const client_config& cfg, client_events& ev)
+    : io_(io), cfg_(cfg), ev_(ev), retry_(io) {}
+
+tcp::endpoint client_base::endpoint() const {
+    return {asio::ip::make_address(cfg_.host), cfg_.port};
+}
+
+void client_base::send(std::shared_ptr<const std::string> record) {
+    if (closed_) return;
+    if (!upstream_) upstream_ = std::make_shared<http_upstream>(io_, cfg_);
+    upstream_->send(std::move(record));
+}
+
+void client_base::close() {
+    if (closed_) return;
+    closed_ = true;
+    retry_.cancel();
+    teardown();
+    if (upstream_) upstream_->close();
+}
+
+void client_base::drop() {
+    if (closed_) return;
+    lost("dropped by request");
+}
+
+wire_bytes client_base::wire() const {
+    wire_bytes w = closed_bytes_;
+    w += live_wire();
+    if (upstream_) w += upstream_->wire();
+    return w;
+}
+
+void client_base::emit(std::string_view record, std::int64_t recv_ns) {
+    if (closed_) return;
+    std::string_view f = record;
+    if (f.substr(0, 6) == "!head ") f.remove_prefix(6);
+    if (!f.empty() && f.front() != '!') {
+        std::uint64_t seq = 0;
+        f = f.substr(0, f.find(' '));
+        auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), seq);
+        if (ec == std::errc{}) {
+            have_cursor_ = true;
+            if (seq > last_seq_) last_seq_ = seq;
+        }
+    }
+    ev_.on_message(*this, record, recv_ns);
+}
+
+void client_base::ready() {
+    if (!closed_) ev_.on_ready(*this);
+}
+
+void client_base::lost(std::string_view why) {
+    if (closed_) return;
+    ++gen_;
+    teardown();
+    ev_.on_closed(*this, why);
+    retry_.expires_after(cfg_.reconnect_delay);
+    retry_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec && !self->closed_) self->connect();
+    });
+}
+
+} // namespace rtb

@@ -1,0 +1,80 @@
+#include "transports/common/hub.hpp"
+
+#include <algorithm>
+
+namespace rtb {
+
+bool subscription_filter::matches(const target& t) const {
+    switch (t.k) {
+    case target::kind::all: return true;
+    case target::kind::client: return t.name == id;
+    case target::kind::room: return std::find(rooms.begin(), rooms.end(), t.name) != rooms.end();
+    }
+    return false;
+}
+
+hub::hub(std::size_t history_limit) : limit_(history_limit) {}
+
+message_ptr hub::publish(target to, std::string_view tag, std::string_view payload,
+                         std::int64_t publish_ns) {
+    auto m = std::make_shared<stored_message>();
+    m->seq = ++seq_;
+    m->body = std::make_shared<const std::string>(format_body(m->seq, publish_ns, tag, payload));
+    m->to = std::move(to);
+    message_ptr msg = std::move(m);
+    if (limit_ > 0) {
+        history_.push_back(msg);
+        if (history_.size() > limit_) history_.pop_front();
+    }
+    delivering_ = true;
+    const std::size_t n = subs_.size(); // subscribers added during delivery start next time
+    for (std::size_t i = 0; i < n; ++i) {
+        subscriber* s = subs_[i];
+        if (s && s->filter.matches(msg->to)) s->deliver(msg);
+    }
+    delivering_ = false;
+    if (holes_) {
+        subs_.erase(std::remove(subs_.begin(), subs_.end(), nullptr), subs_.end());
+        for (std::size_t i = 0; i < subs_.size(); ++i) subs_[i]->slot_ = i;
+        holes_ = false;
+    }
+    return msg;
+}
+
+hub::replay hub::since(std::uint64_t cursor, const subscription_filter& f) const {
+    replay r;
+    if (cursor >= seq_) return r;
+    // History holds a contiguous run of sequence numbers ending at seq_.
+    std::uint64_t first_kept = seq_ - history_.size() + 1;
+    if (cursor + 1 < first_kept) r.gap = gap_view{cursor + 1, first_kept - 1};
+    std::size_t start = cursor + 1 > first_kept ? cursor + 1 - first_kept : 0;
+    for (std::size_t i = start; i < history_.size(); ++i)
+        if (f.matches(history_[i]->to)) r.messages.push_back(history_[i]);
+    return r;
+}
+
+void hub::subscribe(subscriber* s) {
+    if (s->slot_ != SIZE_MAX) return;
+    s->slot_ = subs_.size();
+    subs_.push_back(s);
+    ++live_;
+}
+
+void hub::unsubscribe(subscriber* s) noexcept {
+    if (s->slot_ == SIZE_MAX) return;
+    std::size_t i = s->slot_;
+    s->slot_ = SIZE_MAX;
+    --live_;
+    if (delivering_) {
+        subs_[i] = nullptr;
+        holes_ = true;
+        return;
+    }
+    if (i + 1 != subs_.size()) {
+        subs_[i] = subs_.back();
+        subs_[i]->slot_ = i;
+    }
+    subs_.pop_back();
+}
+
+} // namespace rtb

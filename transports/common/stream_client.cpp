@@ -1,0 +1,80 @@
+#include "transports/common/stream_client.hpp"
+
+#include "harness/clock.hpp"
+#include "transports/common/wire.hpp"
+
+namespace rtb {
+
+stream_client::stream_client(asio::io_context& io, const client_config& cfg, client_events& ev,
+                             request_kind kind)
+    : client_base(io, cfg, ev), kind_(kind), stream_(io) {
+    on_chunk_ = [this](std::uint64_t, std::string_view body, beast::error_code&) {
+        on_data(body, now_ns());
+        return body.size();
+    };
+}
+
+void stream_client::connect() {
+    reset_decoder();
+    stream_.async_connect(endpoint(), beast::bind_front_handler(&stream_client::on_connect,
+                                                                self<stream_client>(), gen_));
+}
+
+void stream_client::on_connect(std::uint64_t gen, beast::error_code ec) {
+    if (stale(gen)) return;
+    if (ec) return lost("connect: " + ec.message());
+    beast::error_code ignored;
+    stream_.socket().set_option(tcp::no_delay(true), ignored);
+    req_ = {http::verb::get, target(), 11};
+    add_profile_headers(req_.base(), cfg_, kind_);
+    decorate(req_);
+    http::async_write(stream_, req_, beast::bind_front_handler(&stream_client::on_write,
+                                                               self<stream_client>(), gen));
+}
+
+void stream_client::on_write(std::uint64_t gen, beast::error_code ec, std::size_t) {
+    if (stale(gen)) return;
+    if (ec) return lost("write: " + ec.message());
+    parser_.emplace();
+    parser_->body_limit(boost::none); // an endless stream; records are bounded below
+    parser_->on_chunk_body(on_chunk_);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&stream_client::on_header,
+                                                      self<stream_client>(), gen));
+}
+
+void stream_client::on_header(std::uint64_t gen, beast::error_code ec, std::size_t) {
+    if (stale(gen)) return;
+    if (ec) return lost("read header: " + ec.message());
+    auto& res = parser_->get();
+    if (res.result() != http::status::ok || !parser_->chunked())
+        return lost("bad stream answer " + std::to_string(res.result_int()));
+    ready();
+    do_read(gen);
+}
+
+void stream_client::do_read(std::uint64_t gen) {
+    if (stale(gen)) return;
+    http::async_read_some(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&stream_client::on_read,
+                                                    self<stream_client>(), gen));
+}
+
+void stream_client::on_read(std::uint64_t gen, beast::error_code ec, std::size_t) {
+    if (stale(gen)) return;
+    if (ec) return lost("read: " + ec.message());
+    if (parser_->is_done()) return lost("stream ended by server");
+    do_read(gen);
+}
+
+void stream_client::teardown() {
+    retire_socket(stream_.socket(), closed_bytes_);
+    buffer_.clear();
+}
+
+wire_bytes stream_client::live_wire() const {
+    auto& s = const_cast<beast::tcp_stream&>(stream_).socket();
+    return s.is_open() ? socket_wire(s.native_handle()) : wire_bytes{};
+}
+
+} // namespace rtb

@@ -1,0 +1,71 @@
+#pragma once
+// Client side of a chunked push stream (HTTP streaming and SSE): one GET, a
+// 200 with Transfer-Encoding: chunked, then chunk data fed to a decoder.
+#include <functional>
+
+#include "transports/common/client_base.hpp"
+
+namespace rtb {
+
+class stream_client : public client_base {
+public:
+    stream_client(asio::io_context& io, const client_config& cfg, client_events& ev,
+                  request_kind kind);
+
+protected:
+    // The request target for this (re)connect.
+    virtual std::string target() = 0;
+    virtual void decorate(http::request<http::empty_body>&) {}
+    // Chunk data as it arrives (not aligned to records); decode and emit().
+    virtual void on_data(std::string_view data, std::int64_t recv_ns) = 0;
+    // A new connection starts a new stream: forget partial input.
+    virtual void reset_decoder() = 0;
+
+    void connect() override;
+    void teardown() override;
+    wire_bytes live_wire() const override;
+
+private:
+    void on_connect(std::uint64_t gen, beast::error_code ec);
+    void on_write(std::uint64_t gen, beast::error_code ec, std::size_t n);
+    void on_header(std::uint64_t gen, beast::error_code ec, std::size_t n);
+    void do_read(std::uint64_t gen);
+    void on_read(std::uint64_t gen, beast::error_code ec, std::size_t n);
+
+    request_kind kind_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    http::request<http::empty_body> req_;
+    std::optional<http::response_parser<http::string_body>> parser_;
+    std::function<std::size_t(std::uint64_t, std::string_view, beast::error_code&)> on_chunk_;
+};
+
+// Splits a byte stream into LF-terminated lines (the streaming decoder).
+class line_splitter {
+public:
+    template <class F>
+    void feed(std::string_view data, F&& on_line) {
+        while (!data.empty()) {
+            auto nl = data.find('\n');
+            if (nl == std::string_view::npos) {
+                partial_.append(data);
+                return;
+            }
+            if (partial_.empty()) {
+                on_line(data.substr(0, nl));
+            } else {
+                partial_.append(data.substr(0, nl));
+                on_line(std::string_view(partial_));
+                partial_.clear();
+            }
+            data.remove_prefix(nl + 1);
+        }
+    }
+    void reset() { partial_.clear(); }
+    std::size_t pending() const { return partial_.size(); }
+
+private:
+    std::string partial_;
+};
+
+} // namespace rtb

@@ -1,0 +1,82 @@
+// Long polling: GET /lp?cursor=N is held until at least one new message for
+// this client, or until the hold timeout, then answered; the client asks
+// again at once. Wire format: README.md beside this file.
+#include "transports/common/batch.hpp"
+#include "transports/common/batch_client.hpp"
+
+namespace rtb {
+namespace {
+
+// A held request: subscribed until a message arrives or the hold expires.
+class held_poll : public connection,
+                  public subscriber,
+                  public std::enable_shared_from_this<held_poll> {
+public:
+    held_poll(server_core& core, std::shared_ptr<http_session> s, request&& req)
+        : connection(core), session_(std::move(s)), req_(std::move(req)), timer_(core.io()) {}
+    ~held_poll() override { core_.messages().unsubscribe(this); }
+
+    void hold() {
+        core_.messages().subscribe(this);
+        timer_.expires_after(core_.options().lp_hold);
+        timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (!ec) self->answer({});
+        });
+    }
+
+    void deliver(const message_ptr& m) override { answer({{m}, std::nullopt}); }
+
+    void shut() override {
+        core_.messages().unsubscribe(this);
+        timer_.cancel();
+        if (session_) session_->shut();
+        session_.reset();
+    }
+
+private:
+    void answer(const hub::replay& r) {
+        if (!session_) return;
+        core_.messages().unsubscribe(this);
+        timer_.cancel();
+        auto s = std::move(session_);
+        s->respond(batch_response(req_, r, core_.messages().head()));
+    }
+
+    std::shared_ptr<http_session> session_;
+    request req_;
+    asio::steady_timer timer_;
+};
+
+void install(server_core& core) {
+    core.add_route("/lp", [&core](const std::shared_ptr<http_session>& s, request&& req,
+                                  const query& q) {
+        if (req.method() != http::verb::get) return s->fail(http::status::method_not_allowed, "GET only\n");
+        subscription_filter f;
+        if (!read_filter(q, f)) return s->fail(http::status::bad_request, "bad id or rooms\n");
+        std::optional<std::uint64_t> cursor;
+        if (!read_cursor(s, q, cursor)) return;
+        auto& hub = core.messages();
+        if (!cursor) {
+            // Subscribe step: answer at once with where "now" is.
+            return s->respond(batch_response(req, {}, hub.head()));
+        }
+        auto r = hub.since(*cursor, f);
+        if (!r.messages.empty() || r.gap) return s->respond(batch_response(req, r, hub.head()));
+        auto h = std::make_shared<held_poll>(core, s, std::move(req));
+        h->filter = std::move(f);
+        h->hold();
+    });
+}
+
+std::shared_ptr<client_session> make_client(asio::io_context& io, const client_config& cfg,
+                                            client_events& ev) {
+    return std::make_shared<batch_client>(io, cfg, ev, "/lp", std::chrono::milliseconds(0), false);
+}
+
+} // namespace
+
+extern const transport_descriptor long_polling_transport{
+    "long-polling", "HTTP long polling: GET /lp held until a message arrives or the hold expires",
+    "/lp", true, true, &install, &make_client};
+
+} // namespace rtb

@@ -1,0 +1,35 @@
+// The transport registry. Adding a transport: a folder beside this file that
+// defines `extern const transport_descriptor <name>_transport`, and one line
+// in the list below.
+#include <array>
+
+#include "harness/transport.hpp"
+
+#define RTB_TRANSPORTS(X)                                                                          \
+    X(polling)                                                                                     \
+    X(long_polling)                                                                                \
+    X(streaming)                                                                                   \
+    X(sse)                                                                                         \
+    X(websocket)
+
+namespace rtb {
+
+#define RTB_DECLARE(n) extern const transport_descriptor n##_transport;
+RTB_TRANSPORTS(RTB_DECLARE)
+#undef RTB_DECLARE
+
+namespace {
+#define RTB_ENTRY(n) &n##_transport,
+constexpr std::array registry_table{RTB_TRANSPORTS(RTB_ENTRY)};
+#undef RTB_ENTRY
+} // namespace
+
+std::span<const transport_descriptor* const> all_transports() { return registry_table; }
+
+const transport_descriptor* find_transport(std::string_view name) {
+    for (auto* t : registry_table)
+        if (t->name == name) return t;
+    return nullptr;
+}
+
+} // namespace rtb

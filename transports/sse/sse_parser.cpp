@@ -1,0 +1,85 @@
+#include "transports/sse/sse_parser.hpp"
+
+namespace rtb {
+
+bool sse_parser::feed(std::string_view b) {
+    if (!bom_checked_ && !b.empty()) {
+        // A leading U+FEFF BOM is skipped (only once, at stream start).
+        if (b.substr(0, 3) == "\xEF\xBB\xBF") b.remove_prefix(3);
+        bom_checked_ = true;
+    }
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        char c = b[i];
+        if (after_cr_) {
+            after_cr_ = false;
+            if (c == '\n') continue; // CRLF: the CR already ended the line
+        }
+        if (c == '\r' || c == '\n') {
+            after_cr_ = c == '\r';
+            line(line_);
+            line_.clear();
+            continue;
+        }
+        // Fast path: copy the run up to the next line end at once.
+        std::size_t j = b.find_first_of("\r\n", i);
+        if (j == std::string_view::npos) j = b.size();
+        line_.append(b.substr(i, j - i));
+        if (line_.size() > max_line_) return false;
+        i = j - 1;
+    }
+    return true;
+}
+
+void sse_parser::reset() {
+    line_.clear();
+    after_cr_ = false;
+    bom_checked_ = false;
+    data_.clear();
+    type_.clear();
+    id_buffer_ = last_event_id_; // reconnect keeps the last event ID
+}
+
+void sse_parser::line(std::string_view l) {
+    if (l.empty()) return dispatch();
+    if (l.front() == ':') return; // comment (heartbeats)
+    std::string_view field = l, value;
+    if (auto colon = l.find(':'); colon != std::string_view::npos) {
+        field = l.substr(0, colon);
+        value = l.substr(colon + 1);
+        if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    }
+    if (field == "data") {
+        data_.append(value);
+        data_ += '\n';
+    } else if (field == "event") {
+        type_.assign(value);
+    } else if (field == "id") {
+        if (value.find('\0') == std::string_view::npos) id_buffer_.assign(value);
+    } else if (field == "retry") {
+        if (value.empty()) return;
+        std::uint64_t v = 0;
+        for (char c : value) {
+            if (c < '0' || c > '9') return;
+            v = v * 10 + static_cast<std::uint64_t>(c - '0');
+        }
+        retry_ = v;
+    }
+    // Any other field is ignored.
+}
+
+void sse_parser::dispatch() {
+    ++dispatches_;
+    last_event_id_ = id_buffer_;
+    if (data_.empty()) {
+        type_.clear();
+        return;
+    }
+    data_.pop_back(); // the final LF
+    sse_event ev{type_.empty() ? std::string_view("message") : std::string_view(type_),
+                 data_, last_event_id_};
+    on_event_(ev);
+    data_.clear();
+    type_.clear();
+}
+
+} // namespace rtb

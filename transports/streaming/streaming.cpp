@@ -1,0 +1,65 @@
+// HTTP streaming: one GET /stream answered with a chunked response that
+// never ends; one message per chunk. Wire format: README.md beside this file.
+#include "transports/common/stream_client.hpp"
+#include "transports/common/stream_route.hpp"
+
+namespace rtb {
+namespace {
+
+std::string encode(std::string_view record, std::uint64_t) {
+    std::string line(record);
+    line += '\n';
+    return make_chunk(line);
+}
+
+std::string preamble(const server_options&, std::optional<std::uint64_t> head) {
+    std::string s = "HTTP/1.1 200 OK\r\n"
+                    "Content-Type: text/plain\r\n"
+                    "Cache-Control: no-store\r\n"
+                    "Transfer-Encoding: chunked\r\n"
+                    "\r\n";
+    if (head) s += encode("!head " + std::to_string(*head), 0);
+    return s;
+}
+
+void install(server_core& core) {
+    static const stream_route route{slot_streaming, &encode, &preamble, &since_cursor, {}};
+    core.add_route("/stream", [&core](const std::shared_ptr<http_session>& s, request&& req,
+                                      const query& q) { serve_stream(core, route, s, std::move(req), q); });
+}
+
+class streaming_client final : public stream_client {
+public:
+    streaming_client(asio::io_context& io, const client_config& cfg, client_events& ev)
+        : stream_client(io, cfg, ev, request_kind::fetch_get) {}
+
+protected:
+    std::string target() override {
+        std::string t = "/stream?";
+        if (have_cursor_) t += "since=" + std::to_string(last_seq_) + "&";
+        t += identity_query(cfg_);
+        if (t.back() == '&' || t.back() == '?') t.pop_back();
+        return t;
+    }
+    void on_data(std::string_view data, std::int64_t recv_ns) override {
+        lines_.feed(data, [&](std::string_view line) { emit(line, recv_ns); });
+        if (lines_.pending() > cfg_.max_message + 256) lost("record over max message size");
+    }
+    void reset_decoder() override { lines_.reset(); }
+
+private:
+    line_splitter lines_;
+};
+
+std::shared_ptr<client_session> make_client(asio::io_context& io, const client_config& cfg,
+                                            client_events& ev) {
+    return std::make_shared<streaming_client>(io, cfg, ev);
+}
+
+} // namespace
+
+extern const transport_descriptor streaming_transport{
+    "streaming", "HTTP streaming: one GET /stream, chunked response, one message per chunk",
+    "/stream", true, true, &install, &make_client};
+
+} // namespace rtb
