@@ -94,7 +94,8 @@ response make_response(const request& req, http::status status, std::string body
         res.set(http::field::content_type, content_type);
     res.keep_alive(req.keep_alive());
     res.body() = std::move(body);
-    res.prepare_payload();
+    // RFC 9110 8.6: no Content-Length in a 204 (prepare_payload would add 0).
+    if (status != http::status::no_content) res.prepare_payload();
     return res;
 }
 

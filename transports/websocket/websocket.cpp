@@ -13,7 +13,11 @@ namespace {
 namespace websocket = beast::websocket;
 using ws_stream = websocket::stream<beast::tcp_stream>;
 
-void set_timeouts(ws_stream& ws, beast::role_type role, std::chrono::milliseconds ping) {
+// Options both roles share. auto_fragment off: Beast would otherwise split a
+// message larger than its write buffer (4 KiB) into several frames, and our
+// wire format is one message per frame.
+void set_common(ws_stream& ws, beast::role_type role, std::chrono::milliseconds ping) {
+    ws.auto_fragment(false);
     auto t = websocket::stream_base::timeout::suggested(role);
     if (ping.count() > 0) {
         // Beast pings after half the idle timeout passes in silence, and
@@ -33,7 +37,7 @@ public:
 
     void run(request&& req, std::optional<std::uint64_t> cursor) {
         auto& opt = core_.options();
-        set_timeouts(ws_, beast::role_type::server, opt.ws_ping);
+        set_common(ws_, beast::role_type::server, opt.ws_ping);
         ws_.set_option(websocket::stream_base::decorator(
             [](websocket::response_type& res) { res.set(http::field::server, "rtbench"); }));
         websocket::permessage_deflate pmd;
@@ -175,7 +179,7 @@ public:
 protected:
     void connect() override {
         ws_ = std::make_shared<ws_stream>(io_);
-        set_timeouts(*ws_, beast::role_type::client, std::chrono::milliseconds(0));
+        set_common(*ws_, beast::role_type::client, std::chrono::milliseconds(0));
         client_config cfg = cfg_;
         ws_->set_option(websocket::stream_base::decorator([cfg](websocket::request_type& req) {
             add_profile_headers(req.base(), cfg, request_kind::websocket);
