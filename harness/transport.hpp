@@ -83,6 +83,7 @@ struct server_options {
     std::chrono::milliseconds ws_ping{0};          // WebSocket ping interval; 0 = off
     bool ws_deflate = false;                       // WebSocket: accept permessage-deflate
     bool control = true;                           // serve /control/* (harness remote control)
+    std::uint64_t test_drop_every = 0;             // test hook: lose every Nth message live
 };
 
 struct server_stats {

@@ -6,7 +6,12 @@
 
 #include "harness/transport.hpp"
 #include "tools/cli_common.hpp"
+#include "tools/run.hpp"
 #include "tools/serve.hpp"
+
+namespace rtb {
+extern std::string g_argline;
+}
 
 int main(int argc, char** argv) {
     using namespace rtb;
@@ -19,6 +24,9 @@ int main(int argc, char** argv) {
     auto* list = app.add_subcommand("list", "List the transports with a one-line description");
     std::vector<std::function<int()>> commands;
     commands.push_back(add_serve(app));
+    commands.push_back(add_run(app));
+    commands.push_back(add_compare(app));
+    for (int i = 0; i < argc; ++i) g_argline += (i ? " " : "") + std::string(i ? argv[i] : "rtbench");
 
     try {
         app.parse(argc, argv);

@@ -45,6 +45,7 @@ std::function<int()> add_serve(CLI::App& app) {
     cmd->add_option("--ws-ping-ms", a->ping_ms, "WebSocket: ping interval, ms (0 = off)")->capture_default_str();
     cmd->add_flag("--ws-deflate", a->opt.ws_deflate, "WebSocket: accept permessage-deflate");
     cmd->add_flag("!--no-control", a->opt.control, "Do not serve /control/* (remote publish control)");
+    cmd->add_option("--test-drop-every", a->opt.test_drop_every, "Test hook: do not deliver every Nth message live (proves loss detection)")->group("Testing");
 
     return [cmd, a]() -> int {
         if (!cmd->parsed()) return -1;

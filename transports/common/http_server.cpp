@@ -247,7 +247,11 @@ void server_core::route(const std::shared_ptr<http_session>& s, request&& req) {
 std::uint64_t server_core::publish(const target& to, std::string_view tag,
                                    std::string_view payload) {
     ++stats_.published;
-    return hub_.publish(to, tag, payload, now_ns())->seq;
+    // Test hook (--test-drop-every N): every Nth message is kept in the
+    // history but not delivered live, so the harness's loss detection can
+    // be shown to catch a server that loses messages.
+    bool deliver = !(opt_.test_drop_every && (hub_.head() + 1) % opt_.test_drop_every == 0);
+    return hub_.publish(to, tag, payload, now_ns(), deliver)->seq;
 }
 
 void server_core::stop() {
@@ -275,11 +279,11 @@ std::string server_core::stats_json() const {
     return fmt::format(
         "{{\"accepted\":{},\"refused\":{},\"active\":{},\"requests\":{},\"bad_requests\":{},"
         "\"slow_consumers\":{},\"published\":{},\"upstream\":{},\"frames_sent\":{},"
-        "\"subscribers\":{},\"head_seq\":{},\"publisher\":{{\"running\":{},\"rate_hz\":{},"
-        "\"t0_ns\":{},\"first_seq\":{},\"published\":{}}}}}\n",
+        "\"subscribers\":{},\"head_seq\":{},\"pub_running\":{},\"pub_rate_hz\":{},"
+        "\"pub_t0_ns\":{},\"pub_first_seq\":{},\"pub_count\":{}}}\n",
         s.accepted, s.refused, s.active, s.requests, s.bad_requests, s.slow_consumers,
         s.published, s.upstream, s.frames_sent, s.subscribers, hub_.head(),
-        pub_.running ? "true" : "false", pub_.rate_hz, pub_.t0_ns, pub_.first_seq,
+        pub_.running ? 1 : 0, pub_.rate_hz, pub_.t0_ns, pub_.first_seq,
         pub_.published);
 }
 

@@ -16,7 +16,7 @@ bool subscription_filter::matches(const target& t) const {
 hub::hub(std::size_t history_limit) : limit_(history_limit) {}
 
 message_ptr hub::publish(target to, std::string_view tag, std::string_view payload,
-                         std::int64_t publish_ns) {
+                         std::int64_t publish_ns, bool deliver) {
     auto m = std::make_shared<stored_message>();
     m->seq = ++seq_;
     m->body = std::make_shared<const std::string>(format_body(m->seq, publish_ns, tag, payload));
@@ -26,6 +26,7 @@ message_ptr hub::publish(target to, std::string_view tag, std::string_view paylo
         history_.push_back(msg);
         if (history_.size() > limit_) history_.pop_front();
     }
+    if (!deliver) return msg;
     delivering_ = true;
     const std::size_t n = subs_.size(); // subscribers added during delivery start next time
     for (std::size_t i = 0; i < n; ++i) {

@@ -53,7 +53,7 @@ public:
     // Assigns the next sequence number, stores the message in the history
     // and delivers it to every matching subscriber.
     message_ptr publish(target to, std::string_view tag, std::string_view payload,
-                        std::int64_t publish_ns);
+                        std::int64_t publish_ns, bool deliver = true);
 
     struct replay {
         std::vector<message_ptr> messages; // seq > cursor, matching, in order

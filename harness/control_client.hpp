@@ -1,0 +1,24 @@
+#pragma once
+// A tiny blocking HTTP/1.1 client for the harness's remote control of its
+// server process (/control/*, /stats). Loopback only; one request per
+// connection. No Beast here on purpose: this file is the harness's.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace rtb {
+
+struct control_answer {
+    int status = 0;
+    std::string body;
+};
+// Throws std::runtime_error when the server cannot be reached.
+control_answer http_call(const std::string& host, std::uint16_t port, const std::string& method,
+                         const std::string& target, int timeout_ms = 5000);
+
+// The number after "key": in a flat JSON object (our /stats), or nullopt.
+std::optional<double> json_number(const std::string& json, const std::string& key);
+// The same for an integer that must stay exact (ns timestamps exceed 2^53).
+std::optional<std::int64_t> json_int(const std::string& json, const std::string& key);
+
+} // namespace rtb

@@ -1,0 +1,223 @@
+#include "harness/load.hpp"
+
+#include <charconv>
+#include <future>
+
+#include <boost/asio/post.hpp>
+
+#include "harness/clock.hpp"
+
+namespace rtb {
+namespace {
+std::chrono::steady_clock::time_point at(std::int64_t ns) {
+    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
+}
+bool to_i64(std::string_view s, std::int64_t& v) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc{} && p == s.data() + s.size();
+}
+bool to_u64(std::string_view s, std::uint64_t& v) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc{} && p == s.data() + s.size();
+}
+// Echo tag: e<send number>.<scheduled ns>.<actual send ns>
+bool parse_echo_tag(std::string_view tag, std::uint64_t& n, std::int64_t& sched, std::int64_t& actual) {
+    if (tag.empty() || tag.front() != 'e') return false;
+    tag.remove_prefix(1);
+    auto d1 = tag.find('.');
+    auto d2 = tag.find('.', d1 == std::string_view::npos ? d1 : d1 + 1);
+    if (d2 == std::string_view::npos) return false;
+    return to_u64(tag.substr(0, d1), n) && to_i64(tag.substr(d1 + 1, d2 - d1 - 1), sched) &&
+           to_i64(tag.substr(d2 + 1), actual);
+}
+} // namespace
+
+template <class F>
+auto load_thread::call(F&& fn) {
+    std::packaged_task<decltype(fn())()> task(std::forward<F>(fn));
+    auto fut = task.get_future();
+    boost::asio::post(io_, [&task] { task(); });
+    return fut.get();
+}
+
+load_thread::load_thread(const transport_descriptor& t, scenario sc, std::size_t payload)
+    : t_(t), sc_(sc), payload_(make_payload(payload)), guard_(io_.get_executor()),
+      thread_([this] { io_.run(); }) {}
+
+load_thread::~load_thread() {
+    stop();
+    // Sessions hold timers and sockets bound to io_: destroy them first.
+    by_session_.clear();
+    sessions.clear();
+}
+
+void load_thread::add_session(std::size_t index, client_config cfg) {
+    call([&] {
+        auto& st = sessions.emplace_back();
+        st.index = index;
+        st.id = cfg.id;
+        st.s = t_.make_client(io_, cfg, *this);
+        by_session_[st.s.get()] = &st;
+        return 0;
+    });
+}
+
+void load_thread::start(std::size_t concurrency) {
+    call([&] {
+        concurrency_ = std::max<std::size_t>(1, concurrency);
+        start_next();
+        return 0;
+    });
+}
+
+void load_thread::start_next() {
+    while (connecting_ < concurrency_ && next_to_start_ < sessions.size()) {
+        auto& st = sessions[next_to_start_++];
+        ++connecting_;
+        st.connect_start_ns = now_ns();
+        st.s->start();
+    }
+}
+
+void load_thread::on_ready(client_session& s) {
+    auto* st = by_session_.at(&s);
+    if (st->ready) return; // a reconnect
+    st->ready = true;
+    // Time to ready: connect() called -> subscribed and able to receive.
+    connect.record(static_cast<std::uint64_t>(now_ns() - st->connect_start_ns));
+    auto w = s.wire();
+    handshake_bytes_sum += static_cast<double>(w.down + w.up);
+    --connecting_;
+    ready_.fetch_add(1, std::memory_order_relaxed);
+    start_next();
+}
+
+void load_thread::on_closed(client_session&, std::string_view) { ++reconnects; }
+
+void load_thread::on_message(client_session& s, std::string_view rec, std::int64_t recv_ns) {
+    if (rec.empty()) return;
+    if (rec.front() == '!') {
+        if (parse_gap(rec)) ++gaps;
+        return;
+    }
+    auto m = parse_body(rec);
+    if (!m || !payload_ok(m->payload) || m->payload.size() != payload_.size()) {
+        ++corrupt;
+        return;
+    }
+    auto* st = by_session_.at(&s);
+    std::int64_t sched = 0, actual = m->publish_ns;
+    std::uint64_t key = m->seq;
+    if (sc_ == scenario::echo) {
+        if (!parse_echo_tag(m->tag, key, sched, actual)) return ++corrupt, void();
+    } else if (m->tag.size() < 2 || m->tag.front() != 's' || !to_i64(m->tag.substr(1), sched)) {
+        return ++corrupt, void();
+    }
+    if (!st->tracker.on_seq(key)) return; // duplicate: counted by the tracker
+    if (in_window(sched)) {
+        // Latency from the scheduled time includes any lateness of the sender
+        // (the server's publisher, or our own send loop): that is the
+        // correction for coordinated omission. From the actual send time it
+        // is what a naive tool would report; both are kept.
+        latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, recv_ns - sched)));
+        latency_uncorrected.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, recv_ns - actual)));
+    }
+    if (in_window(recv_ns)) {
+        ++received_in_window;
+        payload_in_window += m->payload.size();
+    }
+}
+
+void load_thread::set_window(std::int64_t ms, std::int64_t me) {
+    call([&] {
+        ms_ = ms;
+        me_ = me;
+        return 0;
+    });
+}
+
+void load_thread::start_echo(double rate_hz, std::int64_t t0, std::int64_t spread_ns) {
+    call([&] {
+        rate_hz_ = rate_hz;
+        for (auto& st : sessions) {
+            st.first_send_ns = t0 + static_cast<std::int64_t>(st.index) * spread_ns;
+            st.next_send = 1;
+            st.timer = std::make_unique<boost::asio::steady_timer>(io_);
+            schedule_send(st);
+        }
+        return 0;
+    });
+}
+
+void load_thread::schedule_send(session_state& st) {
+    auto due = st.first_send_ns + std::llround(static_cast<double>(st.next_send - 1) * 1e9 / rate_hz_);
+    if (due >= me_) return; // the schedule ends with the window
+    st.timer->expires_at(at(due));
+    st.timer->async_wait([this, &st](boost::system::error_code ec) {
+        if (!ec) send_due(st);
+    });
+}
+
+// Every send already due goes now, stamped with its own scheduled time: a
+// late timer shows up as latency, never as a silently thinner schedule.
+void load_thread::send_due(session_state& st) {
+    std::int64_t now = now_ns();
+    for (;;) {
+        auto due = st.first_send_ns + std::llround(static_cast<double>(st.next_send - 1) * 1e9 / rate_hz_);
+        if (due > now || due >= me_) break;
+        if (in_window(due)) {
+            if (st.window_last < st.window_first) st.window_first = st.next_send;
+            st.window_last = st.next_send;
+        }
+        max_send_lag_ns = std::max<std::int64_t>(max_send_lag_ns, now - due);
+        std::string tag = "e" + std::to_string(st.next_send) + "." + std::to_string(due) + "." + std::to_string(now);
+        st.s->send(std::make_shared<const std::string>(format_upstream("client:" + st.id, tag, payload_)));
+        ++st.next_send;
+        now = now_ns();
+    }
+    schedule_send(st);
+}
+
+wire_bytes load_thread::wire_total() {
+    return call([&] {
+        wire_bytes w;
+        for (auto& st : sessions) w += st.s->wire();
+        return w;
+    });
+}
+
+std::uint64_t load_thread::min_highest() {
+    return call([&] {
+        std::uint64_t m = UINT64_MAX;
+        for (auto& st : sessions) m = std::min(m, st.tracker.highest());
+        return m;
+    });
+}
+
+bool load_thread::echo_drained() {
+    return call([&] {
+        for (auto& st : sessions)
+            if (st.window_last >= st.window_first && st.tracker.highest() < st.window_last) return false;
+        return true;
+    });
+}
+
+void load_thread::close_all() {
+    call([&] {
+        for (auto& st : sessions) {
+            if (st.timer) st.timer->cancel();
+            st.s->close();
+        }
+        return 0;
+    });
+}
+
+void load_thread::stop() {
+    if (!thread_.joinable()) return;
+    guard_.reset();
+    for (int i = 0; i < 500 && !io_.stopped(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    io_.stop();
+    thread_.join();
+}
+
+} // namespace rtb

@@ -1,0 +1,93 @@
+#pragma once
+// A load thread: one io_context, its share of the client sessions, and its
+// own histograms and counters (merged by the runner after the run; nothing
+// is shared on the hot path).
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "harness/histogram.hpp"
+#include "harness/seq_tracker.hpp"
+#include "harness/transport.hpp"
+
+namespace rtb {
+
+enum class scenario { push, echo, connect };
+
+struct session_state {
+    std::shared_ptr<client_session> s;
+    std::string id;
+    std::size_t index = 0; // global client index
+    seq_tracker tracker;   // push: server seq; echo: this client's send number
+    std::int64_t connect_start_ns = 0;
+    bool ready = false;
+    // echo: this client's send schedule
+    std::unique_ptr<boost::asio::steady_timer> timer;
+    std::int64_t first_send_ns = 0;
+    std::uint64_t next_send = 0; // number of the next send (from 1)
+    std::uint64_t window_first = 1, window_last = 0; // sends scheduled in the window
+};
+
+class load_thread : public client_events {
+public:
+    load_thread(const transport_descriptor& t, scenario sc, std::size_t payload);
+    ~load_thread() override;
+
+    void add_session(std::size_t index, client_config cfg);
+    // Starts the sessions, at most `concurrency` connecting at once.
+    void start(std::size_t concurrency);
+    std::size_t ready_count() const { return ready_.load(std::memory_order_relaxed); }
+
+    // Measurement window [ms, me) in CLOCK_MONOTONIC ns. Set before ms.
+    void set_window(std::int64_t ms, std::int64_t me);
+    // echo: start sending at `rate` per client; client k's first send is at
+    // t0 + k * spread so sends are spread evenly over one period.
+    void start_echo(double rate_hz, std::int64_t t0, std::int64_t spread_ns);
+
+    // Runs fn on this thread and waits.
+    template <class F>
+    auto call(F&& fn);
+
+    wire_bytes wire_total(); // thread-safe (posts)
+    std::uint64_t min_highest(); // push drain: lowest "highest seq" over sessions
+    bool echo_drained();         // every send in the window came back (or never will)
+    void close_all();
+    void stop();
+
+    // Results (read after stop()).
+    histogram latency, latency_uncorrected, connect;
+    std::uint64_t received_in_window = 0, payload_in_window = 0, gaps = 0, corrupt = 0;
+    std::uint64_t reconnects = 0;
+    double handshake_bytes_sum = 0;
+    std::int64_t max_send_lag_ns = 0;
+    std::deque<session_state> sessions;
+
+    void on_ready(client_session& s) override;
+    void on_message(client_session& s, std::string_view rec, std::int64_t recv_ns) override;
+    void on_closed(client_session& s, std::string_view why) override;
+
+private:
+    void start_next();
+    void schedule_send(session_state& st);
+    void send_due(session_state& st);
+    bool in_window(std::int64_t t) const { return t >= ms_ && t < me_; }
+
+    const transport_descriptor& t_;
+    scenario sc_;
+    std::string payload_;
+    double rate_hz_ = 0;
+    std::int64_t ms_ = INT64_MAX, me_ = INT64_MIN;
+    std::unordered_map<const client_session*, session_state*> by_session_;
+    std::size_t next_to_start_ = 0, connecting_ = 0, concurrency_ = 0;
+    std::atomic<std::size_t> ready_{0};
+    boost::asio::io_context io_{1};
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+    std::thread thread_;
+};
+
+} // namespace rtb

@@ -1,0 +1,25 @@
+#pragma once
+// CPU time and memory of a process, read from /proc.
+#include <cstdint>
+#include <string>
+#include <sys/types.h>
+
+namespace rtb {
+
+// CPU time (user + system) of every thread of `pid`, in ns, summed from
+// /proc/<pid>/task/*/schedstat (the scheduler's exact run time), so a
+// 3-second measurement is not rounded to 10 ms clock ticks. -1 on error.
+std::int64_t process_cpu_ns(pid_t pid);
+
+struct memory_usage {
+    std::uint64_t rss_bytes = 0;  // VmRSS
+    std::uint64_t peak_bytes = 0; // VmHWM
+};
+memory_usage process_memory(pid_t pid);
+
+// Facts for the manifest.
+std::string cpu_model();
+std::string kernel_release();
+std::string host_name();
+
+} // namespace rtb

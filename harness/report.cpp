@@ -1,0 +1,182 @@
+#include "harness/report.hpp"
+
+#include <functional>
+#include <ostream>
+
+#include <fmt/format.h>
+
+namespace rtb {
+namespace {
+
+double us(std::uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
+double per(double num, double den) { return den > 0 ? num / den : 0.0; }
+
+std::uint64_t delivered_messages(const result_row& r) { return r.received_in_window; }
+double wire_total(const result_row& r) {
+    return static_cast<double>(r.wire_down_bytes + r.wire_up_bytes);
+}
+
+struct column {
+    const char* name;
+    std::function<std::string(const result_row&)> value;
+};
+
+std::string f3(double v) { return fmt::format("{:.3f}", v); }
+std::string u(std::uint64_t v) { return std::to_string(v); }
+
+// The frozen column list. Append only; never reorder or rename.
+const std::vector<column>& columns() {
+    static const std::vector<column> cols = {
+        {"transport", [](auto& r) { return r.transport; }},
+        {"scenario", [](auto& r) { return r.scenario; }},
+        {"clients", [](auto& r) { return u(r.clients); }},
+        {"rate_hz", [](auto& r) { return f3(r.rate_hz); }},
+        {"payload_bytes", [](auto& r) { return u(r.payload_bytes); }},
+        {"duration_s", [](auto& r) { return f3(r.duration_s); }},
+        {"expected", [](auto& r) { return u(r.expected); }},
+        {"delivered", [](auto& r) { return u(r.delivered); }},
+        {"lost", [](auto& r) { return u(r.lost); }},
+        {"duplicated", [](auto& r) { return u(r.duplicated); }},
+        {"reordered", [](auto& r) { return u(r.reordered); }},
+        {"latency_p50_us", [](auto& r) { return f3(us(r.latency.percentile(50))); }},
+        {"latency_p90_us", [](auto& r) { return f3(us(r.latency.percentile(90))); }},
+        {"latency_p99_us", [](auto& r) { return f3(us(r.latency.percentile(99))); }},
+        {"latency_p999_us", [](auto& r) { return f3(us(r.latency.percentile(99.9))); }},
+        {"latency_p9999_us", [](auto& r) { return f3(us(r.latency.percentile(99.99))); }},
+        {"latency_max_us", [](auto& r) { return f3(us(r.latency.max())); }},
+        {"latency_mean_us", [](auto& r) { return f3(r.latency.mean() / 1000.0); }},
+        {"latency_uncorrected_p50_us", [](auto& r) { return f3(us(r.latency_uncorrected.percentile(50))); }},
+        {"latency_uncorrected_p99_us", [](auto& r) { return f3(us(r.latency_uncorrected.percentile(99))); }},
+        {"latency_uncorrected_max_us", [](auto& r) { return f3(us(r.latency_uncorrected.max())); }},
+        {"wire_down_bytes", [](auto& r) { return u(r.wire_down_bytes); }},
+        {"wire_up_bytes", [](auto& r) { return u(r.wire_up_bytes); }},
+        {"messages_in_window", [](auto& r) { return u(r.received_in_window); }},
+        {"payload_bytes_in_window", [](auto& r) { return u(r.payload_in_window); }},
+        // Bytes on the wire (both directions) beyond the payload, per message
+        // received in the window: headers, framing, polls that came back
+        // empty, the message's own seq/timestamp/tag fields — all of it.
+        {"overhead_bytes_per_msg", [](auto& r) {
+             return f3(per(wire_total(r) - static_cast<double>(r.payload_in_window),
+                           static_cast<double>(delivered_messages(r))));
+         }},
+        {"overhead_ratio", [](auto& r) { return f3(per(wire_total(r), static_cast<double>(r.payload_in_window))); }},
+        {"tcp_segments", [](auto& r) { return u(r.tcp_segments); }},
+        {"tcpip_bytes_per_msg", [](auto& r) {
+             return f3(per(static_cast<double>(r.tcp_segments) * tcpip_bytes_per_segment,
+                           static_cast<double>(delivered_messages(r))));
+         }},
+        {"connect_p50_us", [](auto& r) { return f3(us(r.connect.percentile(50))); }},
+        {"connect_p99_us", [](auto& r) { return f3(us(r.connect.percentile(99))); }},
+        {"connect_max_us", [](auto& r) { return f3(us(r.connect.max())); }},
+        {"handshake_bytes", [](auto& r) { return f3(r.handshake_bytes); }},
+        {"idle_bytes_per_conn_per_min", [](auto& r) { return f3(r.idle_bytes_per_conn_per_min); }},
+        {"server_cpu_us_per_msg", [](auto& r) {
+             return f3(per(static_cast<double>(r.server_cpu_ns) / 1000.0, static_cast<double>(delivered_messages(r))));
+         }},
+        {"server_cpu_util", [](auto& r) { return f3(per(static_cast<double>(r.server_cpu_ns) / 1e9, r.window_s)); }},
+        {"server_rss_bytes", [](auto& r) { return u(r.server_rss_bytes); }},
+        {"server_rss_peak_bytes", [](auto& r) { return u(r.server_rss_peak_bytes); }},
+        {"server_rss_bytes_per_conn", [](auto& r) { return f3(r.server_rss_bytes_per_conn); }},
+        {"client_cpu_us_per_msg", [](auto& r) {
+             return f3(per(static_cast<double>(r.client_cpu_ns) / 1000.0, static_cast<double>(delivered_messages(r))));
+         }},
+        {"client_cpu_util", [](auto& r) { return f3(per(static_cast<double>(r.client_cpu_ns) / 1e9, r.window_s)); }},
+        {"client_threads", [](auto& r) { return u(r.client_threads); }},
+        {"reconnects", [](auto& r) { return u(r.reconnects); }},
+        {"gaps_reported", [](auto& r) { return u(r.gaps_reported); }},
+        {"slow_consumers", [](auto& r) { return u(r.slow_consumers); }},
+        {"bad_requests", [](auto& r) { return u(r.bad_requests); }},
+        {"max_send_lag_us", [](auto& r) { return f3(r.max_send_lag_us); }},
+        {"client_bound", [](auto& r) { return std::string(r.client_bound ? "true" : "false"); }},
+    };
+    return cols;
+}
+
+} // namespace
+
+std::vector<std::string> csv_columns() {
+    std::vector<std::string> v;
+    for (auto& c : columns()) v.emplace_back(c.name);
+    return v;
+}
+
+void write_csv_header(std::ostream& os) {
+    bool first = true;
+    for (auto& c : columns()) {
+        os << (first ? "" : ",") << c.name;
+        first = false;
+    }
+    os << "\n";
+}
+
+void write_csv_row(std::ostream& os, const result_row& r) {
+    bool first = true;
+    for (auto& c : columns()) {
+        os << (first ? "" : ",") << c.value(r); // no value contains a comma or quote
+        first = false;
+    }
+    os << "\n";
+}
+
+std::string json_escape(const std::string& s) {
+    std::string o;
+    for (char c : s) {
+        switch (c) {
+        case '"': o += "\\\""; break;
+        case '\\': o += "\\\\"; break;
+        case '\n': o += "\\n"; break;
+        case '\t': o += "\\t"; break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20) o += fmt::format("\\u{:04x}", c);
+            else o += c;
+        }
+    }
+    return o;
+}
+
+void write_manifest(std::ostream& os, const manifest& m) {
+    os << "{\n"
+       << "  \"tool\": \"rtbench\",\n"
+       << "  \"version\": \"" << json_escape(m.version) << "\",\n"
+       << "  \"git_commit\": \"" << json_escape(m.git_commit) << "\",\n"
+       << "  \"host\": \"" << json_escape(m.host) << "\",\n"
+       << "  \"kernel\": \"" << json_escape(m.kernel) << "\",\n"
+       << "  \"cpu_model\": \"" << json_escape(m.cpu_model) << "\",\n"
+       << "  \"cores\": " << m.cores << ",\n"
+       << "  \"arguments\": \"" << json_escape(m.arguments) << "\",\n"
+       << "  \"start_time_utc\": \"" << json_escape(m.start_time_utc) << "\"\n"
+       << "}\n";
+}
+
+void write_summary(std::ostream& os, const std::vector<result_row>& rows) {
+    os << fmt::format("{:<13} {:<8} {:>7} {:>8} {:>7} {:>9} {:>5} {:>10} {:>10} {:>10} {:>9} {:>7} {:>9} {:>8} {:>5}\n",
+                      "transport", "scenario", "clients", "rate/s", "payload", "delivered", "lost",
+                      "p50 ms", "p99 ms", "max ms", "ovh B/msg", "ratio", "srv us/msg", "conn p50", "bound");
+    for (auto& r : rows) {
+        auto ms = [](std::uint64_t ns) { return fmt::format("{:.3f}", static_cast<double>(ns) / 1e6); };
+        double msgs = static_cast<double>(r.received_in_window);
+        double ovh = msgs > 0 ? (wire_total(r) - static_cast<double>(r.payload_in_window)) / msgs : 0;
+        double ratio = r.payload_in_window ? wire_total(r) / static_cast<double>(r.payload_in_window) : 0;
+        double cpu = msgs > 0 ? static_cast<double>(r.server_cpu_ns) / 1000.0 / msgs : 0;
+        os << fmt::format("{:<13} {:<8} {:>7} {:>8.0f} {:>7} {:>9} {:>5} {:>10} {:>10} {:>10} {:>9.1f} {:>7.2f} {:>9.2f} {:>8} {:>5}\n",
+                          r.transport, r.scenario, r.clients, r.rate_hz, r.payload_bytes, r.delivered,
+                          r.lost, ms(r.latency.percentile(50)), ms(r.latency.percentile(99)),
+                          ms(r.latency.max()), ovh, ratio, cpu, ms(r.connect.percentile(50)),
+                          r.client_bound ? "YES" : "no");
+    }
+    bool any = false;
+    for (auto& r : rows)
+        for (auto& w : r.warnings) {
+            if (!any) os << "\nWarnings:\n";
+            any = true;
+            os << fmt::format("- {} {} clients={} rate={} payload={}: {}\n", r.transport, r.scenario,
+                              r.clients, r.rate_hz, r.payload_bytes, w);
+        }
+}
+
+std::string spectrum_file_name(const result_row& r) {
+    return fmt::format("spectra/{}_{}_c{}_r{}_p{}.txt", r.transport, r.scenario, r.clients, r.rate_hz,
+                       r.payload_bytes);
+}
+
+} // namespace rtb

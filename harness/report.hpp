@@ -1,0 +1,62 @@
+#pragma once
+// One result row per transport x parameter point, and the files of a run
+// folder: results.csv (frozen columns, units in names), manifest.json, the
+// latency spectra, and the terminal summary.
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "harness/histogram.hpp"
+
+namespace rtb {
+
+struct result_row {
+    std::string transport, scenario;
+    std::uint64_t clients = 0;
+    double rate_hz = 0; // push: server publish rate; echo: per-client send rate; connect: 0
+    std::uint64_t payload_bytes = 0;
+    double duration_s = 0;
+    std::uint64_t expected = 0, delivered = 0, lost = 0, duplicated = 0, reordered = 0;
+    std::uint64_t gaps_reported = 0, corrupt = 0, reconnects = 0;
+    histogram latency;             // from the scheduled time (corrected)
+    histogram latency_uncorrected; // from the actual send/publish time
+    histogram connect;             // TCP connect start -> ready
+    std::uint64_t wire_down_bytes = 0, wire_up_bytes = 0, tcp_segments = 0;
+    std::uint64_t received_in_window = 0, payload_in_window = 0;
+    double handshake_bytes = 0;               // mean per connection, both directions
+    double idle_bytes_per_conn_per_min = 0;   // connect scenario
+    std::int64_t server_cpu_ns = 0, client_cpu_ns = 0;
+    double window_s = 0;                      // the measured wall time
+    std::uint64_t server_rss_bytes = 0, server_rss_peak_bytes = 0;
+    double server_rss_bytes_per_conn = 0;
+    std::uint64_t client_threads = 1;
+    std::uint64_t slow_consumers = 0, bad_requests = 0;
+    double max_send_lag_us = 0; // echo: how late the load generator sent
+    bool client_bound = false;
+    std::vector<std::string> warnings; // in words, for the summary and report
+};
+
+// Per-segment TCP/IP header estimate: IPv4 (20) + TCP (20) + the timestamp
+// option Linux sends by default (12). Ethernet framing is not counted.
+inline constexpr double tcpip_bytes_per_segment = 52.0;
+
+// Header and rows come from one column table, so they cannot drift apart.
+void write_csv_header(std::ostream& os);
+void write_csv_row(std::ostream& os, const result_row& r);
+std::vector<std::string> csv_columns();
+
+struct manifest {
+    std::string version, git_commit, host, kernel, cpu_model, arguments, start_time_utc;
+    unsigned cores = 0;
+};
+void write_manifest(std::ostream& os, const manifest& m);
+std::string json_escape(const std::string& s);
+
+// A readable table for the terminal.
+void write_summary(std::ostream& os, const std::vector<result_row>& rows);
+
+// File name of a row's latency spectrum inside the run folder.
+std::string spectrum_file_name(const result_row& r);
+
+} // namespace rtb

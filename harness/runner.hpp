@@ -1,0 +1,58 @@
+#pragma once
+// Runs one measured point: a server process, N clients over T load
+// threads, explicit phases (connect -> warm-up -> measure -> drain), and
+// the row of results. Only the measure phase counts.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "harness/load.hpp"
+#include "harness/report.hpp"
+
+namespace rtb {
+
+struct point {
+    const transport_descriptor* transport = nullptr;
+    scenario sc = scenario::push;
+    std::size_t clients = 1;
+    double rate_hz = 100;
+    std::size_t payload = 64;
+};
+
+struct run_settings {
+    double duration_s = 5, warmup_s = 1, drain_s = 0; // drain 0: automatic
+    std::size_t client_threads = 1;
+    std::size_t connect_concurrency = 256;
+    double ready_timeout_s = 60;
+    client_config client;                 // poll interval, headers, ...
+    std::vector<std::string> server_args; // passed to `rtbench serve`
+    std::string rtbench_bin;              // this executable
+    std::string server_log;               // server stdout/stderr go here
+    // Called about every 200 ms with a phase name and progress 0..1.
+    std::function<void(const char* phase, double done)> progress;
+};
+
+// A `rtbench serve` child process.
+class server_process {
+public:
+    server_process(const run_settings& s, const std::string& transport, std::size_t clients);
+    ~server_process();
+    server_process(const server_process&) = delete;
+    server_process& operator=(const server_process&) = delete;
+    std::uint16_t port() const { return port_; }
+    int pid() const { return pid_; }
+    std::string call(const std::string& method, const std::string& target);
+    void stop();
+
+private:
+    int pid_ = -1;
+    std::uint16_t port_ = 0;
+    std::string port_file_;
+};
+
+scenario parse_scenario(const std::string& s); // throws std::invalid_argument
+const char* scenario_name(scenario s);
+
+result_row run_point(const point& p, const run_settings& s);
+
+} // namespace rtb

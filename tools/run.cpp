@@ -1,0 +1,302 @@
+// rtbench run / rtbench compare: drive transports with one scenario and write a run folder.
+#include "tools/run.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "harness/procstat.hpp"
+#include "harness/runner.hpp"
+#include "tools/cli_common.hpp"
+
+namespace rtb {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct run_args {
+    std::string transports = "all", scenario = "push", clients = "10", rates = "100", payloads = "64";
+    std::string out, headers = "minimal";
+    double duration = 5, warmup = 1, drain = 0, ready_timeout = 60;
+    std::size_t client_threads = 1, connect_concurrency = 256;
+    std::size_t poll_interval_ms = 1000, lp_hold_ms = 30000, sse_heartbeat_ms = 0, ws_ping_ms = 0;
+    std::size_t history = 10000, max_queue = 4096, max_message = 64 * 1024, test_drop_every = 0;
+    bool new_conn_per_poll = false, ws_deflate = false, allow_loss = false, no_plot = false;
+};
+
+void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
+    if (matrix) {
+        cmd->add_option("--transport", a.transports, "Transports: NAME[,NAME...] or all")->capture_default_str();
+        cmd->add_option("--scenario", a.scenario, "push (server fan-out), echo (round trip) or connect (connection cost)")
+            ->capture_default_str()->check(CLI::IsMember({"push", "echo", "connect"}));
+        cmd->add_option("--clients", a.clients, "Concurrent clients; a comma list sweeps")->capture_default_str();
+        cmd->add_option("--rate", a.rates, "Messages/s: push = server publish rate (to every client), echo = per client; "
+                                           "a comma list sweeps")->capture_default_str();
+        cmd->add_option("--payload", a.payloads, "Payload bytes per message; a comma list sweeps")->capture_default_str();
+        cmd->add_option("--duration", a.duration, "Measured seconds per point (connect: idle hold)")->capture_default_str()->check(CLI::Range(0.1, 86400.0));
+        cmd->add_option("--warmup", a.warmup, "Seconds of load before measuring (not counted)")->capture_default_str()->check(CLI::Range(0.0, 3600.0));
+    }
+    cmd->add_option("--out", a.out, "Run folder (default results/<UTC time>-<scenario>)");
+    cmd->add_option("--drain", a.drain, "Seconds to wait for in-flight messages after the window (0 = 2 s + 3 poll intervals)")->capture_default_str();
+    cmd->add_option("--client-threads", a.client_threads, "Load-generator threads (each owns its clients)")->capture_default_str()->check(CLI::Range(1, 64));
+    cmd->add_option("--connect-concurrency", a.connect_concurrency, "Connections opening at once")->capture_default_str()->check(CLI::Range(1, 20000));
+    cmd->add_option("--ready-timeout", a.ready_timeout, "Seconds to wait for all clients to be ready")->capture_default_str();
+    cmd->add_option("--headers", a.headers, "HTTP request headers: minimal, or browser (what desktop Chrome sends)")
+        ->capture_default_str()->check(CLI::IsMember({"minimal", "browser"}));
+    cmd->add_option("--poll-interval-ms", a.poll_interval_ms, "polling: pause between an answer and the next poll, ms")->capture_default_str();
+    cmd->add_flag("--new-connection-per-poll", a.new_conn_per_poll, "polling: a new TCP connection per poll (no keep-alive)");
+    cmd->add_option("--lp-hold-ms", a.lp_hold_ms, "long-polling: server hold before an empty answer, ms")->capture_default_str();
+    cmd->add_option("--sse-heartbeat-ms", a.sse_heartbeat_ms, "sse: server comment heartbeat, ms (0 = off)")->capture_default_str();
+    cmd->add_option("--ws-ping-ms", a.ws_ping_ms, "websocket: server ping interval, ms (0 = off)")->capture_default_str();
+    cmd->add_flag("--ws-deflate", a.ws_deflate, "websocket: permessage-deflate on both sides");
+    cmd->add_option("--history", a.history, "Server history kept for resume, messages")->capture_default_str();
+    cmd->add_option("--max-queue", a.max_queue, "Server send queue per connection before a slow consumer is dropped")->capture_default_str();
+    cmd->add_option("--max-message", a.max_message, "Largest message, bytes")->capture_default_str();
+    cmd->add_flag("--allow-loss", a.allow_loss, "Exit 0 even when messages were lost (default: exit 3)");
+    cmd->add_flag("--no-plot", a.no_plot, "Do not draw charts after the run");
+    cmd->add_option("--test-drop-every", a.test_drop_every, "Test hook: the server loses every Nth message")->group("Testing");
+}
+
+std::vector<double> parse_doubles(const std::string& list, const char* flag, double lo) {
+    std::vector<double> v;
+    for (auto& s : split_list(list)) {
+        try {
+            std::size_t pos = 0;
+            double d = std::stod(s, &pos);
+            if (pos != s.size() || !(d >= lo)) throw std::invalid_argument(s);
+            v.push_back(d);
+        } catch (const std::exception&) {
+            throw usage_error(fmt::format("{} takes numbers >= {} separated by commas, not '{}'", flag, lo, s));
+        }
+    }
+    if (v.empty()) throw usage_error(fmt::format("{} needs at least one value", flag));
+    return v;
+}
+
+std::string utc_now(const char* fmt_str) {
+    std::time_t t = std::time(nullptr);
+    char buf[64];
+    std::strftime(buf, sizeof buf, fmt_str, std::gmtime(&t));
+    return buf;
+}
+
+std::string self_exe() {
+    std::error_code ec;
+    auto p = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? "rtbench" : p.string();
+}
+
+std::string project_root() {
+    if (const char* r = std::getenv("RTBENCH_ROOT")) return r;
+    // build/<dir>/tools/rtbench -> the checkout
+    return fs::path(self_exe()).parent_path().parent_path().parent_path().parent_path().string();
+}
+
+std::string git_commit(const std::string& root) {
+    std::string cmd = "git -C '" + root + "' rev-parse HEAD 2>/dev/null";
+    std::string out;
+    if (FILE* f = ::popen(cmd.c_str(), "r")) {
+        char buf[128];
+        while (std::fgets(buf, sizeof buf, f)) out += buf;
+        ::pclose(f);
+    }
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    if (out.empty()) return "unknown";
+    std::string dirty = "git -C '" + root + "' status --porcelain --untracked-files=no 2>/dev/null";
+    std::string d;
+    if (FILE* f = ::popen(dirty.c_str(), "r")) {
+        char buf[256];
+        while (std::fgets(buf, sizeof buf, f)) d += buf;
+        ::pclose(f);
+    }
+    return d.empty() ? out : out + "-dirty";
+}
+
+void raise_fd_limit() {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+struct matrix {
+    std::vector<const transport_descriptor*> transports;
+    scenario sc;
+    std::vector<std::size_t> clients;
+    std::vector<double> rates;
+    std::vector<std::size_t> payloads;
+};
+
+int execute(const run_args& a, const matrix& m, const std::string& argline, const std::string& label) {
+    raise_fd_limit();
+    rlimit rl{};
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+    for (auto c : m.clients) {
+        // Each client holds one socket, two for HTTP transports in echo (POST /send).
+        std::size_t per = m.sc == scenario::echo ? 2 : 1;
+        if (c * per + 64 > rl.rlim_cur)
+            throw usage_error(fmt::format("{} clients need about {} open files; this process may have {} "
+                                          "(run several rtbench processes for more)", c, c * per + 64, rl.rlim_cur));
+    }
+    for (auto pl : m.payloads)
+        if (pl > a.max_message) throw usage_error("--payload exceeds --max-message");
+
+    std::string root = project_root();
+    fs::path out = a.out.empty() ? fs::path(root) / "results" / (utc_now("%Y%m%dT%H%M%SZ") + "-" + label) : fs::path(a.out);
+    fs::create_directories(out / "spectra");
+
+    manifest man;
+    man.version = "0.1.0";
+    man.git_commit = git_commit(root);
+    man.host = host_name();
+    man.kernel = kernel_release();
+    man.cpu_model = cpu_model();
+    man.cores = std::thread::hardware_concurrency();
+    man.arguments = argline;
+    man.start_time_utc = utc_now("%Y-%m-%dT%H:%M:%SZ");
+    {
+        std::ofstream mf(out / "manifest.json");
+        write_manifest(mf, man);
+    }
+
+    run_settings s;
+    s.duration_s = a.duration;
+    s.warmup_s = a.warmup;
+    s.drain_s = a.drain;
+    s.client_threads = a.client_threads;
+    s.connect_concurrency = a.connect_concurrency;
+    s.ready_timeout_s = a.ready_timeout;
+    s.client.poll_interval = std::chrono::milliseconds(a.poll_interval_ms);
+    s.client.new_connection_per_poll = a.new_conn_per_poll;
+    s.client.headers = a.headers == "browser" ? header_profile::browser : header_profile::minimal;
+    s.client.ws_deflate = a.ws_deflate;
+    s.client.max_message = a.max_message + 256;
+    s.rtbench_bin = self_exe();
+    s.server_log = (out / "server.log").string();
+    s.server_args = {"--lp-hold-ms", std::to_string(a.lp_hold_ms), "--sse-heartbeat-ms", std::to_string(a.sse_heartbeat_ms),
+                     "--ws-ping-ms", std::to_string(a.ws_ping_ms), "--history", std::to_string(a.history),
+                     "--max-queue", std::to_string(a.max_queue), "--max-message", std::to_string(a.max_message)};
+    if (a.ws_deflate) s.server_args.push_back("--ws-deflate");
+    if (a.test_drop_every) {
+        s.server_args.push_back("--test-drop-every");
+        s.server_args.push_back(std::to_string(a.test_drop_every));
+    }
+
+    std::ofstream csv(out / "results.csv");
+    write_csv_header(csv);
+    csv.flush();
+    bool tty = ::isatty(STDOUT_FILENO);
+    std::size_t total = m.transports.size() * m.clients.size() * m.rates.size() * m.payloads.size(), n = 0;
+    std::vector<result_row> rows;
+    bool failed = false;
+    for (auto* t : m.transports)
+        for (auto c : m.clients)
+            for (auto rate : m.rates)
+                for (auto pl : m.payloads) {
+                    ++n;
+                    point p{t, m.sc, c, rate, pl};
+                    if (tty)
+                        s.progress = [&](const char* phase, double done) {
+                            std::cout << fmt::format("\r[{}/{}] {} {} clients={} rate={} payload={}: {} {:3.0f}%   ", n, total,
+                                                     t->name, scenario_name(m.sc), c, rate, pl, phase, done * 100)
+                                      << std::flush;
+                        };
+                    try {
+                        auto r = run_point(p, s);
+                        write_csv_row(csv, r);
+                        csv.flush();
+                        std::ofstream sp(out / spectrum_file_name(r));
+                        r.latency.write_spectrum(sp, 1000.0); // microseconds
+                        rows.push_back(std::move(r));
+                    } catch (const std::exception& e) {
+                        failed = true;
+                        std::cerr << fmt::format("\nrtbench: {} {} clients={}: {}\n", t->name, scenario_name(m.sc), c, e.what());
+                    }
+                    if (tty) std::cout << "\r" << std::string(100, ' ') << "\r" << std::flush;
+                }
+    std::cout << "\n";
+    write_summary(std::cout, rows);
+    {
+        std::ofstream sm(out / "summary.txt");
+        write_summary(sm, rows);
+    }
+    std::cout << fmt::format("\nResults: {}\n", out.string());
+    if (!a.no_plot && !rows.empty()) {
+        fs::path plot = fs::path(root) / "tools" / "plot";
+        if (fs::exists(plot)) {
+            std::string cmd = "'" + plot.string() + "' '" + out.string() + "'";
+            if (std::system(cmd.c_str()) != 0) std::cerr << "rtbench: plotting failed (the CSV is complete)\n";
+        }
+    }
+    if (failed) return 1;
+    std::uint64_t lost = 0;
+    for (auto& r : rows) lost += r.lost;
+    if (lost && !a.allow_loss) {
+        std::cerr << fmt::format("rtbench: {} messages lost (exit 3; --allow-loss to accept)\n", lost);
+        return exit_loss;
+    }
+    return 0;
+}
+
+
+} // namespace
+
+std::string g_argline; // the full command line, for the manifest (set by main)
+
+std::function<int()> add_run(CLI::App& app) {
+    auto* cmd = app.add_subcommand("run", "Measure transports under one scenario; one CSV row per transport x point");
+    auto a = std::make_shared<run_args>();
+    add_run_options(cmd, *a, true);
+    return [cmd, a]() -> int {
+        if (!cmd->parsed()) return -1;
+        matrix m;
+        m.transports = select_transports(a->transports);
+        m.sc = parse_scenario(a->scenario);
+        for (double c : parse_doubles(a->clients, "--clients", 1)) m.clients.push_back(static_cast<std::size_t>(c));
+        m.rates = m.sc == scenario::connect ? std::vector<double>{0} : parse_doubles(a->rates, "--rate", 0.001);
+        if (m.sc == scenario::connect) m.payloads = {0};
+        else for (double p : parse_doubles(a->payloads, "--payload", 0)) m.payloads.push_back(static_cast<std::size_t>(p));
+        return execute(*a, m, g_argline, a->scenario);
+    };
+}
+
+std::function<int()> add_compare(CLI::App& app) {
+    auto* cmd = app.add_subcommand("compare", "The default side-by-side comparison of all five transports (about 2-3 minutes)");
+    auto a = std::make_shared<run_args>();
+    add_run_options(cmd, *a, false);
+    return [cmd, a]() -> int {
+        if (!cmd->parsed()) return -1;
+        // Push fan-out at 20 msg/s to 10 and 200 clients with a small and a
+        // 1 KiB payload, then the cost of 1,000 idle connections.
+        run_args push = *a;
+        push.duration = 3;
+        push.warmup = 1;
+        matrix m{select_transports("all"), scenario::push, {10, 200}, {20}, {64, 1024}};
+        std::string base = a->out.empty() ? (fs::path(project_root()) / "results" / (utc_now("%Y%m%dT%H%M%SZ") + "-compare")).string() : a->out;
+        push.out = base;
+        push.no_plot = true;
+        int rc = execute(push, m, g_argline, "compare");
+        run_args conn = *a;
+        conn.duration = 3;
+        conn.out = (fs::path(base) / "connect").string();
+        conn.no_plot = true;
+        matrix mc{select_transports("all"), scenario::connect, {1000}, {0}, {0}};
+        int rc2 = execute(conn, mc, g_argline, "compare-connect");
+        if (!a->no_plot) {
+            fs::path plot = fs::path(project_root()) / "tools" / "plot";
+            if (fs::exists(plot)) std::system(("'" + plot.string() + "' '" + base + "'").c_str());
+        }
+        return rc != 0 ? rc : rc2;
+    };
+}
+
+} // namespace rtb
