@@ -1,0 +1,82 @@
+#include "harness/report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+using namespace rtb;
+
+TEST(Report, CsvHeaderIsFrozen) {
+    std::ostringstream os;
+    write_csv_header(os);
+    EXPECT_EQ(os.str(),
+              "transport,scenario,clients,rate_hz,payload_bytes,duration_s,expected,delivered,lost,duplicated,"
+              "reordered,latency_p50_us,latency_p90_us,latency_p99_us,latency_p999_us,latency_p9999_us,"
+              "latency_max_us,latency_mean_us,latency_uncorrected_p50_us,latency_uncorrected_p99_us,"
+              "latency_uncorrected_max_us,wire_down_bytes,wire_up_bytes,messages_in_window,"
+              "payload_bytes_in_window,overhead_bytes_per_msg,overhead_ratio,tcp_segments,tcpip_bytes_per_msg,"
+              "connect_p50_us,connect_p99_us,connect_max_us,handshake_bytes,idle_bytes_per_conn_per_min,"
+              "server_cpu_us_per_msg,server_cpu_util,server_rss_bytes,server_rss_peak_bytes,"
+              "server_rss_bytes_per_conn,client_cpu_us_per_msg,client_cpu_util,client_threads,reconnects,"
+              "gaps_reported,slow_consumers,bad_requests,max_send_lag_us,client_bound\n");
+}
+
+TEST(Report, CsvRowHasKnownValues) {
+    result_row r;
+    r.transport = "sse";
+    r.scenario = "push";
+    r.clients = 10;
+    r.rate_hz = 100;
+    r.payload_bytes = 80;
+    r.duration_s = 2;
+    r.expected = 10;
+    r.delivered = 10;
+    r.latency.record(1'000'000, 10); // ten samples of 1 ms
+    r.latency_uncorrected.record(500'000, 10);
+    r.connect.record(2'000'000);
+    // 10 messages of 80 payload bytes = 800; 1,000 + 200 bytes on the wire:
+    // overhead (1200 - 800) / 10 = 40 bytes per message, ratio 1.5.
+    r.wire_down_bytes = 1000;
+    r.wire_up_bytes = 200;
+    r.received_in_window = 10;
+    r.payload_in_window = 800;
+    r.tcp_segments = 20; // 20 * 52 / 10 = 104 bytes of TCP/IP headers per message
+    r.handshake_bytes = 250;
+    r.server_cpu_ns = 50'000; // 5 us per message, over 0.5 s = 0.0001 of a core
+    r.client_cpu_ns = 20'000;
+    r.window_s = 0.5;
+    r.server_rss_bytes = 4096;
+    r.server_rss_peak_bytes = 8192;
+    r.server_rss_bytes_per_conn = 409.6;
+    std::ostringstream os;
+    write_csv_row(os, r);
+    EXPECT_EQ(os.str(),
+              "sse,push,10,100.000,80,2.000,10,10,0,0,0,1000.000,1000.000,1000.000,1000.000,1000.000,1000.000,"
+              "1000.000,500.000,500.000,500.000,1000,200,10,800,40.000,1.500,20,104.000,2000.000,2000.000,"
+              "2000.000,250.000,0.000,5.000,0.000,4096,8192,409.600,2.000,0.000,1,0,0,0,0,0.000,false\n");
+}
+
+TEST(Report, EmptyRowHasNoDivisionByZero) {
+    result_row r;
+    std::ostringstream os;
+    write_csv_row(os, r);
+    EXPECT_EQ(os.str().find("nan"), std::string::npos);
+    EXPECT_EQ(os.str().find("inf"), std::string::npos);
+}
+
+TEST(Report, ManifestIsJsonWithEveryField) {
+    manifest m{"0.1.0", "abc123", "host", "6.1", "CPU \"X\"", "rtbench run --clients 10", "2026-01-01T00:00:00Z", 2};
+    std::ostringstream os;
+    write_manifest(os, m);
+    EXPECT_EQ(os.str(), "{\n"
+                        "  \"tool\": \"rtbench\",\n"
+                        "  \"version\": \"0.1.0\",\n"
+                        "  \"git_commit\": \"abc123\",\n"
+                        "  \"host\": \"host\",\n"
+                        "  \"kernel\": \"6.1\",\n"
+                        "  \"cpu_model\": \"CPU \\\"X\\\"\",\n"
+                        "  \"cores\": 2,\n"
+                        "  \"arguments\": \"rtbench run --clients 10\",\n"
+                        "  \"start_time_utc\": \"2026-01-01T00:00:00Z\"\n"
+                        "}\n");
+}

@@ -1,0 +1,148 @@
+// The rtbench command line, end to end: real processes, loopback, tiny runs.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct outcome {
+    int code = -1;
+    std::string out;
+};
+
+outcome rtbench(const std::string& args) {
+    std::string cmd = std::string(RTBENCH_BIN_PATH) + " " + args + " 2>&1";
+    outcome o;
+    FILE* f = ::popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf{};
+    while (std::fgets(buf.data(), buf.size(), f)) o.out += buf.data();
+    int st = ::pclose(f);
+    o.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return o;
+}
+
+std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
+    std::ifstream f(p);
+    std::vector<std::vector<std::string>> rows;
+    std::string line;
+    while (std::getline(f, line)) {
+        std::vector<std::string> cells;
+        std::stringstream ss(line);
+        std::string c;
+        while (std::getline(ss, c, ',')) cells.push_back(c);
+        rows.push_back(cells);
+    }
+    return rows;
+}
+
+std::string cell(const std::vector<std::vector<std::string>>& rows, std::size_t row, const std::string& col) {
+    for (std::size_t i = 0; i < rows[0].size(); ++i)
+        if (rows[0][i] == col) return rows.at(row).at(i);
+    return "<no column " + col + ">";
+}
+
+fs::path temp_dir(const std::string& name) {
+    auto d = fs::temp_directory_path() / ("rtbench-test-" + name + "-" + std::to_string(::getpid()));
+    fs::remove_all(d);
+    return d;
+}
+
+TEST(Cli, ListShowsFiveTransports) {
+    auto o = rtbench("list");
+    EXPECT_EQ(o.code, 0);
+    for (auto* n : {"polling", "long-polling", "streaming", "sse", "websocket"})
+        EXPECT_NE(o.out.find(n), std::string::npos) << n;
+}
+
+TEST(Cli, HelpListsSubcommands) {
+    auto o = rtbench("--help");
+    EXPECT_EQ(o.code, 0);
+    for (auto* n : {"list", "serve", "run", "compare"}) EXPECT_NE(o.out.find(n), std::string::npos) << n;
+}
+
+TEST(Cli, BadFlagIsOneLineAndExit2) {
+    for (auto* args : {"run --no-such-flag", "run --transport nope", "run --clients x", "run --scenario fly",
+                       "serve --port notaport", "run --rate 0", "frobnicate"}) {
+        auto o = rtbench(args);
+        EXPECT_EQ(o.code, 2) << args << ": " << o.out;
+        EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 1) << args << ": " << o.out;
+        EXPECT_EQ(o.out.rfind("rtbench: ", 0), 0u) << o.out;
+    }
+}
+
+TEST(Cli, PushRunEveryTransportDeliversEverything) {
+    auto dir = temp_dir("push");
+    auto o = rtbench("run --transport all --scenario push --clients 3 --rate 50 --payload 32 --duration 0.6 "
+                     "--warmup 0.2 --poll-interval-ms 100 --no-plot --out " + dir.string());
+    ASSERT_EQ(o.code, 0) << o.out;
+    auto rows = read_csv(dir / "results.csv");
+    ASSERT_EQ(rows.size(), 6u); // header + 5 transports
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        EXPECT_EQ(cell(rows, i, "lost"), "0") << rows[i][0];
+        EXPECT_EQ(cell(rows, i, "delivered"), cell(rows, i, "expected")) << rows[i][0];
+        // 50/s over 0.6 s, 3 clients: 30 per client (+-1 at the window edges)
+        EXPECT_NEAR(std::stod(cell(rows, i, "expected")), 90, 3) << rows[i][0];
+        EXPECT_GT(std::stod(cell(rows, i, "wire_down_bytes")), 0) << rows[i][0];
+        EXPECT_EQ(fs::exists(dir / ("spectra/" + rows[i][0] + "_push_c3_r50_p32.txt")), true);
+    }
+    EXPECT_TRUE(fs::exists(dir / "manifest.json"));
+    EXPECT_NE(o.out.find("p99 ms"), std::string::npos); // the summary table
+    fs::remove_all(dir);
+}
+
+TEST(Cli, EchoRunEveryTransport) {
+    auto dir = temp_dir("echo");
+    auto o = rtbench("run --transport all --scenario echo --clients 2 --rate 20 --payload 16 --duration 0.5 "
+                     "--warmup 0.2 --poll-interval-ms 50 --no-plot --out " + dir.string());
+    ASSERT_EQ(o.code, 0) << o.out;
+    auto rows = read_csv(dir / "results.csv");
+    ASSERT_EQ(rows.size(), 6u);
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        EXPECT_EQ(cell(rows, i, "lost"), "0") << rows[i][0];
+        EXPECT_NEAR(std::stod(cell(rows, i, "expected")), 20, 2) << rows[i][0]; // 2 clients x 20/s x 0.5 s
+        EXPECT_GT(std::stod(cell(rows, i, "wire_up_bytes")), 0) << rows[i][0];
+    }
+    fs::remove_all(dir);
+}
+
+TEST(Cli, ConnectRunMeasuresHandshakes) {
+    auto dir = temp_dir("connect");
+    auto o = rtbench("run --transport all --scenario connect --clients 20 --duration 0.5 --no-plot --out " + dir.string());
+    ASSERT_EQ(o.code, 0) << o.out;
+    auto rows = read_csv(dir / "results.csv");
+    ASSERT_EQ(rows.size(), 6u);
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        EXPECT_GT(std::stod(cell(rows, i, "handshake_bytes")), 50) << rows[i][0];
+        EXPECT_GT(std::stod(cell(rows, i, "connect_p50_us")), 0) << rows[i][0];
+    }
+    fs::remove_all(dir);
+}
+
+TEST(Cli, LossyServerIsCaughtWithExit3) {
+    auto dir = temp_dir("lossy");
+    auto o = rtbench("run --transport websocket,sse --clients 2 --rate 100 --duration 0.5 --warmup 0.1 "
+                     "--drain 0.5 --test-drop-every 5 --no-plot --out " + dir.string());
+    EXPECT_EQ(o.code, 3) << o.out;
+    auto rows = read_csv(dir / "results.csv");
+    ASSERT_EQ(rows.size(), 3u);
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        // Every 5th message never arrives: about 1/5 of the expected are lost.
+        double lost = std::stod(cell(rows, i, "lost")), expected = std::stod(cell(rows, i, "expected"));
+        EXPECT_NEAR(lost / expected, 0.2, 0.03) << rows[i][0];
+    }
+    EXPECT_NE(o.out.find("lost"), std::string::npos);
+    o = rtbench("run --transport websocket --clients 1 --rate 100 --duration 0.3 --warmup 0.1 --drain 0.3 "
+                "--test-drop-every 5 --allow-loss --no-plot --out " + dir.string());
+    EXPECT_EQ(o.code, 0) << o.out;
+    fs::remove_all(dir);
+}
+
+} // namespace
