@@ -1,0 +1,123 @@
+// WebSocket client side.
+#include "harness/clock.hpp"
+#include "transports/common/wire.hpp"
+#include "transports/websocket/ws_common.hpp"
+
+namespace rtb::ws {
+namespace {
+
+class ws_client final : public client_base {
+public:
+    using client_base::client_base;
+
+    void send(std::shared_ptr<const std::string> record) override {
+        if (closed()) return;
+        out_.push_back(std::move(record));
+        if (open_ && !writing_) do_write();
+    }
+    std::uint64_t sent() const override { return sent_; }
+
+protected:
+    void connect() override {
+        ws_ = std::make_shared<ws_stream>(io_);
+        set_common(*ws_, beast::role_type::client, std::chrono::milliseconds(0));
+        client_config cfg = cfg_;
+        ws_->set_option(websocket::stream_base::decorator([cfg](websocket::request_type& req) {
+            add_profile_headers(req.base(), cfg, request_kind::websocket);
+            if (cfg.headers == header_profile::minimal) req.set(http::field::user_agent, "rtbench");
+        }));
+        websocket::permessage_deflate pmd;
+        pmd.client_enable = cfg_.ws_deflate;
+        ws_->set_option(pmd);
+        ws_->read_message_max(cfg_.max_message + 256);
+        beast::get_lowest_layer(*ws_).async_connect(
+            endpoint(), beast::bind_front_handler(&ws_client::on_connect, self<ws_client>(), gen_, ws_));
+    }
+
+    void teardown() override {
+        open_ = writing_ = false;
+        if (!ws_) return;
+        retire_socket(beast::get_lowest_layer(*ws_).socket(), closed_bytes_);
+        ws_.reset(); // pending handlers hold their own reference to the old stream
+        buffer_.clear();
+    }
+
+    wire_bytes live_wire() const override {
+        if (!ws_) return {};
+        auto& s = beast::get_lowest_layer(*ws_).socket();
+        return s.is_open() ? socket_wire(s.native_handle()) : wire_bytes{};
+    }
+
+private:
+    using ws_ptr = std::shared_ptr<ws_stream>;
+
+    void on_connect(std::uint64_t gen, ws_ptr ws, beast::error_code ec) {
+        if (stale(gen)) return;
+        if (ec) return lost("connect: " + ec.message());
+        beast::error_code ignored;
+        beast::get_lowest_layer(*ws).socket().set_option(tcp::no_delay(true), ignored);
+        beast::get_lowest_layer(*ws).expires_never();
+        std::string target = "/ws?";
+        if (have_cursor_) target += "since=" + std::to_string(last_seq_) + "&";
+        target += identity_query(cfg_);
+        if (target.back() == '&' || target.back() == '?') target.pop_back();
+        ws->async_handshake(cfg_.host + ":" + std::to_string(cfg_.port), target,
+                            beast::bind_front_handler(&ws_client::on_handshake, self<ws_client>(), gen, ws));
+    }
+
+    void on_handshake(std::uint64_t gen, ws_ptr ws, beast::error_code ec) {
+        if (stale(gen)) return;
+        if (ec) return lost("handshake: " + ec.message());
+        open_ = true;
+        ready();
+        if (stale(gen)) return;
+        do_read(gen, ws);
+        if (!out_.empty() && !writing_) do_write();
+    }
+
+    void do_read(std::uint64_t gen, const ws_ptr& ws) {
+        ws->async_read(buffer_, beast::bind_front_handler(&ws_client::on_read, self<ws_client>(), gen, ws));
+    }
+
+    void on_read(std::uint64_t gen, ws_ptr ws, beast::error_code ec, std::size_t) {
+        if (stale(gen)) return;
+        auto t = now_ns();
+        if (ec) return lost("read: " + ec.message());
+        std::string_view rec(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+        emit(rec, t);
+        buffer_.clear();
+        if (!stale(gen)) do_read(gen, ws);
+    }
+
+    void do_write() {
+        writing_ = true;
+        ws_->text(true);
+        ws_->async_write(asio::buffer(*out_.front()),
+                         beast::bind_front_handler(&ws_client::on_write, self<ws_client>(), gen_, ws_));
+    }
+
+    void on_write(std::uint64_t gen, ws_ptr, beast::error_code ec, std::size_t) {
+        if (stale(gen)) return;
+        writing_ = false;
+        out_.pop_front(); // written, or lost with the connection (never resent)
+        if (ec) return lost("write: " + ec.message());
+        ++sent_;
+        if (!out_.empty() && open_) do_write();
+    }
+
+    ws_ptr ws_;
+    beast::flat_buffer buffer_;
+    std::deque<std::shared_ptr<const std::string>> out_;
+    bool open_ = false, writing_ = false;
+    std::uint64_t sent_ = 0;
+};
+
+} // namespace
+
+std::shared_ptr<client_session> make_client(asio::io_context& io, const client_config& cfg,
+                                            client_events& ev) {
+    return std::make_shared<ws_client>(io, cfg, ev);
+}
+
+
+} // namespace rtb::ws
