@@ -148,21 +148,43 @@ void write_manifest(std::ostream& os, const manifest& m) {
        << "}\n";
 }
 
+namespace {
+std::string ms_of(std::uint64_t ns) { return fmt::format("{:.3f}", static_cast<double>(ns) / 1e6); }
+
+void summary_messages(std::ostream& os, const result_row& r, bool header) {
+    if (header)
+        os << fmt::format("{:<13} {:<8} {:>7} {:>8} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>9} {:>6} {:>10} {:>5}\n",
+                          "transport", "scenario", "clients", "rate/s", "payload", "delivered", "lost", "p50 ms",
+                          "p99 ms", "max ms", "ovh B/msg", "ratio", "srv us/msg", "bound");
+    double msgs = static_cast<double>(r.received_in_window);
+    double ovh = msgs > 0 ? (wire_total(r) - static_cast<double>(r.payload_in_window)) / msgs : 0;
+    double ratio = r.payload_in_window ? wire_total(r) / static_cast<double>(r.payload_in_window) : 0;
+    double cpu = msgs > 0 ? static_cast<double>(r.server_cpu_ns) / 1000.0 / msgs : 0;
+    os << fmt::format("{:<13} {:<8} {:>7} {:>8.0f} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>9.1f} {:>6.2f} {:>10.2f} {:>5}\n",
+                      r.transport, r.scenario, r.clients, r.rate_hz, r.payload_bytes, r.delivered, r.lost,
+                      ms_of(r.latency.percentile(50)), ms_of(r.latency.percentile(99)), ms_of(r.latency.max()),
+                      ovh, ratio, cpu, r.client_bound ? "YES" : "no");
+}
+
+void summary_connect(std::ostream& os, const result_row& r, bool header) {
+    if (header)
+        os << fmt::format("{:<13} {:<8} {:>7} {:>10} {:>10} {:>10} {:>12} {:>14} {:>16} {:>5}\n", "transport",
+                          "scenario", "clients", "ready p50", "ready p99", "ready max", "handshake B",
+                          "srv RSS B/conn", "idle B/conn/min", "bound");
+    os << fmt::format("{:<13} {:<8} {:>7} {:>10} {:>10} {:>10} {:>12.1f} {:>14.0f} {:>16.1f} {:>5}\n", r.transport,
+                      r.scenario, r.clients, ms_of(r.connect.percentile(50)) + "ms",
+                      ms_of(r.connect.percentile(99)) + "ms", ms_of(r.connect.max()) + "ms", r.handshake_bytes,
+                      r.server_rss_bytes_per_conn, r.idle_bytes_per_conn_per_min, r.client_bound ? "YES" : "no");
+}
+} // namespace
+
 void write_summary(std::ostream& os, const std::vector<result_row>& rows) {
-    os << fmt::format("{:<13} {:<8} {:>7} {:>8} {:>7} {:>9} {:>5} {:>10} {:>10} {:>10} {:>9} {:>7} {:>9} {:>8} {:>5}\n",
-                      "transport", "scenario", "clients", "rate/s", "payload", "delivered", "lost",
-                      "p50 ms", "p99 ms", "max ms", "ovh B/msg", "ratio", "srv us/msg", "conn p50", "bound");
+    const result_row* prev = nullptr;
     for (auto& r : rows) {
-        auto ms = [](std::uint64_t ns) { return fmt::format("{:.3f}", static_cast<double>(ns) / 1e6); };
-        double msgs = static_cast<double>(r.received_in_window);
-        double ovh = msgs > 0 ? (wire_total(r) - static_cast<double>(r.payload_in_window)) / msgs : 0;
-        double ratio = r.payload_in_window ? wire_total(r) / static_cast<double>(r.payload_in_window) : 0;
-        double cpu = msgs > 0 ? static_cast<double>(r.server_cpu_ns) / 1000.0 / msgs : 0;
-        os << fmt::format("{:<13} {:<8} {:>7} {:>8.0f} {:>7} {:>9} {:>5} {:>10} {:>10} {:>10} {:>9.1f} {:>7.2f} {:>9.2f} {:>8} {:>5}\n",
-                          r.transport, r.scenario, r.clients, r.rate_hz, r.payload_bytes, r.delivered,
-                          r.lost, ms(r.latency.percentile(50)), ms(r.latency.percentile(99)),
-                          ms(r.latency.max()), ovh, ratio, cpu, ms(r.connect.percentile(50)),
-                          r.client_bound ? "YES" : "no");
+        bool header = !prev || (prev->scenario == "connect") != (r.scenario == "connect");
+        if (r.scenario == "connect") summary_connect(os, r, header);
+        else summary_messages(os, r, header);
+        prev = &r;
     }
     bool any = false;
     for (auto& r : rows)

@@ -80,3 +80,19 @@ TEST(Report, ManifestIsJsonWithEveryField) {
                         "  \"start_time_utc\": \"2026-01-01T00:00:00Z\"\n"
                         "}\n");
 }
+
+TEST(Report, SummaryShowsConnectionCostForConnectRows) {
+    result_row r;
+    r.transport = "websocket";
+    r.scenario = "connect";
+    r.clients = 2;
+    r.connect.record(1'500'000, 2);
+    r.handshake_bytes = 300;
+    r.server_rss_bytes_per_conn = 2048;
+    r.idle_bytes_per_conn_per_min = 0;
+    std::ostringstream os;
+    write_summary(os, {r});
+    EXPECT_EQ(os.str(),
+              "transport     scenario clients  ready p50  ready p99  ready max  handshake B srv RSS B/conn  idle B/conn/min bound\n"
+              "websocket     connect        2    1.500ms    1.500ms    1.500ms        300.0           2048              0.0    no\n");
+}
