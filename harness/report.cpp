@@ -88,6 +88,8 @@ const std::vector<column>& columns() {
         {"bad_requests", [](auto& r) { return u(r.bad_requests); }},
         {"max_send_lag_us", [](auto& r) { return f3(r.max_send_lag_us); }},
         {"client_bound", [](auto& r) { return std::string(r.client_bound ? "true" : "false"); }},
+        {"lost_in_flight_at_end", [](auto& r) { return u(r.in_flight_at_end); }},
+        {"corrupt", [](auto& r) { return u(r.corrupt); }},
     };
     return cols;
 }

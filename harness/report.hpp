@@ -18,6 +18,7 @@ struct result_row {
     std::uint64_t payload_bytes = 0;
     double duration_s = 0;
     std::uint64_t expected = 0, delivered = 0, lost = 0, duplicated = 0, reordered = 0;
+    std::uint64_t in_flight_at_end = 0; // of lost: never arrived, after the last received
     std::uint64_t gaps_reported = 0, corrupt = 0, reconnects = 0;
     histogram latency;             // from the scheduled time (corrected)
     histogram latency_uncorrected; // from the actual send/publish time

@@ -300,6 +300,7 @@ result_row run_point(const point& p, const run_settings& s) {
             r.lost += c.lost;
             r.duplicated += c.duplicated;
             r.reordered += c.reordered;
+            r.in_flight_at_end += c.in_flight;
         }
     }
     r.expected = r.delivered + r.lost;
@@ -317,7 +318,14 @@ result_row run_point(const point& p, const run_settings& s) {
         r.warnings.push_back(fmt::format("the load generator sent up to {:.1f} ms late (its schedule is corrected for, "
                                          "but the offered load was not steady)", r.max_send_lag_us / 1000));
     }
-    if (r.lost) r.warnings.push_back(fmt::format("{} of {} messages lost", r.lost, r.expected));
+    if (r.lost > r.in_flight_at_end)
+        r.warnings.push_back(fmt::format("{} of {} messages lost: skipped in the sequence (dropped)",
+                                         r.lost - r.in_flight_at_end, r.expected));
+    if (r.in_flight_at_end)
+        r.warnings.push_back(fmt::format(
+            "{} of {} messages had not arrived when the drain ended (after the last one each client got): "
+            "the system could not keep up; latency percentiles exclude them and are optimistic",
+            r.in_flight_at_end, r.expected));
     if (r.duplicated) r.warnings.push_back(fmt::format("{} duplicated messages", r.duplicated));
     if (r.corrupt) r.warnings.push_back(fmt::format("{} malformed or corrupted records", r.corrupt));
     if (r.gaps_reported) r.warnings.push_back(fmt::format("{} gap reports (history too short for a reconnect)", r.gaps_reported));

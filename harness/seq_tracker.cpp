@@ -60,6 +60,8 @@ seq_tracker::window_counts seq_tracker::counts(std::uint64_t first, std::uint64_
         }
     }
     c.lost = expected - c.delivered;
+    std::uint64_t tail_from = any_ ? std::max(first, max_ + 1) : first;
+    if (tail_from <= last) c.in_flight = last - tail_from + 1;
     for (auto it = dups_.lower_bound(first); it != dups_.end() && it->first <= last; ++it)
         c.duplicated += it->second;
     for (auto it = reordered_.lower_bound(first); it != reordered_.end() && it->first <= last; ++it)

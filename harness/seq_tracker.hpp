@@ -20,6 +20,10 @@ public:
 
     struct window_counts {
         std::uint64_t delivered = 0, lost = 0, duplicated = 0, reordered = 0;
+        // Of `lost`: those above the highest seq received. On an in-order
+        // transport they may still have been in flight (overload), while a
+        // hole below the highest was skipped (dropped).
+        std::uint64_t in_flight = 0;
     };
     // Counts for [first, last] (inclusive); first > last means an empty window.
     window_counts counts(std::uint64_t first, std::uint64_t last) const;

@@ -18,6 +18,7 @@ TEST(SeqTracker, GapsAreLostTailIsLost) {
     auto c = t.counts(1, 12); // 4,5,8,9 missing; 11,12 never came
     EXPECT_EQ(c.delivered, 6u);
     EXPECT_EQ(c.lost, 6u);
+    EXPECT_EQ(c.in_flight, 2u); // 11 and 12 may still be on their way
 }
 
 TEST(SeqTracker, LateArrivalIsReorderedNotLost) {
@@ -42,8 +43,10 @@ TEST(SeqTracker, DuplicatesCounted) {
 TEST(SeqTracker, WindowClipsWarmupAndNothingSeenMeansAllLost) {
     seq_tracker t;
     EXPECT_EQ(t.counts(5, 9).lost, 5u);
+    EXPECT_EQ(t.counts(5, 9).in_flight, 5u);
     for (int i = 1; i <= 3; ++i) t.on_seq(i);
     EXPECT_EQ(t.counts(5, 9).lost, 5u);
+    EXPECT_EQ(t.counts(5, 9).in_flight, 5u);
     EXPECT_EQ(t.counts(9, 5).lost, 0u);
 }
 

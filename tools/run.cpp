@@ -60,7 +60,7 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
     cmd->add_option("--history", a.history, "Server history kept for resume, messages")->capture_default_str();
     cmd->add_option("--max-queue", a.max_queue, "Server send queue per connection before a slow consumer is dropped")->capture_default_str();
     cmd->add_option("--max-message", a.max_message, "Largest message, bytes")->capture_default_str();
-    cmd->add_flag("--allow-loss", a.allow_loss, "Exit 0 even when messages were lost (default: exit 3)");
+    cmd->add_flag("--allow-loss", a.allow_loss, "Exit 0 even when messages were lost, duplicated or corrupted (default: exit 3)");
     cmd->add_flag("--no-plot", a.no_plot, "Do not draw charts after the run");
     cmd->add_option("--test-drop-every", a.test_drop_every, "Test hook: the server loses every Nth message")->group("Testing");
 }
@@ -238,10 +238,11 @@ int execute(const run_args& a, const matrix& m, const std::string& argline, cons
         }
     }
     if (failed) return 1;
-    std::uint64_t lost = 0;
-    for (auto& r : rows) lost += r.lost;
-    if (lost && !a.allow_loss) {
-        std::cerr << fmt::format("rtbench: {} messages lost (exit 3; --allow-loss to accept)\n", lost);
+    std::uint64_t lost = 0, dup = 0, corrupt = 0;
+    for (auto& r : rows) lost += r.lost, dup += r.duplicated, corrupt += r.corrupt;
+    if ((lost || dup || corrupt) && !a.allow_loss) {
+        std::cerr << fmt::format("rtbench: {} messages lost, {} duplicated, {} corrupted (exit 3; --allow-loss to accept)\n",
+                                 lost, dup, corrupt);
         return exit_loss;
     }
     return 0;
