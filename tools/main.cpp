@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("rtbench 0.1.0"));
 
     auto* list = app.add_subcommand("list", "List the transports with a one-line description");
+    auto* plot = app.add_subcommand("plot", "Draw charts, report.md and report.html for a run folder");
+    std::string plot_dir;
+    plot->add_option("DIR", plot_dir, "Run folder (results.csv, spectra/, manifest.json)")->required();
     std::vector<std::function<int()>> commands;
     commands.push_back(add_serve(app));
     commands.push_back(add_run(app));
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
                 std::cout << fmt::format("{:<13} {:<8} {}\n", t->name, t->path, t->description);
             return 0;
         }
+        if (plot->parsed()) return run_plot(plot_dir);
         for (auto& c : commands)
             if (int rc = c(); rc >= 0) return rc;
     } catch (const usage_error& e) {

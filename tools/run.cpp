@@ -2,6 +2,7 @@
 #include "tools/run.hpp"
 
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -136,6 +137,17 @@ struct matrix {
     std::vector<std::size_t> payloads;
 };
 
+int plot_folder(const std::string& root, const std::string& dir) {
+    fs::path plot = fs::path(root) / "tools" / "plot";
+    if (!fs::exists(plot)) {
+        std::cerr << "rtbench: " << plot.string() << " not found (is RTBENCH_ROOT right?)\n";
+        return 1;
+    }
+    std::string cmd = "'" + plot.string() + "' '" + dir + "'";
+    int st = std::system(cmd.c_str());
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
 int execute(const run_args& a, const matrix& m, const std::string& argline, const std::string& label) {
     raise_fd_limit();
     rlimit rl{};
@@ -230,13 +242,8 @@ int execute(const run_args& a, const matrix& m, const std::string& argline, cons
         write_summary(sm, rows);
     }
     std::cout << fmt::format("\nResults: {}\n", out.string());
-    if (!a.no_plot && !rows.empty()) {
-        fs::path plot = fs::path(root) / "tools" / "plot";
-        if (fs::exists(plot)) {
-            std::string cmd = "'" + plot.string() + "' '" + out.string() + "'";
-            if (std::system(cmd.c_str()) != 0) std::cerr << "rtbench: plotting failed (the CSV is complete)\n";
-        }
-    }
+    if (!a.no_plot && !rows.empty() && plot_folder(root, out.string()) != 0)
+        std::cerr << "rtbench: plotting failed (the CSV is complete)\n";
     if (failed) return 1;
     std::uint64_t lost = 0, dup = 0, corrupt = 0;
     for (auto& r : rows) lost += r.lost, dup += r.duplicated, corrupt += r.corrupt;
@@ -250,6 +257,8 @@ int execute(const run_args& a, const matrix& m, const std::string& argline, cons
 
 
 } // namespace
+
+int run_plot(const std::string& dir) { return plot_folder(project_root(), dir); }
 
 std::string g_argline; // the full command line, for the manifest (set by main)
 
@@ -292,10 +301,8 @@ std::function<int()> add_compare(CLI::App& app) {
         conn.no_plot = true;
         matrix mc{select_transports("all"), scenario::connect, {1000}, {0}, {0}};
         int rc2 = execute(conn, mc, g_argline, "compare-connect");
-        if (!a->no_plot) {
-            fs::path plot = fs::path(project_root()) / "tools" / "plot";
-            if (fs::exists(plot)) std::system(("'" + plot.string() + "' '" + base + "'").c_str());
-        }
+        if (!a->no_plot && plot_folder(project_root(), base) != 0)
+            std::cerr << "rtbench: plotting failed (the CSV is complete)\n";
         return rc != 0 ? rc : rc2;
     };
 }

@@ -1,0 +1,352 @@
+#!/usr/bin/python3
+"""Charts and a one-page report for an rtbench run folder.
+
+Reads only the folder's files (results.csv, spectra/, manifest.json, and a
+connect/ sub-run if present) and writes PNG + SVG charts, report.md and a
+self-contained report.html (images inline, no external resources).
+
+Usage: rtbench_plots.py RUN_DIR
+Exit codes: 0 ok, 2 missing or malformed input (one line on stderr).
+"""
+import base64
+import csv
+import html
+import json
+import math
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+# One colour per transport, the same in every chart.
+COLOURS = {
+    "polling": "#d62728",
+    "long-polling": "#ff7f0e",
+    "streaming": "#2ca02c",
+    "sse": "#9467bd",
+    "websocket": "#1f77b4",
+}
+EXTRA = ["#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+ORDER = ["polling", "long-polling", "streaming", "sse", "websocket"]
+
+REQUIRED = ["transport", "scenario", "clients", "rate_hz", "payload_bytes", "duration_s",
+            "delivered", "lost", "latency_p50_us", "latency_p99_us", "latency_max_us",
+            "wire_down_bytes", "wire_up_bytes", "overhead_bytes_per_msg", "overhead_ratio",
+            "server_cpu_us_per_msg", "server_rss_bytes_per_conn", "connect_p50_us",
+            "connect_p99_us", "handshake_bytes", "client_bound"]
+TEXT = {"transport", "scenario", "client_bound"}
+
+
+class InputError(Exception):
+    pass
+
+
+def colour(t):
+    if t not in COLOURS:
+        COLOURS[t] = EXTRA[(len(COLOURS) - 5) % len(EXTRA)]
+    return COLOURS[t]
+
+
+def read_results(path):
+    if not os.path.isfile(path):
+        raise InputError(f"{path}: no such file")
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        if reader.fieldnames is None:
+            raise InputError(f"{path}: empty file")
+        missing = [c for c in REQUIRED if c not in reader.fieldnames]
+        if missing:
+            raise InputError(f"{path}: missing columns: {', '.join(missing)}")
+        rows = []
+        for n, raw in enumerate(reader, start=2):
+            row = {}
+            for k, v in raw.items():
+                if k is None or v is None:
+                    raise InputError(f"{path}:{n}: wrong number of fields")
+                if k in TEXT:
+                    row[k] = v
+                else:
+                    try:
+                        row[k] = float(v)
+                    except ValueError:
+                        raise InputError(f"{path}:{n}: column {k}: not a number: {v!r}")
+            rows.append(row)
+    if not rows:
+        raise InputError(f"{path}: no result rows")
+    return rows
+
+
+def transports_in(rows):
+    seen = {r["transport"] for r in rows}
+    return [t for t in ORDER if t in seen] + sorted(seen - set(ORDER))
+
+
+def save(fig, out_dir, name, charts):
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(os.path.join(out_dir, f"{name}.{ext}"), dpi=110)
+    plt.close(fig)
+    charts.append(name)
+
+
+def read_spectrum(path):
+    xs, ys = [], []
+    with open(path) as f:
+        next(f, None)
+        for line in f:
+            parts = line.split()
+            if len(parts) < 4:
+                continue
+            value, q = float(parts[0]), float(parts[1])
+            if q >= 1.0:
+                continue
+            xs.append(1.0 / (1.0 - q))
+            ys.append(value / 1000.0)  # us -> ms
+    return xs, ys
+
+
+def spectrum_charts(run_dir, rows, charts):
+    points = sorted({(r["scenario"], r["clients"], r["rate_hz"], r["payload_bytes"])
+                     for r in rows if r["scenario"] != "connect"})
+    for sc, c, rate, p in points:
+        fig, ax = plt.subplots(figsize=(8, 5))
+        drawn = False
+        for t in transports_in(rows):
+            name = f"spectra/{t}_{sc}_c{int(c)}_r{rate:g}_p{int(p)}.txt"
+            path = os.path.join(run_dir, name)
+            if not os.path.isfile(path):
+                continue
+            xs, ys = read_spectrum(path)
+            if xs:
+                ax.plot(xs, ys, label=t, color=colour(t), linewidth=1.8)
+                drawn = True
+        if not drawn:
+            plt.close(fig)
+            continue
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ticks = [2, 10, 100, 1000, 10000]
+        ax.set_xticks(ticks)
+        ax.set_xticklabels(["50%", "90%", "99%", "99.9%", "99.99%"])
+        ax.set_xlim(1, 20000)
+        ax.set_xlabel("percentile")
+        ax.set_ylabel("latency from scheduled send (ms, log)")
+        ax.set_title(f"Latency by percentile — {sc}, {int(c)} clients, {rate:g} msg/s, {int(p)} B payload")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+        save(fig, run_dir, f"latency_spectrum_{sc}_c{int(c)}_r{rate:g}_p{int(p)}", charts)
+
+
+def lines_by_transport(ax, rows, x_key, y_fn):
+    for t in transports_in(rows):
+        pts = sorted((r[x_key], y_fn(r)) for r in rows if r["transport"] == t)
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=t, color=colour(t))
+
+
+def overhead_chart(run_dir, rows, charts):
+    msg = [r for r in rows if r["scenario"] != "connect"]
+    if not msg:
+        return
+    top = max(r["clients"] for r in msg)
+    sel = [r for r in msg if r["clients"] == top]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.5))
+    lines_by_transport(a1, sel, "payload_bytes", lambda r: r["overhead_bytes_per_msg"])
+    lines_by_transport(a2, sel, "payload_bytes", lambda r: r["overhead_ratio"])
+    for a in (a1, a2):
+        if len({r["payload_bytes"] for r in sel}) > 1:
+            a.set_xscale("log")
+        a.set_xlabel("payload (bytes)")
+        a.grid(True, alpha=0.3)
+        a.legend()
+    a1.set_ylabel("wire bytes beyond payload per message (B)")
+    a1.set_title(f"Overhead per message ({int(top)} clients)")
+    a2.set_ylabel("wire bytes ÷ payload bytes")
+    a2.set_title(f"Wire ÷ payload ({int(top)} clients)")
+    save(fig, run_dir, "overhead", charts)
+
+
+def per_payload_chart(run_dir, rows, name, title, ylabel, y_fn, charts, logy=False):
+    msg = [r for r in rows if r["scenario"] != "connect"]
+    payloads = sorted({r["payload_bytes"] for r in msg})
+    if not payloads:
+        return
+    fig, axes = plt.subplots(1, len(payloads), figsize=(5.5 * len(payloads), 4.5), squeeze=False)
+    for ax, p in zip(axes[0], payloads):
+        sel = [r for r in msg if r["payload_bytes"] == p]
+        lines_by_transport(ax, sel, "clients", y_fn)
+        if len({r["clients"] for r in sel}) > 1:
+            ax.set_xscale("log")
+        if logy:
+            ax.set_yscale("log")
+        ax.set_xlabel("clients")
+        ax.set_ylabel(ylabel)
+        ax.set_title(f"{title} — {int(p)} B payload")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    save(fig, run_dir, name, charts)
+
+
+def traffic(r):
+    return (r["wire_down_bytes"] + r["wire_up_bytes"]) / r["duration_s"] if r["duration_s"] else 0.0
+
+
+def memory_chart(run_dir, rows, charts):
+    conn = [r for r in rows if r["scenario"] == "connect"] or rows
+    top = max(r["clients"] for r in conn)
+    sel = {r["transport"]: r for r in conn if r["clients"] == top}
+    ts = [t for t in transports_in(conn) if t in sel]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.bar(ts, [sel[t]["server_rss_bytes_per_conn"] / 1024 for t in ts], color=[colour(t) for t in ts])
+    ax.set_ylabel("server RSS per connection (KiB)")
+    ax.set_xlabel("transport")
+    ax.set_title(f"Server memory per connection ({int(top)} connections, {sel[ts[0]]['scenario']})")
+    ax.grid(True, axis="y", alpha=0.3)
+    save(fig, run_dir, "memory_per_connection", charts)
+
+
+def connect_chart(run_dir, rows, charts):
+    conn = [r for r in rows if r["scenario"] == "connect"] or rows
+    top = max(r["clients"] for r in conn)
+    sel = {r["transport"]: r for r in conn if r["clients"] == top}
+    ts = [t for t in transports_in(conn) if t in sel]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for i, t in enumerate(ts):
+        r = sel[t]
+        vals = [r["connect_p50_us"] / 1000, r["connect_p99_us"] / 1000, r.get("connect_max_us", r["connect_p99_us"]) / 1000]
+        ax.plot([i] * 3, vals, color=colour(t), linewidth=6, alpha=0.35)
+        for v, mk in zip(vals, ["o", "s", "^"]):
+            ax.scatter([i], [v], color=colour(t), marker=mk, zorder=3)
+    for mk, lbl in zip(["o", "s", "^"], ["p50", "p99", "max"]):
+        ax.scatter([], [], color="#555555", marker=mk, label=lbl)  # legend keys in neutral grey
+    ax.set_xticks(range(len(ts)))
+    ax.set_xticklabels(ts)
+    ax.set_yscale("log")
+    ax.set_ylabel("time to ready: connect → subscribed (ms, log)")
+    ax.set_title(f"Connection time ({int(top)} connections)")
+    ax.grid(True, axis="y", which="both", alpha=0.3)
+    ax.legend(title="percentile")
+    save(fig, run_dir, "connect_time", charts)
+
+
+def warnings_of(rows):
+    out = []
+    for r in rows:
+        tag = f"{r['transport']} {r['scenario']} clients={int(r['clients'])} rate={r['rate_hz']:g} payload={int(r['payload_bytes'])}"
+        if r["client_bound"] == "true":
+            out.append(f"{tag}: the load generator was the bottleneck (client_bound): latency includes its own queueing.")
+        in_flight = r.get("lost_in_flight_at_end", 0.0)
+        if r["lost"] - in_flight > 0:
+            out.append(f"{tag}: {int(r['lost'] - in_flight)} messages lost (skipped in the sequence).")
+        if in_flight > 0:
+            out.append(f"{tag}: {int(in_flight)} messages had not arrived when the drain ended: the system could not keep up; "
+                       f"latency percentiles exclude them.")
+        if r.get("duplicated", 0) > 0:
+            out.append(f"{tag}: {int(r['duplicated'])} duplicated messages.")
+        if r.get("corrupt", 0) > 0:
+            out.append(f"{tag}: {int(r['corrupt'])} corrupted records.")
+        if r.get("slow_consumers", 0) > 0:
+            out.append(f"{tag}: {int(r['slow_consumers'])} connections dropped as slow consumers.")
+    return out
+
+
+def table_rows(rows):
+    head = ["transport", "scenario", "clients", "rate/s", "payload B", "delivered", "lost", "p50 ms", "p99 ms",
+            "max ms", "overhead B/msg", "wire÷payload", "server µs/msg", "ready p50 ms", "handshake B",
+            "RSS B/conn", "client bound"]
+    body = []
+    for r in rows:
+        body.append([r["transport"], r["scenario"], f"{int(r['clients'])}", f"{r['rate_hz']:g}",
+                     f"{int(r['payload_bytes'])}", f"{int(r['delivered'])}", f"{int(r['lost'])}",
+                     f"{r['latency_p50_us'] / 1000:.3f}", f"{r['latency_p99_us'] / 1000:.3f}",
+                     f"{r['latency_max_us'] / 1000:.3f}", f"{r['overhead_bytes_per_msg']:.1f}",
+                     f"{r['overhead_ratio']:.2f}", f"{r['server_cpu_us_per_msg']:.2f}",
+                     f"{r['connect_p50_us'] / 1000:.3f}", f"{r['handshake_bytes']:.0f}",
+                     f"{r['server_rss_bytes_per_conn']:.0f}", r["client_bound"]])
+    return head, body
+
+
+def read_manifest(run_dir):
+    path = os.path.join(run_dir, "manifest.json")
+    if not os.path.isfile(path):
+        return {}
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (ValueError, OSError) as e:
+        raise InputError(f"{path}: not valid JSON ({e})")
+
+
+def write_reports(run_dir, rows, charts, manifest):
+    head, body = table_rows(rows)
+    warns = warnings_of(rows)
+    facts = [("command", manifest.get("arguments", "?")), ("started (UTC)", manifest.get("start_time_utc", "?")),
+             ("git commit", manifest.get("git_commit", "?")), ("host", manifest.get("host", "?")),
+             ("kernel", manifest.get("kernel", "?")), ("CPU", f"{manifest.get('cpu_model', '?')} × {manifest.get('cores', '?')}"),
+             ("rtbench", manifest.get("version", "?"))]
+    md = ["# rtbench report", "", "## Run", ""]
+    md += [f"- **{k}**: `{v}`" for k, v in facts]
+    md += ["", "## Results", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    md += ["| " + " | ".join(b) + " |" for b in body]
+    md += ["", "## Warnings", ""] + ([f"- {w}" for w in warns] or ["None: no loss, and the load generator kept up."])
+    md += ["", "## Charts", ""] + [f"![{c}]({c}.png)" for c in charts]
+    with open(os.path.join(run_dir, "report.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+
+    def img(c):
+        with open(os.path.join(run_dir, f"{c}.png"), "rb") as f:
+            data = base64.b64encode(f.read()).decode()
+        return f'<figure><img alt="{html.escape(c)}" src="data:image/png;base64,{data}"></figure>'
+
+    h = ["<!doctype html><html lang=en><head><meta charset=utf-8><title>rtbench report</title>",
+         "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;font-size:12px}"
+         "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td:first-child,td:nth-child(2){text-align:left}"
+         "img{max-width:100%}.warn{color:#a40000}</style></head><body>",
+         "<h1>rtbench report</h1><h2>Run</h2><ul>"]
+    h += [f"<li><b>{html.escape(k)}</b>: <code>{html.escape(str(v))}</code></li>" for k, v in facts]
+    h += ["</ul><h2>Results</h2><table><tr>" + "".join(f"<th>{html.escape(x)}</th>" for x in head) + "</tr>"]
+    h += ["<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in b) + "</tr>" for b in body]
+    h += ["</table><h2>Warnings</h2><ul>"]
+    h += [f'<li class=warn>{html.escape(w)}</li>' for w in warns] or ["<li>None: no loss, and the load generator kept up.</li>"]
+    h += ["</ul><h2>Charts</h2>"] + [img(c) for c in charts] + ["</body></html>"]
+    with open(os.path.join(run_dir, "report.html"), "w") as f:
+        f.write("\n".join(h) + "\n")
+
+
+def main(argv):
+    if len(argv) != 2 or argv[1] in ("-h", "--help"):
+        print("usage: rtbench plot RUN_DIR  (charts, report.md and report.html into RUN_DIR)",
+              file=sys.stderr if len(argv) != 2 else sys.stdout)
+        return 0 if len(argv) == 2 else 2
+    run_dir = argv[1]
+    try:
+        if not os.path.isdir(run_dir):
+            raise InputError(f"{run_dir}: not a folder")
+        rows = read_results(os.path.join(run_dir, "results.csv"))
+        spectra_rows = list(rows)
+        sub = os.path.join(run_dir, "connect", "results.csv")
+        if os.path.isfile(sub):
+            rows += read_results(sub)
+        manifest = read_manifest(run_dir)
+    except InputError as e:
+        print(f"rtbench plot: {e}", file=sys.stderr)
+        return 2
+    charts = []
+    spectrum_charts(run_dir, spectra_rows, charts)
+    overhead_chart(run_dir, rows, charts)
+    per_payload_chart(run_dir, rows, "traffic_vs_clients", "Total wire traffic",
+                      "bytes per second, both directions (B/s, log)", traffic, charts, logy=True)
+    per_payload_chart(run_dir, rows, "server_cpu", "Server CPU per delivered message",
+                      "server CPU time per message (µs)", lambda r: r["server_cpu_us_per_msg"], charts)
+    memory_chart(run_dir, rows, charts)
+    connect_chart(run_dir, rows, charts)
+    write_reports(run_dir, rows, charts, manifest)
+    print(f"rtbench plot: {len(charts)} charts, report.html and report.md in {run_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
