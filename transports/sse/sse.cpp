@@ -3,12 +3,12 @@
 // resume with Last-Event-ID. Wire format: README.md beside this file.
 #include "transports/common/stream_client.hpp"
 #include "transports/common/stream_route.hpp"
+#include "transports/sse/sse_codec.hpp"
 #include "transports/sse/sse_parser.hpp"
 
 namespace rtb {
-namespace {
 
-std::string encode(std::string_view record, std::uint64_t seq) {
+std::string sse_encode(std::string_view record, std::uint64_t seq) {
     std::string ev;
     ev.reserve(record.size() + 32);
     if (seq) ev += "id: " + std::to_string(seq) + "\n";
@@ -17,6 +17,10 @@ std::string encode(std::string_view record, std::uint64_t seq) {
     ev += "\n\n";
     return make_chunk(ev);
 }
+
+namespace {
+
+std::string encode(std::string_view record, std::uint64_t seq) { return sse_encode(record, seq); }
 
 std::string preamble(const server_options& opt, std::optional<std::uint64_t> head) {
     std::string s = "HTTP/1.1 200 OK\r\n"

@@ -1,16 +1,23 @@
 // HTTP streaming: one GET /stream answered with a chunked response that
 // never ends; one message per chunk. Wire format: README.md beside this file.
+#include "transports/streaming/streaming_codec.hpp"
+
 #include "transports/common/stream_client.hpp"
 #include "transports/common/stream_route.hpp"
 
 namespace rtb {
-namespace {
 
-std::string encode(std::string_view record, std::uint64_t) {
-    std::string line(record);
+std::string streaming_encode(std::string_view record) {
+    std::string line;
+    line.reserve(record.size() + 1);
+    line += record;
     line += '\n';
     return make_chunk(line);
 }
+
+namespace {
+
+std::string encode(std::string_view record, std::uint64_t) { return streaming_encode(record); }
 
 std::string preamble(const server_options&, std::optional<std::uint64_t> head) {
     std::string s = "HTTP/1.1 200 OK\r\n"
