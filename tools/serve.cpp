@@ -76,28 +76,21 @@ std::function<int()> add_serve(CLI::App& app) {
             std::rename(tmp.c_str(), a->port_file.c_str()); // appears whole or not at all
         }
         boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-        signals.async_wait([&](auto ec, int) { if (!ec) srv->stop(); });
-        boost::asio::steady_timer stop_timer(io), pub_timer(io);
+        boost::asio::steady_timer stop_timer(io);
+        // One way down: stop the server (and its publisher) and every timer
+        // of ours, so io.run() returns.
+        auto shutdown = [&] {
+            srv->stop();
+            signals.cancel();
+            stop_timer.cancel();
+        };
+        signals.async_wait([&](auto ec, int) { if (!ec) shutdown(); });
         if (a->duration > 0) {
             stop_timer.expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(a->duration)));
-            stop_timer.async_wait([&](auto ec) { if (!ec) { srv->stop(); signals.cancel(); } });
+            stop_timer.async_wait([&](auto ec) { if (!ec) shutdown(); });
         }
-        // Standalone publishing for people pointing curl or a browser at us.
-        std::string payload = make_payload(a->payload);
-        std::uint64_t n = 0;
-        std::function<void()> tick = [&] {
-            auto period = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / a->publish_rate));
-            pub_timer.expires_at(pub_timer.expiry() + period);
-            pub_timer.async_wait([&](auto ec) {
-                if (ec) return;
-                srv->publish(*to, "s" + std::to_string(++n), payload);
-                tick();
-            });
-        };
-        if (a->publish_rate > 0) {
-            pub_timer.expires_after(std::chrono::milliseconds(0));
-            tick();
-        }
+        // Publishing for people pointing curl or a browser at us.
+        if (a->publish_rate > 0) srv->start_publisher(a->publish_rate, a->payload, *to, 0);
         io.run();
         return 0;
     };

@@ -8,6 +8,8 @@
 
 namespace rtb {
 
+extern const char page_html[]; // page_html.cpp, generated from page.html
+
 namespace {
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -305,6 +307,19 @@ void server_core::install_common_routes() {
     add_route("/stats", [this](const std::shared_ptr<http_session>& s, request&& req, const query&) {
         s->respond(make_response(req, http::status::ok, stats_json(), "application/json"));
     });
+    // The live page (every transport from the browser's own APIs) and the
+    // server's CLOCK_MONOTONIC, which the page reads to estimate latency.
+    add_route("/", [](const std::shared_ptr<http_session>& s, request&& req, const query&) {
+        if (req.method() != http::verb::get) return s->fail(http::status::method_not_allowed, "GET only\n");
+        auto res = make_response(req, http::status::ok, page_html, "text/html; charset=utf-8");
+        res.set(http::field::cache_control, "no-store");
+        s->respond(std::move(res));
+    });
+    add_route("/clock", [](const std::shared_ptr<http_session>& s, request&& req, const query&) {
+        auto res = make_response(req, http::status::ok, std::to_string(now_ns()));
+        res.set(http::field::cache_control, "no-store");
+        s->respond(std::move(res));
+    });
     if (!opt_.control) return;
     // Harness remote control. /control/publish?rate=HZ&payload=BYTES[&to=T][&count=N]
     add_route("/control/publish",
@@ -328,6 +343,15 @@ void server_core::install_common_routes() {
                   start_publisher(rate, payload, *to, count);
                   s->respond(make_response(req, http::status::ok, stats_json(), "application/json"));
               });
+    // Server-side disconnect of every connection on one route (tests resume).
+    add_route("/control/drop",
+              [this](const std::shared_ptr<http_session>& s, request&& req, const query& q) {
+                  auto* path = q.get("path");
+                  if (req.method() != http::verb::post || !path)
+                      return s->fail(http::status::bad_request, "POST /control/drop?path=/route\n");
+                  auto n = drop(*path);
+                  s->respond(make_response(req, http::status::ok, std::to_string(n) + "\n"));
+              });
     add_route("/control/stop",
               [this](const std::shared_ptr<http_session>& s, request&& req, const query&) {
                   stop_publisher();
@@ -339,7 +363,7 @@ void server_core::install_common_routes() {
 // fires late, every message already due goes out at once, each stamped with
 // its own scheduled time, so latency measured from the scheduled time counts
 // the server's own lateness too (no coordinated omission on the server side).
-void server_core::start_publisher(double rate_hz, std::size_t payload, target to,
+void server_core::start_publisher(double rate_hz, std::size_t payload, const target& to,
                                   std::uint64_t count) {
     stop_publisher();
     pub_ = publisher_state{};
@@ -349,7 +373,7 @@ void server_core::start_publisher(double rate_hz, std::size_t payload, target to
     pub_.first_seq = hub_.head() + 1;
     pub_.count = count;
     pub_.payload = make_payload(payload);
-    pub_.to = std::move(to);
+    pub_.to = to;
     pub_timer_.expires_at(to_time_point(pub_.t0_ns));
     pub_timer_.async_wait(beast::bind_front_handler(&server_core::on_publish_timer, this));
 }
@@ -377,6 +401,15 @@ void server_core::on_publish_timer(beast::error_code ec) {
     }
     pub_timer_.expires_at(to_time_point(due(pub_.published)));
     pub_timer_.async_wait(beast::bind_front_handler(&server_core::on_publish_timer, this));
+}
+
+std::size_t server_core::drop(std::string_view route) {
+    std::vector<connection*> hit;
+    for (auto* c : conns_)
+        if (c->route == route) hit.push_back(c);
+    for (auto* c : hit)
+        if (conns_.count(c)) c->shut();
+    return hit.size();
 }
 
 std::unique_ptr<server> make_server(asio::io_context& io, const server_options& opt,

@@ -50,6 +50,9 @@ public:
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
     virtual void shut() = 0;
+    // The route a long-lived connection serves ("/sse", "/ws", ...), so
+    // /control/drop can disconnect one transport's clients server-side.
+    std::string_view route;
 
 protected:
     server_core& core_;
@@ -70,6 +73,8 @@ public:
     std::uint16_t port() const override { return port_; }
     std::uint64_t publish(const target& to, std::string_view tag,
                           std::string_view payload) override;
+    void start_publisher(double rate_hz, std::size_t payload, const target& to,
+                         std::uint64_t count) override;
     void stop() override;
     server_stats stats() const override;
 
@@ -88,10 +93,10 @@ private:
     void install_common_routes();
     std::string stats_json() const;
 
-    // Constant-rate publisher driven by /control/publish (harness remote control).
-    void start_publisher(double rate_hz, std::size_t payload, target to, std::uint64_t count);
+    // The constant-rate publisher (also driven by /control/publish).
     void stop_publisher();
     void on_publish_timer(beast::error_code ec);
+    std::size_t drop(std::string_view route);
 
     asio::io_context& io_;
     server_options opt_;

@@ -29,6 +29,7 @@ void serve_stream(server_core& core, const stream_route& r, const std::shared_pt
     if (!cursor) head = hub.head();
     auto ps = std::make_shared<push_stream>(core, s->release(), r.slot, r.encode);
     ps->filter = std::move(f);
+    ps->route = r.path;
     ps->start(r.preamble(core.options(), head), std::move(replay), r.heartbeat,
               core.options().sse_heartbeat);
 }

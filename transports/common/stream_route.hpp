@@ -6,6 +6,7 @@
 namespace rtb {
 
 struct stream_route {
+    std::string_view path;
     frame_slot slot;
     push_stream::encoder encode;
     // Response header + preamble; `head` is set when the client sent no

@@ -53,7 +53,7 @@ bool cursor(const std::shared_ptr<http_session>& s, const request& req, const qu
 }
 
 void install(server_core& core) {
-    static const stream_route route{slot_sse, &encode, &preamble, &cursor, ":\n\n"};
+    static const stream_route route{"/sse", slot_sse, &encode, &preamble, &cursor, ":\n\n"};
     core.add_route("/sse", [&core](const std::shared_ptr<http_session>& s, request&& req,
                                    const query& q) { serve_stream(core, route, s, std::move(req), q); });
 }

@@ -30,7 +30,7 @@ std::string preamble(const server_options&, std::optional<std::uint64_t> head) {
 }
 
 void install(server_core& core) {
-    static const stream_route route{slot_streaming, &encode, &preamble, &since_cursor, {}};
+    static const stream_route route{"/stream", slot_streaming, &encode, &preamble, &since_cursor, {}};
     core.add_route("/stream", [&core](const std::shared_ptr<http_session>& s, request&& req,
                                       const query& q) { serve_stream(core, route, s, std::move(req), q); });
 }

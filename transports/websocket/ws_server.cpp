@@ -162,6 +162,7 @@ void install(server_core& core) {
         }
         auto ws = std::make_shared<ws_session>(core, s->release());
         ws->filter = std::move(f);
+        ws->route = "/ws";
         ws->run(std::move(req), since);
     });
 }
