@@ -90,6 +90,8 @@ const std::vector<column>& columns() {
         {"client_bound", [](auto& r) { return std::string(r.client_bound ? "true" : "false"); }},
         {"lost_in_flight_at_end", [](auto& r) { return u(r.in_flight_at_end); }},
         {"corrupt", [](auto& r) { return u(r.corrupt); }},
+        {"client_rss_bytes", [](auto& r) { return u(r.client_rss_bytes); }},
+        {"client_rss_peak_bytes", [](auto& r) { return u(r.client_rss_peak_bytes); }},
     };
     return cols;
 }

@@ -30,6 +30,7 @@ struct result_row {
     std::int64_t server_cpu_ns = 0, client_cpu_ns = 0;
     double window_s = 0;                      // the measured wall time
     std::uint64_t server_rss_bytes = 0, server_rss_peak_bytes = 0;
+    std::uint64_t client_rss_bytes = 0, client_rss_peak_bytes = 0; // the load generator process
     double server_rss_bytes_per_conn = 0;
     std::uint64_t client_threads = 1;
     std::uint64_t slow_consumers = 0, bad_requests = 0;

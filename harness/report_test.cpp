@@ -18,7 +18,8 @@ TEST(Report, CsvHeaderIsFrozen) {
               "connect_p50_us,connect_p99_us,connect_max_us,handshake_bytes,idle_bytes_per_conn_per_min,"
               "server_cpu_us_per_msg,server_cpu_util,server_rss_bytes,server_rss_peak_bytes,"
               "server_rss_bytes_per_conn,client_cpu_us_per_msg,client_cpu_util,client_threads,reconnects,"
-              "gaps_reported,slow_consumers,bad_requests,max_send_lag_us,client_bound,lost_in_flight_at_end,corrupt\n");
+              "gaps_reported,slow_consumers,bad_requests,max_send_lag_us,client_bound,lost_in_flight_at_end,corrupt,"
+              "client_rss_bytes,client_rss_peak_bytes\n");
 }
 
 TEST(Report, CsvRowHasKnownValues) {
@@ -53,7 +54,7 @@ TEST(Report, CsvRowHasKnownValues) {
     EXPECT_EQ(os.str(),
               "sse,push,10,100.000,80,2.000,10,10,0,0,0,1000.000,1000.000,1000.000,1000.000,1000.000,1000.000,"
               "1000.000,500.000,500.000,500.000,1000,200,10,800,40.000,1.500,20,104.000,2000.000,2000.000,"
-              "2000.000,250.000,0.000,5.000,0.000,4096,8192,409.600,2.000,0.000,1,0,0,0,0,0.000,false,0,0\n");
+              "2000.000,250.000,0.000,5.000,0.000,4096,8192,409.600,2.000,0.000,1,0,0,0,0,0.000,false,0,0,0,0\n");
 }
 
 TEST(Report, EmptyRowHasNoDivisionByZero) {

@@ -264,6 +264,9 @@ result_row run_point(const point& p, const run_settings& s) {
     auto peak = process_memory(srv.pid());
     r.server_rss_bytes = peak.rss_bytes;
     r.server_rss_peak_bytes = peak.peak_bytes;
+    auto self_mem = process_memory(::getpid());
+    r.client_rss_bytes = self_mem.rss_bytes;
+    r.client_rss_peak_bytes = self_mem.peak_bytes;
     r.slow_consumers = static_cast<std::uint64_t>(json_int(final_stats, "slow_consumers").value_or(0));
     r.bad_requests = static_cast<std::uint64_t>(json_int(final_stats, "bad_requests").value_or(0));
     for (auto& t : threads) t->close_all();

@@ -194,11 +194,17 @@ def traffic(r):
     return (r["wire_down_bytes"] + r["wire_up_bytes"]) / r["duration_s"] if r["duration_s"] else 0.0
 
 
-def memory_chart(run_dir, rows, charts):
+def connection_rows(rows):
+    """The rows that speak for connection cost: the connect scenario's if
+    any (else all), at the largest client count; one per transport."""
     conn = [r for r in rows if r["scenario"] == "connect"] or rows
     top = max(r["clients"] for r in conn)
     sel = {r["transport"]: r for r in conn if r["clients"] == top}
-    ts = [t for t in transports_in(conn) if t in sel]
+    return top, sel, [t for t in transports_in(conn) if t in sel]
+
+
+def memory_chart(run_dir, rows, charts):
+    top, sel, ts = connection_rows(rows)
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax.bar(ts, [sel[t]["server_rss_bytes_per_conn"] / 1024 for t in ts], color=[colour(t) for t in ts])
     ax.set_ylabel("server RSS per connection (KiB)")
@@ -209,10 +215,7 @@ def memory_chart(run_dir, rows, charts):
 
 
 def connect_chart(run_dir, rows, charts):
-    conn = [r for r in rows if r["scenario"] == "connect"] or rows
-    top = max(r["clients"] for r in conn)
-    sel = {r["transport"]: r for r in conn if r["clients"] == top}
-    ts = [t for t in transports_in(conn) if t in sel]
+    top, sel, ts = connection_rows(rows)
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for i, t in enumerate(ts):
         r = sel[t]

@@ -44,6 +44,14 @@ struct raw {
         boost::asio::read(s, boost::asio::buffer(b));
         return b;
     }
+    // One chunk of a chunked body: its size line, then exactly size + 2 bytes
+    // (data and CRLF). Returns {size line, the rest}.
+    std::pair<std::string, std::string> read_chunk() {
+        std::string line;
+        while (line.size() < 2 || line.substr(line.size() - 2) != "\r\n") line += read_exactly(1);
+        std::size_t size = std::stoul(line, nullptr, 16);
+        return {line, read_exactly(size + 2)};
+    }
     std::string read_head() {
         std::string out;
         char c;
@@ -97,13 +105,9 @@ TEST_P(Framing, StreamingChunkIsExact) {
     EXPECT_EQ(r.read_head(), "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCache-Control: no-store\r\n"
                              "Transfer-Encoding: chunked\r\n\r\n");
     srv.publish("all", "tag", n);
-    // Read the size line, then exactly what the formula says remains.
-    std::string line;
-    while (line.size() < 2 || line.substr(line.size() - 2) != "\r\n") line += r.read_exactly(1);
-    std::size_t size = std::stoul(line, nullptr, 16);
-    auto rest = r.read_exactly(size + 2);
+    auto [line, rest] = r.read_chunk();
     auto chunk = line + rest;
-    std::size_t L = size - 1;
+    std::size_t L = rest.size() - 2 - 1; // data minus CRLF, minus the record's LF
     EXPECT_EQ(chunk.size(), streaming_bytes(L));
     EXPECT_EQ(rest.substr(rest.size() - 3), "\n\r\n");
     EXPECT_EQ(L, body_len(chunk, 1, "tag", n));
@@ -118,10 +122,8 @@ TEST_P(Framing, SseEventIsExact) {
                              "Transfer-Encoding: chunked\r\n\r\n");
     EXPECT_EQ(r.read_exactly(18), "d\r\nretry: 1000\n\n\r\n"); // 0xd = 13 bytes of data
     srv.publish("all", "tag", n);
-    std::string line;
-    while (line.size() < 2 || line.substr(line.size() - 2) != "\r\n") line += r.read_exactly(1);
-    std::size_t size = std::stoul(line, nullptr, 16);
-    auto rest = r.read_exactly(size + 2);
+    auto [line, rest] = r.read_chunk();
+    std::size_t size = rest.size() - 2;
     EXPECT_EQ(rest.substr(0, 12), "id: 1\ndata: ");
     EXPECT_EQ(rest.substr(rest.size() - 4), "\n\n\r\n");
     std::size_t L = size - 13 - 1;
