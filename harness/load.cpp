@@ -122,7 +122,7 @@ void load_thread::on_message(client_session& s, std::string_view rec, std::int64
         latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, recv_ns - sched)));
         latency_uncorrected.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, recv_ns - actual)));
     }
-    if (in_window(recv_ns)) {
+    if (counting_) {
         ++received_in_window;
         payload_in_window += m->payload.size();
     }
@@ -178,10 +178,11 @@ void load_thread::send_due(session_state& st) {
     schedule_send(st);
 }
 
-wire_bytes load_thread::wire_total() {
+wire_bytes load_thread::mark_window(bool open) {
     return call([&] {
         wire_bytes w;
         for (auto& st : sessions) w += st.s->wire();
+        counting_ = open;
         return w;
     });
 }

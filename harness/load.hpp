@@ -53,7 +53,10 @@ public:
     template <class F>
     auto call(F&& fn);
 
-    wire_bytes wire_total(); // thread-safe (posts)
+    // Reads every session's wire bytes and opens (or closes) the counting of
+    // received messages in one task on this thread, so the bytes and the
+    // messages of the measure window are taken at the same instant.
+    wire_bytes mark_window(bool open);
     std::uint64_t min_highest(); // push drain: lowest "highest seq" over sessions
     bool echo_drained();         // every send in the window came back (or never will)
     void close_all();
@@ -82,6 +85,7 @@ private:
     std::string payload_;
     double rate_hz_ = 0;
     std::int64_t ms_ = INT64_MAX, me_ = INT64_MIN;
+    bool counting_ = false; // between mark_window(true) and mark_window(false)
     std::unordered_map<const client_session*, session_state*> by_session_;
     std::size_t next_to_start_ = 0, connecting_ = 0, concurrency_ = 0;
     std::atomic<std::size_t> ready_{0};

@@ -121,9 +121,11 @@ struct snapshot {
     wire_bytes wire;
 };
 
-snapshot take(server_process& srv, std::vector<std::unique_ptr<load_thread>>& threads) {
+// `open`: the measure window starts (true) or ends (false) here: each load
+// thread reads its bytes and flips its message counting in one task.
+snapshot take(server_process& srv, std::vector<std::unique_ptr<load_thread>>& threads, bool open) {
     snapshot s;
-    for (auto& t : threads) s.wire += t->wire_total();
+    for (auto& t : threads) s.wire += t->mark_window(open);
     s.server_cpu = process_cpu_ns(srv.pid());
     s.client_cpu = process_cpu_ns(::getpid());
     s.t = now_ns();
@@ -208,9 +210,9 @@ result_row run_point(const point& p, const run_settings& s) {
         ms = now_ns();
         me = ms + secs(s.duration_s);
         for (auto& t : threads) t->set_window(ms, me);
-        a = take(srv, threads);
+        a = take(srv, threads, true);
         sleep_until(me, s, "idle", a.t);
-        b = take(srv, threads);
+        b = take(srv, threads, false);
         double minutes = static_cast<double>(b.t - a.t) / 60e9;
         auto idle = b.wire - a.wire;
         r.idle_bytes_per_conn_per_min = static_cast<double>(idle.down + idle.up) / std::max<std::size_t>(1, ready) / minutes;
@@ -232,12 +234,12 @@ result_row run_point(const point& p, const run_settings& s) {
             for (auto& t : threads) t->start_echo(p.rate_hz, t0, spread);
         }
         sleep_until(ms, s, "warm-up", now_ns());
-        a = take(srv, threads);
+        a = take(srv, threads, true);
         auto mem = process_memory(srv.pid());
         r.server_rss_bytes_per_conn = mem.rss_bytes > base_mem.rss_bytes
             ? static_cast<double>(mem.rss_bytes - base_mem.rss_bytes) / static_cast<double>(std::max<std::size_t>(1, ready)) : 0;
         sleep_until(me, s, "measure", a.t);
-        b = take(srv, threads);
+        b = take(srv, threads, false);
         if (p.sc == scenario::push) {
             auto st = srv.call("POST", "/control/stop");
             auto count = static_cast<std::uint64_t>(json_int(st, "pub_count").value_or(0));

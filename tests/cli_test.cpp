@@ -146,3 +146,61 @@ TEST(Cli, LossyServerIsCaughtWithExit3) {
 }
 
 } // namespace
+
+namespace {
+
+std::size_t digits(std::uint64_t v) { return std::to_string(v).size(); }
+std::size_t hex_digits(std::uint64_t v) {
+    std::size_t n = 1;
+    while (v >>= 4) ++n;
+    return n;
+}
+std::uint64_t monotonic_ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// Per-message overhead (wire bytes beyond the payload) a README formula gives
+// for a body of a given seq digit count: body L = dseq + 2*D + n + 4 (publish
+// timestamp and "s"+scheduled timestamp, both D digits, 3 spaces).
+double formula_overhead(const std::string& t, std::size_t n, std::size_t dseq, std::size_t D) {
+    std::size_t L = dseq + 2 * D + n + 4;
+    if (t == "streaming") return static_cast<double>(hex_digits(L + 1) + L + 5 - n);
+    if (t == "websocket") return static_cast<double>(L + (L < 126 ? 2 : 4) - n);
+    std::size_t E = L + dseq + 13; // sse
+    return static_cast<double>(hex_digits(E) + E + 4 - n);
+}
+
+} // namespace
+
+TEST(Cli, MeasuredOverheadEqualsTheReadmeFormulas) {
+    // A controlled run: the measured bytes per message must equal the
+    // formula for one message, between the values for the smallest and
+    // largest sequence-number widths seen in the window.
+    auto dir = temp_dir("formula");
+    constexpr std::size_t n = 100;
+    auto o = rtbench("run --transport streaming,sse,websocket,polling --clients 4 --rate 200 --payload 100 "
+                     "--duration 0.6 --warmup 0.1 --poll-interval-ms 50 --no-plot --out " + dir.string());
+    ASSERT_EQ(o.code, 0) << o.out;
+    auto rows = read_csv(dir / "results.csv");
+    std::size_t D = digits(monotonic_ns());
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        std::string t = rows[i][0];
+        double got = std::stod(cell(rows, i, "overhead_bytes_per_msg"));
+        // Sequence numbers in this run stay within 2..3 digits (tens to ~200).
+        if (t == "polling") {
+            // Each message costs at least its body fields and LF; the answer
+            // head and the request are shared by the batch of a poll.
+            double floor = static_cast<double>(2 + 2 * D + 4 + 1);
+            EXPECT_GE(got, floor) << t;
+            EXPECT_LE(got, floor + 60) << t;
+            continue;
+        }
+        double lo = formula_overhead(t, n, 2, D), hi = formula_overhead(t, n, 3, D);
+        EXPECT_GE(got, lo - 0.5) << t;
+        EXPECT_LE(got, hi + 0.5) << t;
+        EXPECT_EQ(cell(rows, i, "wire_up_bytes"), "0") << t; // nothing goes up on a push stream
+    }
+    fs::remove_all(dir);
+}

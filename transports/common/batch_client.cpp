@@ -58,6 +58,7 @@ void batch_client::on_read(std::uint64_t gen, beast::error_code ec, std::size_t)
     auto c = res[("Rtb-Cursor")];
     if (parse_u64(c, cursor) && cursor > last_seq_) last_seq_ = cursor;
     have_cursor_ = true;
+    bool first_answer = !subscribed_;
     if (!subscribed_) {
         subscribed_ = true;
         ready();
@@ -73,7 +74,15 @@ void batch_client::on_read(std::uint64_t gen, beast::error_code ec, std::size_t)
                                     beast::bind_front_handler(&batch_client::on_connect, self, gen));
     };
     if (pause_.count() == 0) return next({});
-    pause_timer_.expires_after(pause_);
+    auto pause = pause_;
+    if (first_answer) {
+        // Clients started together would otherwise poll in lockstep forever;
+        // real pollers have random phases. Each client waits a fraction of
+        // one interval (fixed by its id, so runs repeat) after subscribing.
+        auto frac = static_cast<double>(std::hash<std::string>{}(cfg_.id) % 1000) / 1000.0;
+        pause = std::chrono::duration_cast<std::chrono::milliseconds>(pause_ * frac);
+    }
+    pause_timer_.expires_after(pause);
     pause_timer_.async_wait(std::move(next));
 }
 
