@@ -181,7 +181,13 @@ void load_thread::send_due(session_state& st) {
 wire_bytes load_thread::mark_window(bool open) {
     return call([&] {
         wire_bytes w;
-        for (auto& st : sessions) w += st.s->wire();
+        for (auto& st : sessions) {
+            auto sw = st.s->wire();
+            // Bytes of a half-read message belong with that message, which
+            // is counted when it completes: leave them out at this mark.
+            sw.down -= std::min(sw.down, st.s->pending_bytes());
+            w += sw;
+        }
         counting_ = open;
         return w;
     });

@@ -61,6 +61,11 @@ public:
     virtual void drop() = 0;
     // Kernel byte counts of every socket this session has opened so far.
     virtual wire_bytes wire() const = 0;
+    // Bytes read from the network but not yet delivered as complete records
+    // (a partly read message in user-space buffers). The harness subtracts
+    // them when it marks its measure window, so bytes and messages are
+    // counted at the same point of the stream.
+    virtual std::uint64_t pending_bytes() const { return 0; }
     // Highest message sequence number received (the resume cursor); 0 = none.
     virtual std::uint64_t last_seq() const = 0;
     // Upstream records handed to the network and acknowledged by the server

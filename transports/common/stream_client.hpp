@@ -24,6 +24,9 @@ protected:
     void connect() override;
     void teardown() override;
     wire_bytes live_wire() const override;
+    std::uint64_t pending_bytes() const override { return buffer_.size() + decoder_pending(); }
+    // Bytes the decoder holds of a record it has not completed.
+    virtual std::uint64_t decoder_pending() const = 0;
 
 private:
     void on_connect(std::uint64_t gen, beast::error_code ec);

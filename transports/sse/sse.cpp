@@ -89,6 +89,7 @@ protected:
         if (auto r = parser_.retry_ms()) cfg_.reconnect_delay = std::chrono::milliseconds(*r);
     }
     void reset_decoder() override { parser_.reset(); }
+    std::uint64_t decoder_pending() const override { return parser_.pending(); }
 
 private:
     sse_parser parser_;

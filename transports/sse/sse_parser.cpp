@@ -16,6 +16,7 @@ std::size_t line_end(std::string_view b, std::size_t i) {
 } // namespace
 
 bool sse_parser::feed(std::string_view b) {
+    since_dispatch_ += b.size(); // dispatch() resets it to what follows the blank line
     if (!bom_checked_ && !b.empty()) {
         // A leading U+FEFF BOM is skipped (only once, at stream start).
         if (b.substr(0, 3) == "\xEF\xBB\xBF") b.remove_prefix(3);
@@ -29,8 +30,10 @@ bool sse_parser::feed(std::string_view b) {
         }
         if (c == '\r' || c == '\n') {
             after_cr_ = c == '\r';
+            auto before = dispatches_;
             line(line_);
             line_.clear();
+            if (dispatches_ != before) since_dispatch_ = b.size() - i - 1; // bytes after this line end
             continue;
         }
         // Fast path: copy the run up to the next line end at once. Two
@@ -48,6 +51,7 @@ void sse_parser::reset() {
     line_.clear();
     after_cr_ = false;
     bom_checked_ = false;
+    since_dispatch_ = 0;
     data_.clear();
     type_.clear();
     id_buffer_ = last_event_id_; // reconnect keeps the last event ID

@@ -34,6 +34,8 @@ public:
     std::optional<std::uint64_t> retry_ms() const { return retry_; }
     // Increments on every dispatch, including those with no data.
     std::uint64_t dispatches() const { return dispatches_; }
+    // Bytes fed since the last dispatch (an event not yet complete).
+    std::uint64_t pending() const { return since_dispatch_; }
 
 private:
     void line(std::string_view l);
@@ -47,6 +49,7 @@ private:
     std::string data_, type_, id_buffer_, last_event_id_;
     std::optional<std::uint64_t> retry_;
     std::uint64_t dispatches_ = 0;
+    std::uint64_t since_dispatch_ = 0;
 };
 
 } // namespace rtb

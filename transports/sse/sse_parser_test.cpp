@@ -82,3 +82,14 @@ TEST(SseParser, OverlongLineFails) {
     sse_parser p([](const sse_event&) {}, 16);
     EXPECT_FALSE(p.feed("data: " + std::string(100, 'a')));
 }
+
+TEST(SseParser, PendingCountsBytesOfTheIncompleteEvent) {
+    capture c;
+    ASSERT_TRUE(c.p.feed("id: 1\ndata: a\n\nid: 2\nda"));
+    EXPECT_EQ(c.got.size(), 1u);
+    EXPECT_EQ(c.p.pending(), 8u); // "id: 2\nda"
+    ASSERT_TRUE(c.p.feed("ta: b\n"));
+    EXPECT_EQ(c.p.pending(), 14u);
+    ASSERT_TRUE(c.p.feed("\n"));
+    EXPECT_EQ(c.p.pending(), 0u);
+}

@@ -53,6 +53,7 @@ protected:
         if (lines_.pending() > cfg_.max_message + 256) lost("record over max message size");
     }
     void reset_decoder() override { lines_.reset(); }
+    std::uint64_t decoder_pending() const override { return lines_.pending(); }
 
 private:
     line_splitter lines_;

@@ -16,6 +16,8 @@ public:
         if (open_ && !writing_) do_write();
     }
     std::uint64_t sent() const override { return sent_; }
+    // A message being read: the payload received so far.
+    std::uint64_t pending_bytes() const override { return buffer_.size(); }
 
 protected:
     void connect() override {
