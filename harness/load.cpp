@@ -46,7 +46,8 @@ load_thread::load_thread(const transport_descriptor& t, scenario sc, std::size_t
 
 load_thread::~load_thread() {
     stop();
-    // Sessions hold timers and sockets bound to io_: destroy them first.
+    // Sessions and the pacing timer are bound to io_: destroy them first.
+    pace_.reset();
     by_session_.clear();
     sessions.clear();
 }
@@ -62,16 +63,31 @@ void load_thread::add_session(std::size_t index, client_config cfg) {
     });
 }
 
-void load_thread::start(std::size_t concurrency) {
+void load_thread::start(std::size_t concurrency, double rate_hz) {
     call([&] {
         concurrency_ = std::max<std::size_t>(1, concurrency);
+        connect_rate_ = rate_hz;
+        connect_t0_ = now_ns();
+        pace_ = std::make_unique<boost::asio::steady_timer>(io_);
         start_next();
         return 0;
     });
 }
 
+// Connection i (on this thread) may start at t0 + i / rate: a paced schedule
+// that does not drift when a start is late.
 void load_thread::start_next() {
     while (connecting_ < concurrency_ && next_to_start_ < sessions.size()) {
+        if (connect_rate_ > 0) {
+            auto due = connect_t0_ + std::llround(static_cast<double>(next_to_start_) * 1e9 / connect_rate_);
+            if (due > now_ns()) {
+                pace_->expires_at(at(due));
+                pace_->async_wait([this](boost::system::error_code ec) {
+                    if (!ec) start_next();
+                });
+                return;
+            }
+        }
         auto& st = sessions[next_to_start_++];
         ++connecting_;
         st.connect_start_ns = now_ns();
@@ -211,6 +227,7 @@ bool load_thread::echo_drained() {
 
 void load_thread::close_all() {
     call([&] {
+        if (pace_) pace_->cancel();
         for (auto& st : sessions) {
             if (st.timer) st.timer->cancel();
             st.s->close();

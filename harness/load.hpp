@@ -39,8 +39,9 @@ public:
     ~load_thread() override;
 
     void add_session(std::size_t index, client_config cfg);
-    // Starts the sessions, at most `concurrency` connecting at once.
-    void start(std::size_t concurrency);
+    // Starts the sessions, at most `concurrency` connecting at once and, when
+    // rate_hz > 0, no faster than rate_hz new connections per second.
+    void start(std::size_t concurrency, double rate_hz = 0);
     std::size_t ready_count() const { return ready_.load(std::memory_order_relaxed); }
 
     // Measurement window [ms, me) in CLOCK_MONOTONIC ns. Set before ms.
@@ -88,6 +89,9 @@ private:
     bool counting_ = false; // between mark_window(true) and mark_window(false)
     std::unordered_map<const client_session*, session_state*> by_session_;
     std::size_t next_to_start_ = 0, connecting_ = 0, concurrency_ = 0;
+    double connect_rate_ = 0;
+    std::int64_t connect_t0_ = 0;
+    std::unique_ptr<boost::asio::steady_timer> pace_;
     std::atomic<std::size_t> ready_{0};
     boost::asio::io_context io_{1};
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;

@@ -186,7 +186,9 @@ result_row run_point(const point& p, const run_settings& s) {
         threads[i % threads.size()]->add_session(i, cfg);
     }
     std::int64_t connect_start = now_ns();
-    for (auto& t : threads) t->start(std::max<std::size_t>(1, s.connect_concurrency / threads.size()));
+    for (auto& t : threads)
+        t->start(std::max<std::size_t>(1, s.connect_concurrency / threads.size()),
+                 s.connect_rate / static_cast<double>(threads.size()));
     std::size_t ready = 0;
     while (true) {
         ready = 0;

@@ -23,6 +23,7 @@ struct run_settings {
     double duration_s = 5, warmup_s = 1, drain_s = 0; // drain 0: automatic
     std::size_t client_threads = 1;
     std::size_t connect_concurrency = 256;
+    double connect_rate = 0; // new connections per second, all threads; 0 = no pacing
     double ready_timeout_s = 60;
     client_config client;                 // poll interval, headers, ...
     std::vector<std::string> server_args; // passed to `rtbench serve`

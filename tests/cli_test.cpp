@@ -126,6 +126,21 @@ TEST(Cli, ConnectRunMeasuresHandshakes) {
     fs::remove_all(dir);
 }
 
+TEST(Cli, ConnectRateIsPaced) {
+    // 20 connections at 40/s: the last may start only 19/40 s = 475 ms after
+    // the first, so the whole connect phase takes at least that long.
+    auto dir = temp_dir("rate");
+    auto t0 = std::chrono::steady_clock::now();
+    auto o = rtbench("run --transport websocket --scenario connect --clients 20 --connect-rate 40 --duration 0.1 "
+                     "--no-plot --out " + dir.string());
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    ASSERT_EQ(o.code, 0) << o.out;
+    EXPECT_GE(ms, 475);
+    auto rows = read_csv(dir / "results.csv");
+    EXPECT_EQ(cell(rows, 1, "clients"), "20");
+    fs::remove_all(dir);
+}
+
 TEST(Cli, LossyServerIsCaughtWithExit3) {
     auto dir = temp_dir("lossy");
     auto o = rtbench("run --transport websocket,sse --clients 2 --rate 100 --duration 0.5 --warmup 0.1 "

@@ -28,6 +28,7 @@ struct run_args {
     std::string out, headers = "minimal";
     double duration = 5, warmup = 1, drain = 0, ready_timeout = 60;
     std::size_t client_threads = 1, connect_concurrency = 256;
+    double connect_rate = 0;
     std::size_t poll_interval_ms = 1000, lp_hold_ms = 30000, sse_heartbeat_ms = 0, ws_ping_ms = 0;
     std::size_t history = 10000, max_queue = 4096, max_message = 64 * 1024, test_drop_every = 0;
     bool new_conn_per_poll = false, ws_deflate = false, allow_loss = false, no_plot = false;
@@ -49,6 +50,8 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
     cmd->add_option("--drain", a.drain, "Seconds to wait for in-flight messages after the window (0 = 2 s + 3 poll intervals)")->capture_default_str();
     cmd->add_option("--client-threads", a.client_threads, "Load-generator threads (each owns its clients)")->capture_default_str()->check(CLI::Range(1, 64));
     cmd->add_option("--connect-concurrency", a.connect_concurrency, "Connections opening at once")->capture_default_str()->check(CLI::Range(1, 20000));
+    cmd->add_option("--connect-rate", a.connect_rate, "New connections per second (0 = as fast as --connect-concurrency allows)")
+        ->capture_default_str()->check(CLI::Range(0.0, 1e6));
     cmd->add_option("--ready-timeout", a.ready_timeout, "Seconds to wait for all clients to be ready")->capture_default_str();
     cmd->add_option("--headers", a.headers, "HTTP request headers: minimal, or browser (what desktop Chrome sends)")
         ->capture_default_str()->check(CLI::IsMember({"minimal", "browser"}));
@@ -186,6 +189,7 @@ int execute(const run_args& a, const matrix& m, const std::string& argline, cons
     s.drain_s = a.drain;
     s.client_threads = a.client_threads;
     s.connect_concurrency = a.connect_concurrency;
+    s.connect_rate = a.connect_rate;
     s.ready_timeout_s = a.ready_timeout;
     s.client.poll_interval = std::chrono::milliseconds(a.poll_interval_ms);
     s.client.new_connection_per_poll = a.new_conn_per_poll;
