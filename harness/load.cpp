@@ -1,6 +1,5 @@
 #include "harness/load.hpp"
 
-#include <charconv>
 #include <future>
 
 #include <boost/asio/post.hpp>
@@ -12,14 +11,6 @@ namespace {
 std::chrono::steady_clock::time_point at(std::int64_t ns) {
     return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
 }
-bool to_i64(std::string_view s, std::int64_t& v) {
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc{} && p == s.data() + s.size();
-}
-bool to_u64(std::string_view s, std::uint64_t& v) {
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc{} && p == s.data() + s.size();
-}
 // Echo tag: e<send number>.<scheduled ns>.<actual send ns>
 bool parse_echo_tag(std::string_view tag, std::uint64_t& n, std::int64_t& sched, std::int64_t& actual) {
     if (tag.empty() || tag.front() != 'e') return false;
@@ -27,8 +18,8 @@ bool parse_echo_tag(std::string_view tag, std::uint64_t& n, std::int64_t& sched,
     auto d1 = tag.find('.');
     auto d2 = tag.find('.', d1 == std::string_view::npos ? d1 : d1 + 1);
     if (d2 == std::string_view::npos) return false;
-    return to_u64(tag.substr(0, d1), n) && to_i64(tag.substr(d1 + 1, d2 - d1 - 1), sched) &&
-           to_i64(tag.substr(d2 + 1), actual);
+    return parse_u64(tag.substr(0, d1), n) && parse_i64(tag.substr(d1 + 1, d2 - d1 - 1), sched) &&
+           parse_i64(tag.substr(d2 + 1), actual);
 }
 } // namespace
 
@@ -126,7 +117,7 @@ void load_thread::on_message(client_session& s, std::string_view rec, std::int64
     std::uint64_t key = m->seq;
     if (sc_ == scenario::echo) {
         if (!parse_echo_tag(m->tag, key, sched, actual)) return ++corrupt, void();
-    } else if (m->tag.size() < 2 || m->tag.front() != 's' || !to_i64(m->tag.substr(1), sched)) {
+    } else if (m->tag.size() < 2 || m->tag.front() != 's' || !parse_i64(m->tag.substr(1), sched)) {
         return ++corrupt, void();
     }
     if (!st->tracker.on_seq(key)) return; // duplicate: counted by the tracker

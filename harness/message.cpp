@@ -16,12 +16,13 @@ bool take_field(std::string_view& rest, std::string_view& field) noexcept {
     return true;
 }
 
+} // namespace
+
 bool parse_i64(std::string_view s, std::int64_t& out) noexcept {
     if (s.empty()) return false;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
     return ec == std::errc{} && p == s.data() + s.size();
 }
-} // namespace
 
 bool parse_u64(std::string_view s, std::uint64_t& out) noexcept {
     if (s.empty() || s.front() == '-' || s.front() == '+') return false;

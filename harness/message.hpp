@@ -66,6 +66,8 @@ struct gap_view {
 };
 std::optional<gap_view> parse_gap(std::string_view body) noexcept;
 
+// Whole-string decimal parsers (no sign on u64, no spaces, no trailing text).
 bool parse_u64(std::string_view s, std::uint64_t& out) noexcept;
+bool parse_i64(std::string_view s, std::int64_t& out) noexcept;
 
 } // namespace rtb

@@ -15,6 +15,16 @@ std::uint64_t delivered_messages(const result_row& r) { return r.received_in_win
 double wire_total(const result_row& r) {
     return static_cast<double>(r.wire_down_bytes + r.wire_up_bytes);
 }
+// Bytes on the wire (both directions) beyond the payload, per message
+// received in the window: headers, framing, polls that came back empty, the
+// message's own seq/timestamp/tag fields — all of it.
+double overhead_per_msg(const result_row& r) {
+    return per(wire_total(r) - static_cast<double>(r.payload_in_window), static_cast<double>(delivered_messages(r)));
+}
+double overhead_ratio(const result_row& r) { return per(wire_total(r), static_cast<double>(r.payload_in_window)); }
+double server_cpu_us_per_msg(const result_row& r) {
+    return per(static_cast<double>(r.server_cpu_ns) / 1000.0, static_cast<double>(delivered_messages(r)));
+}
 
 struct column {
     const char* name;
@@ -52,14 +62,8 @@ const std::vector<column>& columns() {
         {"wire_up_bytes", [](auto& r) { return u(r.wire_up_bytes); }},
         {"messages_in_window", [](auto& r) { return u(r.received_in_window); }},
         {"payload_bytes_in_window", [](auto& r) { return u(r.payload_in_window); }},
-        // Bytes on the wire (both directions) beyond the payload, per message
-        // received in the window: headers, framing, polls that came back
-        // empty, the message's own seq/timestamp/tag fields — all of it.
-        {"overhead_bytes_per_msg", [](auto& r) {
-             return f3(per(wire_total(r) - static_cast<double>(r.payload_in_window),
-                           static_cast<double>(delivered_messages(r))));
-         }},
-        {"overhead_ratio", [](auto& r) { return f3(per(wire_total(r), static_cast<double>(r.payload_in_window))); }},
+        {"overhead_bytes_per_msg", [](auto& r) { return f3(overhead_per_msg(r)); }},
+        {"overhead_ratio", [](auto& r) { return f3(overhead_ratio(r)); }},
         {"tcp_segments", [](auto& r) { return u(r.tcp_segments); }},
         {"tcpip_bytes_per_msg", [](auto& r) {
              return f3(per(static_cast<double>(r.tcp_segments) * tcpip_bytes_per_segment,
@@ -70,9 +74,7 @@ const std::vector<column>& columns() {
         {"connect_max_us", [](auto& r) { return f3(us(r.connect.max())); }},
         {"handshake_bytes", [](auto& r) { return f3(r.handshake_bytes); }},
         {"idle_bytes_per_conn_per_min", [](auto& r) { return f3(r.idle_bytes_per_conn_per_min); }},
-        {"server_cpu_us_per_msg", [](auto& r) {
-             return f3(per(static_cast<double>(r.server_cpu_ns) / 1000.0, static_cast<double>(delivered_messages(r))));
-         }},
+        {"server_cpu_us_per_msg", [](auto& r) { return f3(server_cpu_us_per_msg(r)); }},
         {"server_cpu_util", [](auto& r) { return f3(per(static_cast<double>(r.server_cpu_ns) / 1e9, r.window_s)); }},
         {"server_rss_bytes", [](auto& r) { return u(r.server_rss_bytes); }},
         {"server_rss_peak_bytes", [](auto& r) { return u(r.server_rss_peak_bytes); }},
@@ -160,14 +162,11 @@ void summary_messages(std::ostream& os, const result_row& r, bool header) {
         os << fmt::format("{:<13} {:<8} {:>7} {:>8} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>9} {:>6} {:>10} {:>5}\n",
                           "transport", "scenario", "clients", "rate/s", "payload", "delivered", "lost", "p50 ms",
                           "p99 ms", "max ms", "ovh B/msg", "ratio", "srv us/msg", "bound");
-    double msgs = static_cast<double>(r.received_in_window);
-    double ovh = msgs > 0 ? (wire_total(r) - static_cast<double>(r.payload_in_window)) / msgs : 0;
-    double ratio = r.payload_in_window ? wire_total(r) / static_cast<double>(r.payload_in_window) : 0;
-    double cpu = msgs > 0 ? static_cast<double>(r.server_cpu_ns) / 1000.0 / msgs : 0;
     os << fmt::format("{:<13} {:<8} {:>7} {:>8.0f} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>9.1f} {:>6.2f} {:>10.2f} {:>5}\n",
                       r.transport, r.scenario, r.clients, r.rate_hz, r.payload_bytes, r.delivered, r.lost,
                       ms_of(r.latency.percentile(50)), ms_of(r.latency.percentile(99)), ms_of(r.latency.max()),
-                      ovh, ratio, cpu, r.client_bound ? "YES" : "no");
+                      overhead_per_msg(r), overhead_ratio(r), server_cpu_us_per_msg(r),
+                      r.client_bound ? "YES" : "no");
 }
 
 void summary_connect(std::ostream& os, const result_row& r, bool header) {

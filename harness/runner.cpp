@@ -201,14 +201,19 @@ result_row run_point(const point& p, const run_settings& s) {
     if (ready < p.clients)
         r.warnings.push_back(fmt::format("only {} of {} clients connected within {} s", ready, p.clients, s.ready_timeout_s));
 
+    // Server RSS growth over the idle server, per connected client.
+    auto rss_per_conn = [&] {
+        auto mem = process_memory(srv.pid());
+        return mem.rss_bytes > base_mem.rss_bytes
+                   ? static_cast<double>(mem.rss_bytes - base_mem.rss_bytes) / static_cast<double>(std::max<std::size_t>(1, ready))
+                   : 0.0;
+    };
     std::int64_t ms = 0, me = 0;
     std::uint64_t first_seq = 0;
     std::pair<std::uint64_t, std::uint64_t> win{0, 0};
     snapshot a, b;
     if (p.sc == scenario::connect) {
-        auto mem = process_memory(srv.pid());
-        r.server_rss_bytes_per_conn = mem.rss_bytes > base_mem.rss_bytes
-            ? static_cast<double>(mem.rss_bytes - base_mem.rss_bytes) / static_cast<double>(std::max<std::size_t>(1, ready)) : 0;
+        r.server_rss_bytes_per_conn = rss_per_conn();
         ms = now_ns();
         me = ms + secs(s.duration_s);
         for (auto& t : threads) t->set_window(ms, me);
@@ -237,9 +242,7 @@ result_row run_point(const point& p, const run_settings& s) {
         }
         sleep_until(ms, s, "warm-up", now_ns());
         a = take(srv, threads, true);
-        auto mem = process_memory(srv.pid());
-        r.server_rss_bytes_per_conn = mem.rss_bytes > base_mem.rss_bytes
-            ? static_cast<double>(mem.rss_bytes - base_mem.rss_bytes) / static_cast<double>(std::max<std::size_t>(1, ready)) : 0;
+        r.server_rss_bytes_per_conn = rss_per_conn();
         sleep_until(me, s, "measure", a.t);
         b = take(srv, threads, false);
         if (p.sc == scenario::push) {

@@ -56,7 +56,6 @@ struct server_rig {
     ~server_rig() {
         on(t.io, [&] { srv->stop(); });
         t.stop();
-        on_destroy();
     }
     std::uint64_t publish(std::string_view to, std::string_view tag, std::size_t payload) {
         auto tg = *parse_target(to);
@@ -64,7 +63,6 @@ struct server_rig {
         return on(t.io, [&] { return srv->publish(tg, tag, p); });
     }
     server_stats stats() { return on(t.io, [&] { return srv->stats(); }); }
-    std::function<void()> on_destroy = [] {};
     io_thread t;
     std::unique_ptr<server> srv;
     std::uint16_t port = 0;

@@ -104,24 +104,23 @@ std::string project_root() {
     return fs::path(self_exe()).parent_path().parent_path().parent_path().parent_path().string();
 }
 
-std::string git_commit(const std::string& root) {
-    std::string cmd = "git -C '" + root + "' rev-parse HEAD 2>/dev/null";
+// What a shell command prints on stdout ("" when it cannot run).
+std::string capture(const std::string& cmd) {
     std::string out;
     if (FILE* f = ::popen(cmd.c_str(), "r")) {
-        char buf[128];
+        char buf[256];
         while (std::fgets(buf, sizeof buf, f)) out += buf;
         ::pclose(f);
     }
+    return out;
+}
+
+std::string git_commit(const std::string& root) {
+    std::string out = capture("git -C '" + root + "' rev-parse HEAD 2>/dev/null");
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
     if (out.empty()) return "unknown";
-    std::string dirty = "git -C '" + root + "' status --porcelain --untracked-files=no 2>/dev/null";
-    std::string d;
-    if (FILE* f = ::popen(dirty.c_str(), "r")) {
-        char buf[256];
-        while (std::fgets(buf, sizeof buf, f)) d += buf;
-        ::pclose(f);
-    }
-    return d.empty() ? out : out + "-dirty";
+    bool dirty = !capture("git -C '" + root + "' status --porcelain --untracked-files=no 2>/dev/null").empty();
+    return dirty ? out + "-dirty" : out;
 }
 
 void raise_fd_limit() {

@@ -1,7 +1,5 @@
 #include "transports/common/client_base.hpp"
 
-#include <charconv>
-
 #include "transports/common/wire.hpp"
 
 namespace rtb {
@@ -202,9 +200,7 @@ void client_base::emit(std::string_view record, std::int64_t recv_ns) {
     if (f.substr(0, 6) == "!head ") f.remove_prefix(6);
     if (!f.empty() && f.front() != '!') {
         std::uint64_t seq = 0;
-        f = f.substr(0, f.find(' '));
-        auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), seq);
-        if (ec == std::errc{}) {
+        if (parse_u64(f.substr(0, f.find(' ')), seq)) {
             have_cursor_ = true;
             if (seq > last_seq_) last_seq_ = seq;
         }

@@ -67,7 +67,6 @@ public:
 
     std::uint64_t head() const noexcept { return seq_; }
     std::size_t subscribers() const noexcept { return live_; }
-    std::size_t history_size() const noexcept { return history_.size(); }
 
 private:
     std::size_t limit_;
