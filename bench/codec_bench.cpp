@@ -128,7 +128,7 @@ void BM_Streaming_Decode(benchmark::State& st) {
         lines.feed(d, [&](std::string_view line) { got += parse_body(line).has_value(); });
     });
     for (auto _ : st) r.feed(wire);
-    if (got != st.iterations()) st.SkipWithError("decode failed");
+    if (got != static_cast<std::size_t>(st.iterations())) st.SkipWithError("decode failed");
     count(st, static_cast<std::size_t>(st.range(0)));
 }
 
@@ -144,7 +144,7 @@ void BM_Sse_Decode(benchmark::State& st) {
     sse_parser sse([&](const sse_event& e) { got += parse_body(e.data).has_value(); }, 1 << 20);
     chunk_reader r([&](std::string_view d) { sse.feed(d); });
     for (auto _ : st) r.feed(wire);
-    if (got != st.iterations()) st.SkipWithError("decode failed");
+    if (got != static_cast<std::size_t>(st.iterations())) st.SkipWithError("decode failed");
     count(st, static_cast<std::size_t>(st.range(0)));
 }
 
