@@ -30,7 +30,7 @@ void round_trip(benchmark::State& st, const char* name) {
     client_config cfg;
     cfg.port = srv->port();
     cfg.id = "bm";
-    cfg.poll_interval = std::chrono::milliseconds(0);
+    cfg.transport.set("poll-interval-ms", 0);
     waiter ev;
     auto c = t->make_client(io, cfg, ev);
     c->start();

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,8 +12,18 @@
 
 namespace rtb {
 
+std::string random_token() {
+    unsigned char b[16];
+    if (::getrandom(b, sizeof b, 0) != static_cast<ssize_t>(sizeof b))
+        throw std::runtime_error("getrandom failed: cannot make a control token");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string s;
+    for (unsigned char c : b) s += hex[c >> 4], s += hex[c & 15];
+    return s;
+}
+
 control_answer http_call(const std::string& host, std::uint16_t port, const std::string& method,
-                         const std::string& target, int timeout_ms) {
+                         const std::string& target, const std::string& token, int timeout_ms) {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw std::runtime_error("control: socket: " + std::string(std::strerror(errno)));
     timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
@@ -26,8 +37,10 @@ control_answer http_call(const std::string& host, std::uint16_t port, const std:
         ::close(fd);
         throw std::runtime_error("control: cannot connect to " + host + ":" + std::to_string(port));
     }
-    std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + host +
-                      "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + host + ":" + std::to_string(port) +
+                      "\r\nContent-Length: 0\r\nConnection: close\r\n";
+    if (!token.empty()) req += std::string(control_token_header) + ": " + token + "\r\n";
+    req += "\r\n";
     if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
         ::close(fd);
         throw std::runtime_error("control: send failed");

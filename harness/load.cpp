@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include "harness/clock.hpp"
+#include "harness/schedule.hpp"
 
 namespace rtb {
 namespace {
@@ -70,7 +71,7 @@ void load_thread::start(std::size_t concurrency, double rate_hz) {
 void load_thread::start_next() {
     while (connecting_ < concurrency_ && next_to_start_ < sessions.size()) {
         if (connect_rate_ > 0) {
-            auto due = connect_t0_ + std::llround(static_cast<double>(next_to_start_) * 1e9 / connect_rate_);
+            auto due = rate_schedule{connect_t0_, connect_rate_}.due(next_to_start_);
             if (due > now_ns()) {
                 pace_->expires_at(at(due));
                 pace_->async_wait([this](boost::system::error_code ec) {
@@ -157,7 +158,7 @@ void load_thread::start_echo(double rate_hz, std::int64_t t0, std::int64_t sprea
 }
 
 void load_thread::schedule_send(session_state& st) {
-    auto due = st.first_send_ns + std::llround(static_cast<double>(st.next_send - 1) * 1e9 / rate_hz_);
+    auto due = rate_schedule{st.first_send_ns, rate_hz_}.due(st.next_send - 1);
     if (due >= me_) return; // the schedule ends with the window
     st.timer->expires_at(at(due));
     st.timer->async_wait([this, &st](boost::system::error_code ec) {
@@ -169,8 +170,9 @@ void load_thread::schedule_send(session_state& st) {
 // late timer shows up as latency, never as a silently thinner schedule.
 void load_thread::send_due(session_state& st) {
     std::int64_t now = now_ns();
+    const rate_schedule sched{st.first_send_ns, rate_hz_};
     for (;;) {
-        auto due = st.first_send_ns + std::llround(static_cast<double>(st.next_send - 1) * 1e9 / rate_hz_);
+        auto due = sched.due(st.next_send - 1);
         if (due > now || due >= me_) break;
         if (in_window(due)) {
             if (st.window_last < st.window_first) st.window_first = st.next_send;

@@ -8,6 +8,7 @@
 
 #include "harness/load.hpp"
 #include "harness/report.hpp"
+#include "harness/server_process.hpp"
 
 namespace rtb {
 
@@ -31,24 +32,6 @@ struct run_settings {
     std::string server_log;               // server stdout/stderr go here
     // Called about every 200 ms with a phase name and progress 0..1.
     std::function<void(const char* phase, double done)> progress;
-};
-
-// A `rtbench serve` child process.
-class server_process {
-public:
-    server_process(const run_settings& s, const std::string& transport, std::size_t clients);
-    ~server_process();
-    server_process(const server_process&) = delete;
-    server_process& operator=(const server_process&) = delete;
-    std::uint16_t port() const { return port_; }
-    int pid() const { return pid_; }
-    std::string call(const std::string& method, const std::string& target);
-    void stop();
-
-private:
-    int pid_ = -1;
-    std::uint16_t port_ = 0;
-    std::string port_file_;
 };
 
 scenario parse_scenario(const std::string& s); // throws std::invalid_argument

@@ -11,6 +11,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "harness/options.hpp"
+
 #include "harness/message.hpp"
 #include "harness/wire_bytes.hpp"
 
@@ -23,12 +25,10 @@ struct client_config {
     std::uint16_t port = 0;
     std::string id;                 // this client's id (target client:<id>); may be empty
     std::vector<std::string> rooms; // rooms this client joins
-    std::chrono::milliseconds poll_interval{1000}; // polling: pause between answer and next poll
-    bool new_connection_per_poll = false;          // polling: no keep-alive
     header_profile headers = header_profile::minimal;
     std::size_t max_message = 1 << 20; // largest record accepted from the server
-    bool ws_deflate = false;           // websocket: offer permessage-deflate
     std::chrono::milliseconds reconnect_delay{50};
+    option_values transport; // the transports' own client-side options
 };
 
 class client_session;
@@ -77,18 +77,19 @@ struct server_options {
     std::string bind = "127.0.0.1";
     std::uint16_t port = 0;                // 0: any free port
     std::size_t history = 10000;           // messages kept for resume
+    std::size_t history_bytes = 64 << 20;  // ... and at most this many bytes of them
     std::size_t max_message = 64 * 1024;   // largest upstream record / WebSocket message
     std::size_t max_header = 8 * 1024;     // largest request header block
     std::size_t max_queue = 4096;          // queued messages per connection before it is dropped
     std::size_t max_connections = 19000;   // refused beyond this (open-file limit is 20,000)
     std::chrono::milliseconds idle_timeout{60000}; // keep-alive HTTP connection with no request
-    std::chrono::milliseconds lp_hold{30000};      // long polling: hold before an empty answer
-    std::chrono::milliseconds sse_heartbeat{0};    // SSE comment heartbeat; 0 = off
-    std::chrono::milliseconds sse_retry{1000};     // SSE "retry:" sent at stream start
-    std::chrono::milliseconds ws_ping{0};          // WebSocket ping interval; 0 = off
-    bool ws_deflate = false;                       // WebSocket: accept permessage-deflate
-    bool control = true;                           // serve /control/* (harness remote control)
+    std::chrono::milliseconds header_timeout{10000}; // a request begun must have its whole header by then
+    // /control/* (the harness's remote control): off unless asked for, and
+    // then only for requests with this token (transports/common/control_auth.hpp).
+    bool control = false;
+    std::string control_token;
     std::uint64_t test_drop_every = 0;             // test hook: lose every Nth message live
+    option_values transport;                       // the transports' own server-side options
 };
 
 struct server_stats {
@@ -101,17 +102,27 @@ struct server_stats {
 
 class server_core;
 
-// A transport's static descriptor. install() adds its routes to a server;
+// The highest rate the server's publisher accepts, messages per second: the
+// CLI and POST /control/publish both check against it.
+inline constexpr double max_publish_rate_hz = 1e6;
+
+// A transport's static descriptor: everything the harness, the CLI and the
+// server core know about it. install() adds its routes to a server;
 // make_client() creates one client session.
 struct transport_descriptor {
     std::string_view name;
     std::string_view description;
-    std::string_view path;  // the subscription endpoint
-    bool push;              // server sends without a request per message
-    bool persistent;        // one subscription connection carries many messages
+    std::string_view path; // the subscription endpoint (shown by `list` and `serve`)
+    // Settings of its own: listed under its name by `serve --help` and
+    // `run --help`, read back with option_values::get (harness/options.hpp).
+    std::span<const transport_option> options;
     void (*install)(server_core& core);
     std::shared_ptr<client_session> (*make_client)(boost::asio::io_context& io,
                                                    const client_config& cfg, client_events& ev);
+    // The longest a message may wait by design before the client asks for
+    // it (polling: its interval), so the runner's drain waits long enough.
+    // nullptr: no such wait.
+    std::chrono::milliseconds (*max_delivery_wait)(const option_values& client) = nullptr;
 };
 
 // The registry (transports/registry.cpp): every transport, in display order.

@@ -16,33 +16,6 @@ using boost::asio::ip::tcp;
 
 namespace {
 
-// Sends raw bytes, reads until the server closes; returns what came back.
-// `after_head`, if any, is sent once the response head has arrived (a
-// WebSocket client may send frames only after the 101, RFC 6455 4.1).
-std::string raw_exchange(std::uint16_t port, const std::string& bytes,
-                         const std::string& after_head = {}) {
-    boost::asio::io_context io;
-    tcp::socket s(io);
-    s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-    boost::asio::write(s, boost::asio::buffer(bytes));
-    std::string out;
-    boost::system::error_code ec;
-    char buf[4096];
-    if (!after_head.empty()) {
-        while (out.find("\r\n\r\n") == std::string::npos && !ec)
-            out.append(buf, s.read_some(boost::asio::buffer(buf), ec));
-        boost::asio::write(s, boost::asio::buffer(after_head));
-    }
-    for (;;) {
-        std::size_t n = s.read_some(boost::asio::buffer(buf), ec);
-        out.append(buf, n);
-        if (ec) break;
-    }
-    return out;
-}
-
-std::string status_line(const std::string& r) { return r.substr(0, r.find("\r\n")); }
-
 struct BadInput : ::testing::Test {
     server_options opt() {
         server_options o;

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "harness/transport.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -55,11 +57,52 @@ fs::path temp_dir(const std::string& name) {
     return d;
 }
 
-TEST(Cli, ListShowsFiveTransports) {
+// Header + one row per registered transport.
+std::size_t all_rows() { return 1 + rtb::all_transports().size(); }
+
+TEST(Cli, ListShowsEveryRegisteredTransport) {
     auto o = rtbench("list");
     EXPECT_EQ(o.code, 0);
-    for (auto* n : {"polling", "long-polling", "streaming", "sse", "websocket"})
-        EXPECT_NE(o.out.find(n), std::string::npos) << n;
+    EXPECT_EQ(static_cast<std::size_t>(std::count(o.out.begin(), o.out.end(), '\n')), rtb::all_transports().size());
+    for (auto* t : rtb::all_transports()) EXPECT_NE(o.out.find(t->name), std::string::npos) << t->name;
+}
+
+TEST(Cli, EveryTransportOptionIsInTheHelpOfServeAndRun) {
+    auto serve = rtbench("serve --help"), run = rtbench("run --help");
+    for (auto* t : rtb::all_transports()) {
+        std::string group = std::string(t->name) + " options";
+        for (auto& o : t->options) {
+            std::string flag = "--" + std::string(o.name);
+            EXPECT_NE(run.out.find(flag), std::string::npos) << flag;
+            bool server = o.reader != rtb::transport_option::side::client;
+            EXPECT_EQ(serve.out.find(flag) != std::string::npos, server) << flag;
+            if (server) {
+                EXPECT_NE(serve.out.find(group), std::string::npos) << group;
+            }
+        }
+    }
+}
+
+TEST(Cli, RunPassesServerOptionsThrough) {
+    // --sse-retry-ms was once a `serve` flag only; declared by the SSE
+    // transport it is now `run`'s too, and reaches the server: the SSE
+    // stream's first chunk carries it.
+    auto dir = temp_dir("passthrough");
+    auto o = rtbench("run --transport sse --scenario connect --clients 1 --duration 0.2 --sse-retry-ms 4321 "
+                     "--lp-hold-ms 777 --no-plot --out " + dir.string());
+    ASSERT_EQ(o.code, 0) << o.out;
+    auto rows = read_csv(dir / "results.csv");
+    ASSERT_EQ(rows.size(), 2u);
+    // The handshake bytes include the "retry: N" chunk, so a retry value
+    // one digit longer costs exactly one byte more.
+    auto dir2 = temp_dir("passthrough-default");
+    o = rtbench("run --transport sse --scenario connect --clients 1 --duration 0.2 --sse-retry-ms 43210 --no-plot --out " +
+                dir2.string());
+    ASSERT_EQ(o.code, 0) << o.out;
+    auto rows2 = read_csv(dir2 / "results.csv");
+    EXPECT_EQ(std::stod(cell(rows2, 1, "handshake_bytes")) - std::stod(cell(rows, 1, "handshake_bytes")), 1.0);
+    fs::remove_all(dir);
+    fs::remove_all(dir2);
 }
 
 TEST(Cli, HelpListsSubcommands) {
@@ -84,7 +127,7 @@ TEST(Cli, PushRunEveryTransportDeliversEverything) {
                      "--warmup 0.2 --poll-interval-ms 100 --no-plot --out " + dir.string());
     ASSERT_EQ(o.code, 0) << o.out;
     auto rows = read_csv(dir / "results.csv");
-    ASSERT_EQ(rows.size(), 6u); // header + 5 transports
+    ASSERT_EQ(rows.size(), all_rows());
     for (std::size_t i = 1; i < rows.size(); ++i) {
         EXPECT_EQ(cell(rows, i, "lost"), "0") << rows[i][0];
         EXPECT_EQ(cell(rows, i, "delivered"), cell(rows, i, "expected")) << rows[i][0];
@@ -104,7 +147,7 @@ TEST(Cli, EchoRunEveryTransport) {
                      "--warmup 0.2 --poll-interval-ms 50 --no-plot --out " + dir.string());
     ASSERT_EQ(o.code, 0) << o.out;
     auto rows = read_csv(dir / "results.csv");
-    ASSERT_EQ(rows.size(), 6u);
+    ASSERT_EQ(rows.size(), all_rows());
     for (std::size_t i = 1; i < rows.size(); ++i) {
         EXPECT_EQ(cell(rows, i, "lost"), "0") << rows[i][0];
         EXPECT_NEAR(std::stod(cell(rows, i, "expected")), 20, 2) << rows[i][0]; // 2 clients x 20/s x 0.5 s
@@ -118,7 +161,7 @@ TEST(Cli, ConnectRunMeasuresHandshakes) {
     auto o = rtbench("run --transport all --scenario connect --clients 20 --duration 0.5 --no-plot --out " + dir.string());
     ASSERT_EQ(o.code, 0) << o.out;
     auto rows = read_csv(dir / "results.csv");
-    ASSERT_EQ(rows.size(), 6u);
+    ASSERT_EQ(rows.size(), all_rows());
     for (std::size_t i = 1; i < rows.size(); ++i) {
         EXPECT_GT(std::stod(cell(rows, i, "handshake_bytes")), 50) << rows[i][0];
         EXPECT_GT(std::stod(cell(rows, i, "connect_p50_us")), 0) << rows[i][0];

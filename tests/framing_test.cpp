@@ -220,7 +220,7 @@ TEST(AccountingPoll, OnePollRoundTripCostsTheFormula) {
     collector ev;
     client_config c;
     c.port = srv.port;
-    c.poll_interval = std::chrono::milliseconds(400);
+    c.transport.set("poll-interval-ms", 400);
     auto s = on(ct.io, [&] {
         auto x = find_transport("polling")->make_client(ct.io, c, ev);
         x->start();

@@ -9,7 +9,9 @@
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 
 #include "harness/message.hpp"
 #include "harness/transport.hpp"
@@ -62,6 +64,15 @@ struct server_rig {
         auto p = make_payload(payload);
         return on(t.io, [&] { return srv->publish(tg, tag, p); });
     }
+    // n messages in one task on the server's thread (none delivered before all are in).
+    void publish_many(std::string_view to, std::string_view tag, std::size_t payload, std::size_t n) {
+        auto tg = *parse_target(to);
+        auto p = make_payload(payload);
+        on(t.io, [&] {
+            for (std::size_t i = 0; i < n; ++i) srv->publish(tg, tag, p);
+            return 0;
+        });
+    }
     server_stats stats() { return on(t.io, [&] { return srv->stats(); }); }
     io_thread t;
     std::unique_ptr<server> srv;
@@ -113,6 +124,33 @@ private:
     std::vector<std::string> records_;
     std::vector<std::uint64_t> seqs_;
 };
+
+// Sends raw bytes, reads until the server closes; returns what came back.
+// `after_head`, if any, is sent once the response head has arrived (a
+// WebSocket client may send frames only after the 101, RFC 6455 4.1).
+inline std::string raw_exchange(std::uint16_t port, const std::string& bytes, const std::string& after_head = {}) {
+    using boost::asio::ip::tcp;
+    boost::asio::io_context io;
+    tcp::socket s(io);
+    s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    boost::asio::write(s, boost::asio::buffer(bytes));
+    std::string out;
+    boost::system::error_code ec;
+    char buf[4096];
+    if (!after_head.empty()) {
+        while (out.find("\r\n\r\n") == std::string::npos && !ec)
+            out.append(buf, s.read_some(boost::asio::buffer(buf), ec));
+        boost::asio::write(s, boost::asio::buffer(after_head));
+    }
+    for (;;) {
+        std::size_t n = s.read_some(boost::asio::buffer(buf), ec);
+        out.append(buf, n);
+        if (ec) break;
+    }
+    return out;
+}
+
+inline std::string status_line(const std::string& r) { return r.substr(0, r.find("\r\n")); }
 
 inline std::vector<std::uint64_t> iota_seq(std::uint64_t first, std::uint64_t last) {
     std::vector<std::uint64_t> v;

@@ -15,7 +15,7 @@ protected:
         client_config c;
         c.port = port;
         c.id = std::move(id);
-        c.poll_interval = 20ms;
+        c.transport.set("poll-interval-ms", 20);
         c.reconnect_delay = 20ms;
         return c;
     }
@@ -75,6 +75,32 @@ TEST_P(Transport, ForcedReconnectResumesWithNothingLostOrDuplicated) {
     ASSERT_TRUE(ev.wait_messages(50)) << ev.seqs().size();
     std::this_thread::sleep_for(60ms);
     EXPECT_EQ(ev.seqs(), iota_seq(1, 50));
+    close_all(ct, cs);
+}
+
+TEST_P(Transport, ResumesFromFarBackInTheHistoryThenFollowsLive) {
+    // 9,000 messages behind with --history 10000 (more than --max-queue,
+    // 4,096): the replay must stream as the socket drains, never be queued
+    // whole (which dropped the client as a slow consumer, forever).
+    server_options opt;
+    opt.history = 10000;
+    server_rig srv(opt);
+    io_thread ct;
+    collector ev;
+    auto cfg = config(srv.port);
+    cfg.reconnect_delay = 500ms;
+    std::vector<std::shared_ptr<client_session>> cs{start(ct, cfg, ev)};
+    ASSERT_TRUE(ev.wait_ready(1));
+    srv.publish("all", "t", 16);
+    ASSERT_TRUE(ev.wait_messages(1));
+    on(ct.io, [&] { cs[0]->drop(); });
+    srv.publish_many("all", "t", 16, 9000); // while it is away
+    ASSERT_TRUE(ev.wait_messages(9001)) << ev.seqs().size();
+    for (int i = 0; i < 5; ++i) srv.publish("all", "t", 16);
+    ASSERT_TRUE(ev.wait_messages(9006)) << ev.seqs().size();
+    std::this_thread::sleep_for(60ms);
+    EXPECT_EQ(ev.seqs(), iota_seq(1, 9006));
+    EXPECT_EQ(srv.stats().slow_consumers, 0u);
     close_all(ct, cs);
 }
 

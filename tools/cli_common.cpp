@@ -1,5 +1,7 @@
 #include "tools/cli_common.hpp"
 
+#include <fmt/format.h>
+
 namespace rtb {
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -32,6 +34,54 @@ std::vector<const transport_descriptor*> select_transports(const std::string& li
     }
     if (out.empty()) throw usage_error("--transport needs at least one name");
     return out;
+}
+
+void option_flags::add(CLI::App* cmd, std::span<const transport_option> decls, const std::string& group,
+                       bool server_only) {
+    using side = transport_option::side;
+    for (auto& d : decls) {
+        if (server_only && d.reader == side::client) continue;
+        std::string name = "--" + std::string(d.name);
+        if (cmd->get_option_no_throw(name)) continue; // declared by an earlier transport
+        auto& e = entries_.emplace_back(entry{&d});
+        if (d.type == transport_option::kind::flag) {
+            e.flag = cmd->add_flag(name, e.on, std::string(d.help));
+        } else {
+            std::string help(d.help);
+            if (!d.unit.empty()) help += fmt::format(" [{}]", d.unit);
+            e.flag = cmd->add_option(name, e.number, help)
+                         ->default_str(std::to_string(d.default_value))
+                         ->check(CLI::Range(std::uint64_t{0}, d.max_value))
+                         ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+        }
+        e.flag->group(group);
+    }
+}
+
+void option_flags::add_transports(CLI::App* cmd, bool server_only) {
+    for (auto* t : all_transports()) add(cmd, t->options, std::string(t->name) + " options", server_only);
+}
+
+option_values option_flags::values() const {
+    option_values v;
+    for (auto& e : entries_)
+        if (e.flag->count() > 0)
+            v.set(e.decl->name, e.decl->type == transport_option::kind::flag ? (e.on ? 1 : 0) : e.number);
+    return v;
+}
+
+std::vector<std::string> option_flags::server_args() const {
+    std::vector<std::string> args;
+    for (auto& e : entries_) {
+        if (e.flag->count() == 0 || e.decl->reader == transport_option::side::client) continue;
+        if (e.decl->type == transport_option::kind::flag) {
+            if (e.on) args.push_back("--" + std::string(e.decl->name));
+        } else {
+            args.push_back("--" + std::string(e.decl->name));
+            args.push_back(std::to_string(e.number));
+        }
+    }
+    return args;
 }
 
 } // namespace rtb

@@ -1,8 +1,13 @@
 #pragma once
-// Helpers the subcommands share: comma lists, transport selection, exit codes.
+// Helpers the subcommands share: comma lists, transport selection, exit
+// codes, and the flags made from option declarations.
+#include <deque>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "harness/transport.hpp"
 
@@ -19,5 +24,31 @@ struct usage_error : std::runtime_error {
 std::vector<std::string> split_list(const std::string& s);
 // "all" or a comma list of names; throws usage_error naming the unknown one.
 std::vector<const transport_descriptor*> select_transports(const std::string& list);
+
+// Flags made from option declarations (harness/options.hpp): the server
+// core's settings and every registered transport's own, each transport's
+// under its name in --help.
+class option_flags {
+public:
+    // Adds `decls` to `cmd` under `group`; with server_only, just those the
+    // server reads. A name two transports both declare is one flag.
+    void add(CLI::App* cmd, std::span<const transport_option> decls, const std::string& group,
+             bool server_only);
+    // Every transport's options, grouped by transport.
+    void add_transports(CLI::App* cmd, bool server_only);
+    // After parsing: the values given on the command line.
+    option_values values() const;
+    // After parsing: the given options the server reads, as `serve` flags.
+    std::vector<std::string> server_args() const;
+
+private:
+    struct entry {
+        const transport_option* decl;
+        std::uint64_t number = 0;
+        bool on = false;
+        CLI::Option* flag = nullptr;
+    };
+    std::deque<entry> entries_; // stable addresses: CLI11 writes into them
+};
 
 } // namespace rtb

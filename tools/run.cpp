@@ -16,6 +16,7 @@
 
 #include "harness/procstat.hpp"
 #include "harness/runner.hpp"
+#include "harness/server_settings.hpp"
 #include "tools/cli_common.hpp"
 
 namespace rtb {
@@ -29,9 +30,8 @@ struct run_args {
     double duration = 5, warmup = 1, drain = 0, ready_timeout = 60;
     std::size_t client_threads = 1, connect_concurrency = 256;
     double connect_rate = 0;
-    std::size_t poll_interval_ms = 1000, lp_hold_ms = 30000, sse_heartbeat_ms = 0, ws_ping_ms = 0;
-    std::size_t history = 10000, max_queue = 4096, max_message = 64 * 1024, test_drop_every = 0;
-    bool new_conn_per_poll = false, ws_deflate = false, allow_loss = false, no_plot = false;
+    bool allow_loss = false, no_plot = false;
+    option_flags flags; // server limits and the transports' own options
 };
 
 void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
@@ -47,7 +47,8 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
         cmd->add_option("--warmup", a.warmup, "Seconds of load before measuring (not counted)")->capture_default_str()->check(CLI::Range(0.0, 3600.0));
     }
     cmd->add_option("--out", a.out, "Run folder (default results/<UTC time>-<scenario>)");
-    cmd->add_option("--drain", a.drain, "Seconds to wait for in-flight messages after the window (0 = 2 s + 3 poll intervals)")->capture_default_str();
+    cmd->add_option("--drain", a.drain, "Seconds to wait for in-flight messages after the window "
+                                        "(0 = 2 s + 3 x the transport's longest wait by design, e.g. a poll interval)")->capture_default_str();
     cmd->add_option("--client-threads", a.client_threads, "Load-generator threads (each owns its clients)")->capture_default_str()->check(CLI::Range(1, 64));
     cmd->add_option("--connect-concurrency", a.connect_concurrency, "Connections opening at once")->capture_default_str()->check(CLI::Range(1, 20000));
     cmd->add_option("--connect-rate", a.connect_rate, "New connections per second (0 = as fast as --connect-concurrency allows)")
@@ -55,18 +56,13 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
     cmd->add_option("--ready-timeout", a.ready_timeout, "Seconds to wait for all clients to be ready")->capture_default_str();
     cmd->add_option("--headers", a.headers, "HTTP request headers: minimal, or browser (what desktop Chrome sends)")
         ->capture_default_str()->check(CLI::IsMember({"minimal", "browser"}));
-    cmd->add_option("--poll-interval-ms", a.poll_interval_ms, "polling: pause between an answer and the next poll, ms")->capture_default_str();
-    cmd->add_flag("--new-connection-per-poll", a.new_conn_per_poll, "polling: a new TCP connection per poll (no keep-alive)");
-    cmd->add_option("--lp-hold-ms", a.lp_hold_ms, "long-polling: server hold before an empty answer, ms")->capture_default_str();
-    cmd->add_option("--sse-heartbeat-ms", a.sse_heartbeat_ms, "sse: server comment heartbeat, ms (0 = off)")->capture_default_str();
-    cmd->add_option("--ws-ping-ms", a.ws_ping_ms, "websocket: server ping interval, ms (0 = off)")->capture_default_str();
-    cmd->add_flag("--ws-deflate", a.ws_deflate, "websocket: permessage-deflate on both sides");
-    cmd->add_option("--history", a.history, "Server history kept for resume, messages")->capture_default_str();
-    cmd->add_option("--max-queue", a.max_queue, "Server send queue per connection before a slow consumer is dropped")->capture_default_str();
-    cmd->add_option("--max-message", a.max_message, "Largest message, bytes")->capture_default_str();
     cmd->add_flag("--allow-loss", a.allow_loss, "Exit 0 even when messages were lost, duplicated or corrupted (default: exit 3)");
     cmd->add_flag("--no-plot", a.no_plot, "Do not draw charts after the run");
-    cmd->add_option("--test-drop-every", a.test_drop_every, "Test hook: the server loses every Nth message")->group("Testing");
+    // Declared once by their owners (the server core, each transport) and
+    // passed to the server process as given.
+    a.flags.add(cmd, settings::core, "Server limits (passed to the server)", false);
+    a.flags.add_transports(cmd, false);
+    a.flags.add(cmd, settings::testing, "Testing", false);
 }
 
 std::vector<double> parse_doubles(const std::string& list, const char* flag, double lo) {
@@ -161,8 +157,10 @@ int execute(const run_args& a, const matrix& m, const std::string& argline, cons
             throw usage_error(fmt::format("{} clients need about {} open files; this process may have {} "
                                           "(run several rtbench processes for more)", c, c * per + 64, rl.rlim_cur));
     }
+    const option_values given = a.flags.values();
+    const std::uint64_t max_message = given.get(settings::max_message);
     for (auto pl : m.payloads)
-        if (pl > a.max_message) throw usage_error("--payload exceeds --max-message");
+        if (pl > max_message) throw usage_error("--payload exceeds --max-message");
 
     std::string root = project_root();
     fs::path out = a.out.empty() ? fs::path(root) / "results" / (utc_now("%Y%m%dT%H%M%SZ") + "-" + label) : fs::path(a.out);
@@ -190,21 +188,12 @@ int execute(const run_args& a, const matrix& m, const std::string& argline, cons
     s.connect_concurrency = a.connect_concurrency;
     s.connect_rate = a.connect_rate;
     s.ready_timeout_s = a.ready_timeout;
-    s.client.poll_interval = std::chrono::milliseconds(a.poll_interval_ms);
-    s.client.new_connection_per_poll = a.new_conn_per_poll;
     s.client.headers = a.headers == "browser" ? header_profile::browser : header_profile::minimal;
-    s.client.ws_deflate = a.ws_deflate;
-    s.client.max_message = a.max_message + 256;
+    s.client.max_message = max_message + 256;
+    s.client.transport = given;
     s.rtbench_bin = self_exe();
     s.server_log = (out / "server.log").string();
-    s.server_args = {"--lp-hold-ms", std::to_string(a.lp_hold_ms), "--sse-heartbeat-ms", std::to_string(a.sse_heartbeat_ms),
-                     "--ws-ping-ms", std::to_string(a.ws_ping_ms), "--history", std::to_string(a.history),
-                     "--max-queue", std::to_string(a.max_queue), "--max-message", std::to_string(a.max_message)};
-    if (a.ws_deflate) s.server_args.push_back("--ws-deflate");
-    if (a.test_drop_every) {
-        s.server_args.push_back("--test-drop-every");
-        s.server_args.push_back(std::to_string(a.test_drop_every));
-    }
+    s.server_args = a.flags.server_args();
 
     std::ofstream csv(out / "results.csv");
     write_csv_header(csv);

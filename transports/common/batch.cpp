@@ -18,17 +18,4 @@ response batch_response(const request& req, const hub::replay& r, std::uint64_t 
     return res;
 }
 
-bool read_cursor(const std::shared_ptr<http_session>& s, const query& q,
-                 std::optional<std::uint64_t>& cursor) {
-    auto* c = q.get("cursor");
-    if (!c) return true;
-    std::uint64_t v = 0;
-    if (!parse_u64(*c, v)) {
-        s->fail(http::status::bad_request, "bad cursor\n");
-        return false;
-    }
-    cursor = v;
-    return true;
-}
-
 } // namespace rtb

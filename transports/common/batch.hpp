@@ -12,7 +12,6 @@
 
 namespace rtb {
 response batch_response(const request& req, const hub::replay& r, std::uint64_t cursor);
-// Reads ?cursor=; false (and answers 400) when it is present and malformed.
-bool read_cursor(const std::shared_ptr<http_session>& s, const query& q,
-                 std::optional<std::uint64_t>& cursor);
+// Both read the resume cursor from ?cursor=N.
+inline constexpr cursor_source batch_cursor{"cursor"};
 } // namespace rtb

@@ -1,14 +1,15 @@
 #include "transports/common/batch_client.hpp"
 
 #include "harness/clock.hpp"
-#include "transports/common/wire.hpp"
 
 namespace rtb {
 
 batch_client::batch_client(asio::io_context& io, const client_config& cfg, client_events& ev,
                            std::string path, std::chrono::milliseconds pause, bool reconnect_each)
     : client_base(io, cfg, ev), path_(std::move(path)), pause_(pause),
-      reconnect_each_(reconnect_each), stream_(io), pause_timer_(io) {}
+      reconnect_each_(reconnect_each), stream_(io), pause_timer_(io) {
+    meter_.watch(stream_.socket());
+}
 
 void batch_client::connect() {
     subscribed_ = false;
@@ -25,12 +26,9 @@ void batch_client::on_connect(std::uint64_t gen, beast::error_code ec) {
 }
 
 void batch_client::do_request() {
-    std::string target = path_ + "?";
-    if (have_cursor_) target += "cursor=" + std::to_string(last_seq_) + "&";
-    target += identity_query(cfg_);
-    if (target.back() == '&' || target.back() == '?') target.pop_back();
-    req_ = {http::verb::get, target, 11};
-    add_profile_headers(req_.base(), cfg_, request_kind::fetch_get);
+    auto c = cursor();
+    req_ = {http::verb::get, make_target(path_, {c ? "cursor=" + std::to_string(*c) : "", identity_query(cfg_)}), 11};
+    add_profile_headers(req_.base(), cfg_, fetch_get);
     if (reconnect_each_) req_.keep_alive(false);
     http::async_write(stream_, req_, beast::bind_front_handler(&batch_client::on_write,
                                                                self<batch_client>(), gen_));
@@ -54,10 +52,9 @@ void batch_client::on_read(std::uint64_t gen, beast::error_code ec, std::size_t)
     deliver_lines(recv_ns);
     if (stale(gen)) return;
     // The server's cursor covers messages filtered out for this client too.
-    std::uint64_t cursor = 0;
-    auto c = res[("Rtb-Cursor")];
-    if (parse_u64(c, cursor) && cursor > last_seq_) last_seq_ = cursor;
-    have_cursor_ = true;
+    std::uint64_t server_cursor = 0;
+    parse_u64(res["Rtb-Cursor"], server_cursor);
+    advance_cursor(server_cursor);
     bool first_answer = !subscribed_;
     if (!subscribed_) {
         subscribed_ = true;
@@ -65,7 +62,7 @@ void batch_client::on_read(std::uint64_t gen, beast::error_code ec, std::size_t)
         if (stale(gen)) return;
     }
     bool reconnect = reconnect_each_ || !res.keep_alive();
-    if (reconnect) retire_socket(stream_.socket(), closed_bytes_);
+    if (reconnect) meter_.retire(stream_.socket());
     auto next = [self = self<batch_client>(), gen, reconnect](beast::error_code e) {
         if (e || self->stale(gen)) return;
         if (!reconnect) return self->do_request();
@@ -98,13 +95,8 @@ void batch_client::deliver_lines(std::int64_t recv_ns) {
 
 void batch_client::teardown() {
     pause_timer_.cancel();
-    retire_socket(stream_.socket(), closed_bytes_);
+    meter_.retire(stream_.socket());
     buffer_.clear();
-}
-
-wire_bytes batch_client::live_wire() const {
-    auto& s = const_cast<beast::tcp_stream&>(stream_).socket();
-    return s.is_open() ? socket_wire(s.native_handle()) : wire_bytes{};
 }
 
 } // namespace rtb

@@ -14,7 +14,6 @@ public:
 protected:
     void connect() override;
     void teardown() override;
-    wire_bytes live_wire() const override;
     // An answer being read: its body so far, and what is buffered unparsed.
     std::uint64_t pending_bytes() const override {
         return buffer_.size() + (parser_ && !parser_->is_done() ? parser_->get().body().size() : 0);

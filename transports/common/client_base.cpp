@@ -1,5 +1,7 @@
 #include "transports/common/client_base.hpp"
 
+#include <algorithm>
+
 #include "transports/common/wire.hpp"
 
 namespace rtb {
@@ -11,41 +13,34 @@ constexpr std::string_view chrome_ua =
 constexpr std::string_view chrome_ch_ua = "\"Chromium\";v=\"131\", \"Not_A Brand\";v=\"24\"";
 } // namespace
 
-void add_profile_headers(http::fields& f, const client_config& cfg, request_kind kind) {
+void add_profile_headers(http::fields& f, const client_config& cfg, const browser_request& kind) {
     std::string host = cfg.host + ":" + std::to_string(cfg.port);
     f.set(http::field::host, host);
     if (cfg.headers != header_profile::browser) return;
     // What Chrome 131 on Linux sends for a same-origin request from a page at
     // http://host:port/ (captured from DevTools; documented in README.md).
     std::string origin = "http://" + host;
-    if (kind == request_kind::websocket) {
+    if (kind.websocket) {
         f.set(http::field::pragma, "no-cache");
         f.set(http::field::cache_control, "no-cache");
         f.set(http::field::user_agent, chrome_ua);
         f.set(http::field::origin, origin);
         f.set(http::field::accept_encoding, "gzip, deflate, br, zstd");
         f.set(http::field::accept_language, "en-US,en;q=0.9");
-        if (!cfg.ws_deflate)
-            f.set(http::field::sec_websocket_extensions,
-                  "permessage-deflate; client_max_window_bits");
         return;
     }
     f.set(http::field::connection, "keep-alive");
-    if (kind == request_kind::fetch_post) f.set(http::field::content_type, "text/plain;charset=UTF-8");
+    if (kind.post) f.set(http::field::content_type, "text/plain;charset=UTF-8");
     f.set("sec-ch-ua-platform", "\"Linux\"");
     f.set(http::field::user_agent, chrome_ua);
     f.set("sec-ch-ua", chrome_ch_ua);
     f.set("sec-ch-ua-mobile", "?0");
-    if (kind == request_kind::eventsource) {
-        f.set(http::field::accept, "text/event-stream");
-        f.set(http::field::cache_control, "no-cache");
-    } else {
-        f.set(http::field::accept, "*/*");
-    }
-    if (kind == request_kind::fetch_post) f.set(http::field::origin, origin);
+    f.set(http::field::accept, kind.accept);
+    if (kind.no_cache) f.set(http::field::cache_control, "no-cache");
+    if (kind.post) f.set(http::field::origin, origin);
     f.set("Sec-Fetch-Site", "same-origin");
-    f.set("Sec-Fetch-Mode", "cors");
-    f.set("Sec-Fetch-Dest", "empty");
+    f.set("Sec-Fetch-Mode", kind.fetch_mode);
+    f.set("Sec-Fetch-Dest", kind.fetch_dest);
     f.set(http::field::referer, origin + "/");
     f.set(http::field::accept_encoding, "gzip, deflate, br, zstd");
     f.set(http::field::accept_language, "en-US,en;q=0.9");
@@ -65,18 +60,45 @@ std::string identity_query(const client_config& cfg) {
     return q;
 }
 
-void retire_socket(tcp::socket& s, wire_bytes& acc) noexcept {
+std::string make_target(std::string_view path, std::initializer_list<std::string_view> parts) {
+    std::string t(path);
+    char sep = '?';
+    for (auto p : parts) {
+        if (p.empty()) continue;
+        t += sep;
+        t += p;
+        sep = '&';
+    }
+    return t;
+}
+
+// ---- socket_meter ---------------------------------------------------------------
+
+void socket_meter::forget(tcp::socket& s) {
+    live_.erase(std::remove(live_.begin(), live_.end(), &s), live_.end());
+}
+
+void socket_meter::retire(tcp::socket& s) noexcept {
     if (!s.is_open()) return;
-    acc += socket_wire(s.native_handle());
+    closed_ += socket_wire(s.native_handle());
     beast::error_code ec;
     s.shutdown(tcp::socket::shutdown_both, ec);
     s.close(ec);
 }
 
+wire_bytes socket_meter::total() const {
+    wire_bytes w = closed_;
+    for (auto* s : live_)
+        if (s->is_open()) w += socket_wire(s->native_handle());
+    return w;
+}
+
 // ---- http_upstream ------------------------------------------------------------
 
 http_upstream::http_upstream(asio::io_context& io, const client_config& cfg)
-    : cfg_(cfg), stream_(io) {}
+    : cfg_(cfg), stream_(io) {
+    meter_.watch(stream_.socket());
+}
 
 void http_upstream::send(std::shared_ptr<const std::string> record) {
     if (closed_) return;
@@ -97,7 +119,7 @@ void http_upstream::do_next() {
         return;
     }
     req_ = {http::verb::post, "/send", 11};
-    add_profile_headers(req_.base(), cfg_, request_kind::fetch_post);
+    add_profile_headers(req_.base(), cfg_, fetch_post);
     req_.body() = *queue_.front();
     req_.prepare_payload();
     http::async_write(stream_, req_,
@@ -131,7 +153,7 @@ void http_upstream::on_read(beast::error_code ec, std::size_t) {
     if (res_.result_int() / 100 == 2) ++acked_;
     queue_.pop_front();
     if (!res_.keep_alive()) {
-        retire_socket(stream_.socket(), closed_bytes_);
+        meter_.retire(stream_.socket());
         connected_ = false;
     }
     do_next();
@@ -141,7 +163,7 @@ void http_upstream::reset() {
     // The in-flight record may or may not have arrived; it is not resent (a
     // resend could duplicate it). The harness counts what never came back.
     queue_.pop_front();
-    retire_socket(stream_.socket(), closed_bytes_);
+    meter_.retire(stream_.socket());
     buffer_.clear();
     connected_ = false;
     do_next();
@@ -150,13 +172,7 @@ void http_upstream::reset() {
 void http_upstream::close() {
     closed_ = true;
     queue_.clear();
-    retire_socket(stream_.socket(), closed_bytes_);
-}
-
-wire_bytes http_upstream::wire() const {
-    wire_bytes w = closed_bytes_;
-    if (stream_.socket().is_open()) w += socket_wire(const_cast<beast::tcp_stream&>(stream_).socket().native_handle());
-    return w;
+    meter_.retire(stream_.socket());
 }
 
 // ---- client_base ----------------------------------------------------------------
@@ -188,10 +204,14 @@ void client_base::drop() {
 }
 
 wire_bytes client_base::wire() const {
-    wire_bytes w = closed_bytes_;
-    w += live_wire();
+    wire_bytes w = meter_.total();
     if (upstream_) w += upstream_->wire();
     return w;
+}
+
+void client_base::advance_cursor(std::uint64_t seq) {
+    have_cursor_ = true;
+    last_seq_ = std::max(last_seq_, seq);
 }
 
 void client_base::emit(std::string_view record, std::int64_t recv_ns) {
@@ -200,10 +220,7 @@ void client_base::emit(std::string_view record, std::int64_t recv_ns) {
     if (f.substr(0, 6) == "!head ") f.remove_prefix(6);
     if (!f.empty() && f.front() != '!') {
         std::uint64_t seq = 0;
-        if (parse_u64(f.substr(0, f.find(' ')), seq)) {
-            have_cursor_ = true;
-            if (seq > last_seq_) last_seq_ = seq;
-        }
+        if (parse_u64(f.substr(0, f.find(' ')), seq)) advance_cursor(seq);
     }
     ev_.on_message(*this, record, recv_ns);
 }

@@ -1,10 +1,12 @@
 #pragma once
-// What the five clients share: connect, reconnect-and-resume, kernel byte
+// What the clients share: connect, reconnect-and-resume, kernel byte
 // accounting for every socket they open, request headers by profile, and an
 // HTTP upstream (POST /send on its own keep-alive connection).
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -19,24 +21,53 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-enum class request_kind { fetch_get, fetch_post, eventsource, websocket };
+// What a browser sends with one kind of request, for --headers browser.
+// The kinds rtbench's transports use are below; a transport whose browser
+// API differs (a <script> tag, an iframe) declares its own.
+struct browser_request {
+    bool websocket = false;               // the upgrade request's own header set
+    bool post = false;                    // adds Content-Type and Origin
+    std::string_view accept = "*/*";
+    bool no_cache = false;                // Cache-Control: no-cache (EventSource)
+    std::string_view fetch_mode = "cors"; // Sec-Fetch-Mode
+    std::string_view fetch_dest = "empty";
+};
+inline constexpr browser_request fetch_get{};
+inline constexpr browser_request fetch_post{.post = true};
+inline constexpr browser_request eventsource{.accept = "text/event-stream", .no_cache = true};
+inline constexpr browser_request websocket_upgrade{.websocket = true};
 
 // Sets Host and, for header_profile::browser, the headers a current desktop
 // Chrome sends for that kind of request (list in the top-level README).
-void add_profile_headers(http::fields& f, const client_config& cfg, request_kind kind);
+void add_profile_headers(http::fields& f, const client_config& cfg, const browser_request& kind);
 
 // Query-string part naming the subscriber: "id=..&rooms=a,b" (may be empty).
 std::string identity_query(const client_config& cfg);
+// "<path>?<a>&<b>..." leaving out the empty parts (and a lone '?').
+std::string make_target(std::string_view path, std::initializer_list<std::string_view> parts);
 
-// Adds the counts of a socket about to be closed to `acc`, then closes it.
-void retire_socket(tcp::socket& s, wire_bytes& acc) noexcept;
+// Kernel byte counts of the sockets one client opens: those open now (read
+// live) plus those already closed (counted as they close).
+class socket_meter {
+public:
+    // Counts `s` while it is open; `s` must outlive the meter or be forgotten.
+    void watch(tcp::socket& s) { live_.push_back(&s); }
+    void forget(tcp::socket& s);
+    // Adds the counts of `s` to the closed total, then closes it.
+    void retire(tcp::socket& s) noexcept;
+    wire_bytes total() const;
+
+private:
+    std::vector<tcp::socket*> live_;
+    wire_bytes closed_;
+};
 
 class http_upstream : public std::enable_shared_from_this<http_upstream> {
 public:
     http_upstream(asio::io_context& io, const client_config& cfg);
     void send(std::shared_ptr<const std::string> record);
     void close();
-    wire_bytes wire() const;
+    wire_bytes wire() const { return meter_.total(); }
     std::uint64_t acked() const { return acked_; }
 
 private:
@@ -52,7 +83,7 @@ private:
     std::deque<std::shared_ptr<const std::string>> queue_;
     http::request<http::string_body> req_;
     http::response<http::string_body> res_;
-    wire_bytes closed_bytes_;
+    socket_meter meter_;
     std::uint64_t acked_ = 0;
     bool busy_ = false, connected_ = false, closed_ = false;
 };
@@ -72,16 +103,21 @@ public:
     std::uint64_t sent() const override { return upstream_ ? upstream_->acked() : 0; }
 
 protected:
-    // Opens the subscription (resuming after last_seq_ when it is > 0).
+    // Opens the subscription (resuming after cursor() when it is set).
     virtual void connect() = 0;
-    // Closes the subscription sockets, adding their counts to closed_bytes_.
+    // Closes the subscription sockets (retiring them through meter_).
     virtual void teardown() = 0;
-    // Byte counts of the subscription sockets open now.
-    virtual wire_bytes live_wire() const = 0;
 
-    // Delivers one record to the harness and advances the resume cursor
-    // (a message's seq, or N of a "!head N" record sent at subscribe time).
+    // Delivers one record to the harness; a message (or "!head N") moves
+    // the resume cursor.
     void emit(std::string_view record, std::int64_t recv_ns);
+    // The one way the resume cursor moves: the server has told us a
+    // position (a message's seq, "!head N", an SSE id, a poll cursor).
+    void advance_cursor(std::uint64_t seq);
+    // Where to resume: unset until the server has told us a position.
+    std::optional<std::uint64_t> cursor() const {
+        return have_cursor_ ? std::optional<std::uint64_t>(last_seq_) : std::nullopt;
+    }
     void ready();
     // The subscription failed: tell the harness, tear down, reconnect later.
     void lost(std::string_view why);
@@ -99,13 +135,11 @@ protected:
     asio::io_context& io_;
     client_config cfg_;
     client_events& ev_;
-    wire_bytes closed_bytes_;
-    std::uint64_t last_seq_ = 0;
-    // True once the server has told us a position (a message, "!head N", an
-    // SSE id, or a poll cursor): reconnects then resume after last_seq_.
-    bool have_cursor_ = false;
+    socket_meter meter_;
 
 private:
+    std::uint64_t last_seq_ = 0;
+    bool have_cursor_ = false;
     std::shared_ptr<http_upstream> upstream_;
     asio::steady_timer retry_;
     bool closed_ = false;

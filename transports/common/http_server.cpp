@@ -1,14 +1,16 @@
+// The listener, the HTTP sessions and the router of the server core, and
+// the routes that belong to the core itself (/send, /stats).
 #include "transports/common/http_server.hpp"
 
-#include <cmath>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include <fmt/format.h>
 
 #include "harness/clock.hpp"
 
 namespace rtb {
-
-extern const char page_html[]; // page_html.cpp, generated from page.html
 
 namespace {
 int hex_value(char c) {
@@ -37,16 +39,36 @@ std::optional<std::string> percent_decode(std::string_view s) {
     return out;
 }
 
-std::chrono::steady_clock::time_point to_time_point(std::int64_t ns) {
-    // steady_clock is CLOCK_MONOTONIC on Linux, the clock now_ns() reads.
-    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
+const std::string* find_param(const std::vector<std::pair<std::string, std::string>>& v,
+                              std::string_view key) {
+    for (auto& [k, val] : v)
+        if (k == key) return &val;
+    return nullptr;
+}
+
+// ?id=<name>&rooms=<name>,<name>. False when a name is invalid.
+bool read_filter(const query& q, subscription_filter& f) {
+    if (auto* id = q.get("id")) {
+        if (!valid_name(*id)) return false;
+        f.id = *id;
+    }
+    if (auto* rooms = q.get("rooms")) {
+        std::string_view r = *rooms;
+        while (!r.empty()) {
+            auto c = r.find(',');
+            auto name = r.substr(0, c);
+            if (!valid_name(name)) return false;
+            f.rooms.emplace_back(name);
+            r = c == std::string_view::npos ? std::string_view{} : r.substr(c + 1);
+        }
+    }
+    return true;
 }
 } // namespace
 
-const std::string* query::get(std::string_view key) const {
-    for (auto& [k, v] : params)
-        if (k == key) return &v;
-    return nullptr;
+const std::string* query::get(std::string_view key) const { return find_param(params, key); }
+const std::string* query::route_param(std::string_view name) const {
+    return find_param(route_params, name);
 }
 
 std::optional<query> parse_query(std::string_view t) {
@@ -71,22 +93,35 @@ std::optional<query> parse_query(std::string_view t) {
     return q;
 }
 
-bool read_filter(const query& q, subscription_filter& f) {
-    if (auto* id = q.get("id")) {
-        if (!valid_name(*id)) return false;
-        f.id = *id;
+std::optional<subscription> read_subscription(const std::shared_ptr<http_session>& s,
+                                              const request& req, const query& q,
+                                              cursor_source from) {
+    if (req.method() != http::verb::get) {
+        s->fail(http::status::method_not_allowed, "GET only\n");
+        return std::nullopt;
     }
-    if (auto* rooms = q.get("rooms")) {
-        std::string_view r = *rooms;
-        while (!r.empty()) {
-            auto c = r.find(',');
-            auto name = r.substr(0, c);
-            if (!valid_name(name)) return false;
-            f.rooms.emplace_back(name);
-            r = c == std::string_view::npos ? std::string_view{} : r.substr(c + 1);
-        }
+    subscription sub;
+    if (!read_filter(q, sub.filter)) {
+        s->fail(http::status::bad_request, "bad id or rooms\n");
+        return std::nullopt;
     }
-    return true;
+    std::string_view text;
+    bool present = false;
+    if (!from.header.empty()) {
+        if (auto it = req.find(from.header); it != req.end()) text = it->value(), present = true;
+    }
+    if (!present && !from.param.empty()) {
+        if (auto* v = q.get(from.param)) text = *v, present = true;
+    }
+    if (!present) return sub;
+    std::uint64_t n = 0;
+    if (!parse_u64(text, n)) {
+        s->fail(http::status::bad_request,
+                fmt::format("bad {}\n", from.header.empty() || !req.count(from.header) ? from.param : from.header));
+        return std::nullopt;
+    }
+    sub.cursor = n;
+    return sub;
 }
 
 response make_response(const request& req, http::status status, std::string body,
@@ -103,14 +138,14 @@ response make_response(const request& req, http::status status, std::string body
 
 // ---- connection -------------------------------------------------------------
 
-connection::connection(server_core& core) : core_(core) {
+connection::connection(server_core& core, bool socket) : core_(core), socket_(socket) {
     core_.conns_.insert(this);
-    core_.stats_.active = core_.conns_.size();
+    if (socket_) ++core_.sockets_;
 }
 
 connection::~connection() {
     core_.conns_.erase(this);
-    core_.stats_.active = core_.conns_.size();
+    if (socket_) --core_.sockets_;
 }
 
 // ---- http_session -----------------------------------------------------------
@@ -120,11 +155,36 @@ http_session::http_session(server_core& core, tcp::socket&& sock)
 
 void http_session::run() { do_read(); }
 
+// Between requests a keep-alive connection may idle for --idle-timeout-ms;
+// once the first byte of a request has come, its whole header must follow
+// within --header-timeout-ms, so a client trickling a header (slowloris)
+// holds its slot for seconds, not a minute. The body then gets the idle
+// timeout again.
 void http_session::do_read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(core_.options().max_header));
     // An upstream record is at most max_message plus its "to" and tag fields.
     parser_->body_limit(core_.options().max_message + 256);
+    if (buffer_.size() > 0) return read_header(); // a pipelined request is already here
+    stream_.expires_after(core_.options().idle_timeout);
+    stream_.async_read_some(buffer_.prepare(2048),
+                            beast::bind_front_handler(&http_session::on_first_bytes, shared_from_this()));
+}
+
+void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
+    if (ec) return do_close();
+    buffer_.commit(n);
+    read_header();
+}
+
+void http_session::read_header() {
+    stream_.expires_after(core_.options().header_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+}
+
+void http_session::on_header(beast::error_code ec, std::size_t n) {
+    if (ec || parser_->is_done()) return on_read(ec, n);
     stream_.expires_after(core_.options().idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&http_session::on_read, shared_from_this()));
@@ -187,18 +247,42 @@ void http_session::shut() {
     if (!released_) stream_.socket().close(ec);
 }
 
+void http_session::watch_for_close(std::function<void()> on_close) {
+    stream_.socket().async_wait(
+        tcp::socket::wait_read, [self = shared_from_this(), f = std::move(on_close)](beast::error_code ec) {
+            if (ec == asio::error::operation_aborted || self->released_) return;
+            // Readable: either the client closed (EOF, reset) or it sent its
+            // next request early, which stays queued for the next read.
+            char c;
+            auto n = ::recv(self->stream_.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+            if (ec || n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) f();
+        });
+}
+
+void http_session::stop_watching() {
+    beast::error_code ec;
+    stream_.socket().cancel(ec); // nothing else is pending while a request is held
+}
+
 // ---- server_core -------------------------------------------------------------
 
-server_core::server_core(asio::io_context& io, server_options opt)
-    : io_(io), opt_(std::move(opt)), hub_(opt_.history), acceptor_(io), accept_retry_(io),
-      pub_timer_(io) {
-    install_common_routes();
+server_core::server_core(asio::io_context& io, server_options opt,
+                         std::span<const transport_descriptor* const> transports)
+    : io_(io), opt_(std::move(opt)), transports_(transports.begin(), transports.end()),
+      hub_(opt_.history, opt_.history_bytes), acceptor_(io), accept_retry_(io),
+      pub_(io, [this](const target& to, std::string_view tag, std::string_view payload) {
+          publish(to, tag, payload);
+      }) {
+    install_core_routes();
+    install_page_routes(*this);
+    if (opt_.control) install_control_routes(*this);
+    for (auto* t : transports_) t->install(*this);
 }
 
 server_core::~server_core() = default;
 
-void server_core::add_route(std::string path, route_handler h) {
-    routes_[std::move(path)] = std::move(h);
+void server_core::add_route(std::string_view pattern, route_handler h) {
+    routes_.add(pattern, std::move(h));
 }
 
 void server_core::start() {
@@ -227,7 +311,7 @@ void server_core::on_accept(beast::error_code ec, tcp::socket sock) {
         return;
     }
     ++stats_.accepted;
-    if (conns_.size() >= opt_.max_connections) {
+    if (sockets_ >= opt_.max_connections) {
         ++stats_.refused;
         beast::error_code ignored;
         sock.close(ignored);
@@ -241,9 +325,9 @@ void server_core::on_accept(beast::error_code ec, tcp::socket sock) {
 void server_core::route(const std::shared_ptr<http_session>& s, request&& req) {
     auto q = parse_query(req.target());
     if (!q) return s->fail(http::status::bad_request, "bad request target\n");
-    auto it = routes_.find(q->path);
-    if (it == routes_.end()) return s->fail(http::status::not_found, "unknown path\n");
-    it->second(s, std::move(req), *q);
+    auto* h = routes_.match(q->path, q->route_params);
+    if (!h) return s->fail(http::status::not_found, "unknown path\n");
+    (*h)(s, std::move(req), *q);
 }
 
 std::uint64_t server_core::publish(const target& to, std::string_view tag,
@@ -256,40 +340,56 @@ std::uint64_t server_core::publish(const target& to, std::string_view tag,
     return hub_.publish(to, tag, payload, now_ns(), deliver)->seq;
 }
 
+void server_core::start_publisher(double rate_hz, std::size_t payload, const target& to,
+                                  std::uint64_t count) {
+    pub_.start(rate_hz, payload, to, count, hub_.head() + 1);
+}
+
 void server_core::stop() {
     if (stopped_) return;
     stopped_ = true;
     beast::error_code ec;
     acceptor_.close(ec);
     accept_retry_.cancel();
-    stop_publisher();
+    pub_.stop();
     // shut() may destroy a connection (and erase it from conns_): copy first.
     std::vector<connection*> all(conns_.begin(), conns_.end());
     for (auto* c : all)
         if (conns_.count(c)) c->shut();
 }
 
+std::size_t server_core::drop(std::string_view route) {
+    std::vector<connection*> hit;
+    for (auto* c : conns_)
+        if (c->route == route) hit.push_back(c);
+    for (auto* c : hit)
+        if (conns_.count(c)) c->shut();
+    return hit.size();
+}
+
 server_stats server_core::stats() const {
     server_stats s = stats_;
-    s.active = conns_.size();
+    s.active = sockets_;
     s.subscribers = hub_.subscribers();
     return s;
 }
 
 std::string server_core::stats_json() const {
     auto s = stats();
+    auto& p = pub_.status();
     return fmt::format(
         "{{\"accepted\":{},\"refused\":{},\"active\":{},\"requests\":{},\"bad_requests\":{},"
         "\"slow_consumers\":{},\"published\":{},\"upstream\":{},\"frames_sent\":{},"
-        "\"subscribers\":{},\"head_seq\":{},\"pub_running\":{},\"pub_rate_hz\":{},"
-        "\"pub_t0_ns\":{},\"pub_first_seq\":{},\"pub_count\":{}}}\n",
+        "\"subscribers\":{},\"head_seq\":{},\"history_messages\":{},\"history_bytes\":{},"
+        "\"pub_running\":{},\"pub_rate_hz\":{},\"pub_t0_ns\":{},\"pub_first_seq\":{},"
+        "\"pub_count\":{},\"pub_max_behind_ns\":{}}}\n",
         s.accepted, s.refused, s.active, s.requests, s.bad_requests, s.slow_consumers,
-        s.published, s.upstream, s.frames_sent, s.subscribers, hub_.head(),
-        pub_.running ? 1 : 0, pub_.rate_hz, pub_.t0_ns, pub_.first_seq,
-        pub_.published);
+        s.published, s.upstream, s.frames_sent, s.subscribers, hub_.head(), hub_.history_size(),
+        hub_.history_bytes(), p.running ? 1 : 0, p.schedule.rate_hz, p.schedule.t0_ns,
+        p.first_seq, p.published, p.max_behind_ns);
 }
 
-void server_core::install_common_routes() {
+void server_core::install_core_routes() {
     // Client -> server messages, for every HTTP transport: POST /send with an
     // upstream record (message.hpp) as the body; 204 once published.
     add_route("/send", [this](const std::shared_ptr<http_session>& s, request&& req, const query&) {
@@ -307,116 +407,11 @@ void server_core::install_common_routes() {
     add_route("/stats", [this](const std::shared_ptr<http_session>& s, request&& req, const query&) {
         s->respond(make_response(req, http::status::ok, stats_json(), "application/json"));
     });
-    // The live page (every transport from the browser's own APIs) and the
-    // server's CLOCK_MONOTONIC, which the page reads to estimate latency.
-    add_route("/", [](const std::shared_ptr<http_session>& s, request&& req, const query&) {
-        if (req.method() != http::verb::get) return s->fail(http::status::method_not_allowed, "GET only\n");
-        auto res = make_response(req, http::status::ok, page_html, "text/html; charset=utf-8");
-        res.set(http::field::cache_control, "no-store");
-        s->respond(std::move(res));
-    });
-    add_route("/clock", [](const std::shared_ptr<http_session>& s, request&& req, const query&) {
-        auto res = make_response(req, http::status::ok, std::to_string(now_ns()));
-        res.set(http::field::cache_control, "no-store");
-        s->respond(std::move(res));
-    });
-    if (!opt_.control) return;
-    // Harness remote control. /control/publish?rate=HZ&payload=BYTES[&to=T][&count=N]
-    add_route("/control/publish",
-              [this](const std::shared_ptr<http_session>& s, request&& req, const query& q) {
-                  double rate = 0;
-                  std::uint64_t payload = 0, count = 0;
-                  auto* r = q.get("rate");
-                  auto* p = q.get("payload");
-                  try {
-                      rate = r ? std::stod(*r) : 0;
-                  } catch (...) {
-                      rate = 0;
-                  }
-                  if (req.method() != http::verb::post || !(rate > 0 && rate <= 1e7) || !p ||
-                      !parse_u64(*p, payload) || payload > opt_.max_message)
-                      return s->fail(http::status::bad_request, "bad publish control\n");
-                  if (auto* c = q.get("count"); c && !parse_u64(*c, count))
-                      return s->fail(http::status::bad_request, "bad count\n");
-                  auto to = parse_target(q.get("to") ? *q.get("to") : std::string("all"));
-                  if (!to) return s->fail(http::status::bad_request, "bad target\n");
-                  start_publisher(rate, payload, *to, count);
-                  s->respond(make_response(req, http::status::ok, stats_json(), "application/json"));
-              });
-    // Server-side disconnect of every connection on one route (tests resume).
-    add_route("/control/drop",
-              [this](const std::shared_ptr<http_session>& s, request&& req, const query& q) {
-                  auto* path = q.get("path");
-                  if (req.method() != http::verb::post || !path)
-                      return s->fail(http::status::bad_request, "POST /control/drop?path=/route\n");
-                  auto n = drop(*path);
-                  s->respond(make_response(req, http::status::ok, std::to_string(n) + "\n"));
-              });
-    add_route("/control/stop",
-              [this](const std::shared_ptr<http_session>& s, request&& req, const query&) {
-                  stop_publisher();
-                  s->respond(make_response(req, http::status::ok, stats_json(), "application/json"));
-              });
-}
-
-// A constant-rate schedule: message i is due at t0 + i/rate. When the timer
-// fires late, every message already due goes out at once, each stamped with
-// its own scheduled time, so latency measured from the scheduled time counts
-// the server's own lateness too (no coordinated omission on the server side).
-void server_core::start_publisher(double rate_hz, std::size_t payload, const target& to,
-                                  std::uint64_t count) {
-    stop_publisher();
-    pub_ = publisher_state{};
-    pub_.running = true;
-    pub_.rate_hz = rate_hz;
-    pub_.t0_ns = now_ns() + 1'000'000; // first message 1 ms from now
-    pub_.first_seq = hub_.head() + 1;
-    pub_.count = count;
-    pub_.payload = make_payload(payload);
-    pub_.to = to;
-    pub_timer_.expires_at(to_time_point(pub_.t0_ns));
-    pub_timer_.async_wait(beast::bind_front_handler(&server_core::on_publish_timer, this));
-}
-
-void server_core::stop_publisher() {
-    pub_.running = false;
-    pub_timer_.cancel();
-}
-
-void server_core::on_publish_timer(beast::error_code ec) {
-    if (ec || !pub_.running) return;
-    auto due = [this](std::uint64_t i) {
-        return pub_.t0_ns + std::llround(static_cast<double>(i) * 1e9 / pub_.rate_hz);
-    };
-    std::int64_t now = now_ns();
-    while (pub_.running && due(pub_.published) <= now) {
-        if (pub_.count && pub_.published >= pub_.count) break;
-        publish(pub_.to, "s" + std::to_string(due(pub_.published)), pub_.payload);
-        ++pub_.published;
-        now = now_ns();
-    }
-    if (pub_.count && pub_.published >= pub_.count) {
-        pub_.running = false;
-        return;
-    }
-    pub_timer_.expires_at(to_time_point(due(pub_.published)));
-    pub_timer_.async_wait(beast::bind_front_handler(&server_core::on_publish_timer, this));
-}
-
-std::size_t server_core::drop(std::string_view route) {
-    std::vector<connection*> hit;
-    for (auto* c : conns_)
-        if (c->route == route) hit.push_back(c);
-    for (auto* c : hit)
-        if (conns_.count(c)) c->shut();
-    return hit.size();
 }
 
 std::unique_ptr<server> make_server(asio::io_context& io, const server_options& opt,
                                     std::span<const transport_descriptor* const> transports) {
-    auto core = std::make_unique<server_core>(io, opt);
-    for (auto* t : transports) t->install(*core);
-    return core;
+    return std::make_unique<server_core>(io, opt, transports);
 }
 
 } // namespace rtb

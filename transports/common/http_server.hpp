@@ -4,11 +4,14 @@
 // the handler installed for its path; a handler answers, holds the request
 // (long polling), or takes the socket over (streaming, SSE, WebSocket).
 // Included by transports only; the harness sees harness/transport.hpp.
+//
+// The core is split by concern: this file's .cpp is the listener, the
+// sessions and the router; publisher.cpp the constant-rate publisher;
+// control.cpp the harness's remote control; page.cpp the live page.
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -20,6 +23,8 @@
 
 #include "harness/transport.hpp"
 #include "transports/common/hub.hpp"
+#include "transports/common/publisher.hpp"
+#include "transports/common/router.hpp"
 
 namespace rtb {
 
@@ -30,22 +35,23 @@ using tcp = asio::ip::tcp;
 using request = http::request<http::string_body>;
 using response = http::response<http::string_body>;
 
-// Path and decoded query parameters of a request target.
+// Path and decoded query parameters of a request target, and the path
+// parameters of the route it matched ("/x/{session}" -> session).
 struct query {
     std::string path;
     std::vector<std::pair<std::string, std::string>> params;
+    path_params route_params;
     const std::string* get(std::string_view key) const;
+    const std::string* route_param(std::string_view name) const;
 };
 std::optional<query> parse_query(std::string_view target);
 
-// Reads the subscriber identity every subscription endpoint accepts:
-// ?id=<name>&rooms=<name>,<name>. False when a name is invalid.
-bool read_filter(const query& q, subscription_filter& f);
-
-// A server-side connection the core can shut down on stop().
+// Something the core shuts down on stop(): a socket's session, or a request
+// held on one (a long poll), which is not a connection of its own and does
+// not count toward --max-connections (`socket` false).
 class connection {
 public:
-    explicit connection(class server_core& core);
+    explicit connection(class server_core& core, bool socket = true);
     virtual ~connection();
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
@@ -56,18 +62,41 @@ public:
 
 protected:
     server_core& core_;
+
+private:
+    bool socket_;
 };
 
 class http_session;
 using route_handler =
     std::function<void(const std::shared_ptr<http_session>&, request&&, const query&)>;
 
+// What every subscription endpoint reads first: the method (GET), who the
+// subscriber is (?id=<name>&rooms=<a>,<b>) and where it resumes.
+struct subscription {
+    subscription_filter filter;
+    std::optional<std::uint64_t> cursor; // absent: a new subscriber, from now
+};
+// Where a transport's clients put their resume cursor: a request header
+// (tried first, e.g. SSE's Last-Event-ID) and/or a query parameter.
+struct cursor_source {
+    std::string_view param;
+    std::string_view header = {};
+};
+// Answers 405/400 itself and returns nullopt when the request is not a valid
+// subscription.
+std::optional<subscription> read_subscription(const std::shared_ptr<http_session>& s,
+                                              const request& req, const query& q,
+                                              cursor_source from);
+
 class server_core final : public server {
 public:
-    server_core(asio::io_context& io, server_options opt);
+    server_core(asio::io_context& io, server_options opt,
+                std::span<const transport_descriptor* const> transports);
     ~server_core() override;
 
-    void add_route(std::string path, route_handler h);
+    // Pattern syntax: transports/common/router.hpp. Throws on a duplicate.
+    void add_route(std::string_view pattern, route_handler h);
 
     void start() override;
     std::uint16_t port() const override { return port_; }
@@ -77,48 +106,45 @@ public:
                          std::uint64_t count) override;
     void stop() override;
     server_stats stats() const override;
+    std::string stats_json() const;
 
     asio::io_context& io() { return io_; }
     const server_options& options() const { return opt_; }
+    std::span<const transport_descriptor* const> transports() const { return transports_; }
     hub& messages() { return hub_; }
     server_stats& counters() { return stats_; }
+    publisher& pub() { return pub_; }
 
     // Routes a parsed request; answers 404/405 itself when nothing matches.
     void route(const std::shared_ptr<http_session>& s, request&& req);
+    // Shuts every connection on one route; returns how many.
+    std::size_t drop(std::string_view route);
 
 private:
     friend class connection;
     void do_accept();
     void on_accept(beast::error_code ec, tcp::socket sock);
-    void install_common_routes();
-    std::string stats_json() const;
-
-    // The constant-rate publisher (also driven by /control/publish).
-    void stop_publisher();
-    void on_publish_timer(beast::error_code ec);
-    std::size_t drop(std::string_view route);
+    void install_core_routes();
 
     asio::io_context& io_;
     server_options opt_;
+    std::vector<const transport_descriptor*> transports_;
     hub hub_;
     tcp::acceptor acceptor_;
     asio::steady_timer accept_retry_;
     std::uint16_t port_ = 0;
     bool stopped_ = false;
     server_stats stats_;
-    std::unordered_map<std::string, route_handler> routes_;
+    router<route_handler> routes_;
     std::unordered_set<connection*> conns_;
-
-    struct publisher_state {
-        bool running = false;
-        double rate_hz = 0;
-        std::int64_t t0_ns = 0;
-        std::uint64_t first_seq = 0, published = 0, count = 0; // count 0 = unbounded
-        std::string payload;
-        target to;
-    } pub_;
-    asio::steady_timer pub_timer_;
+    std::size_t sockets_ = 0; // connections that hold a socket
+    publisher pub_;
 };
+
+// The harness's remote control (/control/*): control.cpp.
+void install_control_routes(server_core& core);
+// The live page at "/", the server clock and the transport list: page.cpp.
+void install_page_routes(server_core& core);
 
 class http_session : public connection, public std::enable_shared_from_this<http_session> {
 public:
@@ -133,9 +159,17 @@ public:
     beast::tcp_stream release();
     bool released() const { return released_; }
     void shut() override;
+    // While a request is held (long polling) nothing reads the socket:
+    // calls `on_close` if the client goes away meanwhile, so the hold ends
+    // at once instead of when it expires. Cancelled by stop_watching().
+    void watch_for_close(std::function<void()> on_close);
+    void stop_watching();
 
 private:
     void do_read();
+    void on_first_bytes(beast::error_code ec, std::size_t n);
+    void read_header();
+    void on_header(beast::error_code ec, std::size_t n);
     void on_read(beast::error_code ec, std::size_t n);
     void on_write(bool close, beast::error_code ec, std::size_t n);
     void do_close();

@@ -13,7 +13,8 @@ bool subscription_filter::matches(const target& t) const {
     return false;
 }
 
-hub::hub(std::size_t history_limit) : limit_(history_limit) {}
+hub::hub(std::size_t history_limit, std::size_t history_bytes)
+    : limit_(history_limit), limit_bytes_(history_bytes) {}
 
 message_ptr hub::publish(target to, std::string_view tag, std::string_view payload,
                          std::int64_t publish_ns, bool deliver) {
@@ -21,12 +22,25 @@ message_ptr hub::publish(target to, std::string_view tag, std::string_view paylo
     m->seq = ++seq_;
     m->body = std::make_shared<const std::string>(format_body(m->seq, publish_ns, tag, payload));
     m->to = std::move(to);
+    m->frames.resize(slots_);
     message_ptr msg = std::move(m);
-    if (limit_ > 0) {
+    if (limit_ > 0 && limit_bytes_ > 0) {
         history_.push_back(msg);
-        if (history_.size() > limit_) history_.pop_front();
+        bytes_ += msg->body->size();
+        evict();
     }
-    if (!deliver) return msg;
+    if (deliver) deliver_live(msg);
+    return msg;
+}
+
+void hub::evict() {
+    while (!history_.empty() && (history_.size() > limit_ || bytes_ > limit_bytes_)) {
+        bytes_ -= history_.front()->body->size();
+        history_.pop_front();
+    }
+}
+
+void hub::deliver_live(const message_ptr& msg) {
     delivering_ = true;
     const std::size_t n = subs_.size(); // subscribers added during delivery start next time
     for (std::size_t i = 0; i < n; ++i) {
@@ -39,18 +53,25 @@ message_ptr hub::publish(target to, std::string_view tag, std::string_view paylo
         for (std::size_t i = 0; i < subs_.size(); ++i) subs_[i]->slot_ = i;
         holes_ = false;
     }
-    return msg;
 }
 
-hub::replay hub::since(std::uint64_t cursor, const subscription_filter& f) const {
+hub::replay hub::since(std::uint64_t cursor, const subscription_filter& f,
+                       std::size_t max_messages) const {
     replay r;
+    r.next_cursor = std::max(cursor, seq_);
     if (cursor >= seq_) return r;
     // History holds a contiguous run of sequence numbers ending at seq_.
     std::uint64_t first_kept = seq_ - history_.size() + 1;
     if (cursor + 1 < first_kept) r.gap = gap_view{cursor + 1, first_kept - 1};
-    std::size_t start = cursor + 1 > first_kept ? cursor + 1 - first_kept : 0;
-    for (std::size_t i = start; i < history_.size(); ++i)
+    std::size_t i = cursor + 1 > first_kept ? cursor + 1 - first_kept : 0;
+    for (; i < history_.size(); ++i) {
+        if (r.messages.size() == max_messages) {
+            r.complete = false;
+            r.next_cursor = history_[i]->seq - 1;
+            return r;
+        }
         if (f.matches(history_[i]->to)) r.messages.push_back(history_[i]);
+    }
     return r;
 }
 

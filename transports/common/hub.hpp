@@ -2,7 +2,6 @@
 // The message hub of one server process: a global sequence, a bounded
 // history for resume, and the live subscribers. Single-threaded by design:
 // the whole server runs on one io_context thread, so nothing here locks.
-#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -15,18 +14,16 @@
 namespace rtb {
 
 // One published message. The body is serialised once and shared by every
-// connection; `frames` caches a transport's wire encoding of it (also built
-// once, on first use, and then shared).
+// connection; `frames` caches transports' wire encodings of it (each built
+// once, on first use, then shared), one slot per transport that asked for
+// one with hub::add_frame_slot().
 struct stored_message {
     std::uint64_t seq = 0;
     target to;
     std::shared_ptr<const std::string> body;
-    mutable std::array<std::shared_ptr<const std::string>, 2> frames;
+    mutable std::vector<std::shared_ptr<const std::string>> frames;
 };
 using message_ptr = std::shared_ptr<const stored_message>;
-
-// Frame-cache slots, one per transport that pre-encodes frames.
-enum frame_slot : std::size_t { slot_streaming = 0, slot_sse = 1 };
 
 struct subscription_filter {
     std::string id;                 // matches target client:<id>
@@ -48,7 +45,12 @@ private:
 
 class hub {
 public:
-    explicit hub(std::size_t history_limit);
+    // The history keeps at most `history_limit` messages and at most
+    // `history_bytes` bytes of message bodies, whichever binds first.
+    hub(std::size_t history_limit, std::size_t history_bytes);
+
+    // A frame-cache slot for one transport's encoding; call before publishing.
+    std::size_t add_frame_slot() { return slots_++; }
 
     // Assigns the next sequence number, stores the message in the history
     // and delivers it to every matching subscriber.
@@ -58,18 +60,27 @@ public:
     struct replay {
         std::vector<message_ptr> messages; // seq > cursor, matching, in order
         std::optional<gap_view> gap;       // messages evicted before replay
+        std::uint64_t next_cursor = 0;     // resume from here for the rest
+        bool complete = true;              // nothing after next_cursor yet
     };
-    // What a client that has seen everything up to `cursor` missed.
-    replay since(std::uint64_t cursor, const subscription_filter& f) const;
+    // What a client that has seen everything up to `cursor` missed: at most
+    // `max_messages` of it (the rest from next_cursor on, later).
+    replay since(std::uint64_t cursor, const subscription_filter& f,
+                 std::size_t max_messages = SIZE_MAX) const;
 
     void subscribe(subscriber* s);
     void unsubscribe(subscriber* s) noexcept;
 
     std::uint64_t head() const noexcept { return seq_; }
     std::size_t subscribers() const noexcept { return live_; }
+    std::size_t history_size() const noexcept { return history_.size(); }
+    std::size_t history_bytes() const noexcept { return bytes_; }
 
 private:
-    std::size_t limit_;
+    void evict();
+    void deliver_live(const message_ptr& m);
+
+    std::size_t limit_, limit_bytes_, bytes_ = 0, slots_ = 0;
     std::uint64_t seq_ = 0;
     std::deque<message_ptr> history_;
     // Removal while delivering leaves a hole that is compacted afterwards, so
@@ -79,5 +90,14 @@ private:
     bool delivering_ = false;
     bool holes_ = false;
 };
+
+// A message's frame for one transport, encoded on first use and cached.
+template <class Encode>
+const std::shared_ptr<const std::string>& cached_frame(const message_ptr& m, std::size_t slot,
+                                                       Encode&& encode) {
+    auto& f = m->frames.at(slot);
+    if (!f) f = std::make_shared<const std::string>(encode(*m));
+    return f;
+}
 
 } // namespace rtb

@@ -12,93 +12,73 @@ std::string make_chunk(std::string_view data) {
     return s;
 }
 
-push_stream::push_stream(server_core& core, beast::tcp_stream&& stream, frame_slot slot,
-                         encoder enc)
-    : connection(core), stream_(std::move(stream)), slot_(slot), enc_(enc),
-      timer_(core.io()) {}
+void install_stream_route(server_core& core, stream_route route) {
+    route.frame_slot = core.messages().add_frame_slot();
+    auto r = std::make_shared<const stream_route>(std::move(route));
+    core.add_route(r->path, [&core, r](const std::shared_ptr<http_session>& s, request&& req, const query& q) {
+        auto sub = read_subscription(s, req, q, r->cursor);
+        if (!sub) return;
+        if (req.version() != 11) return s->fail(http::status::bad_request, "HTTP/1.1 required (chunked)\n");
+        std::optional<std::uint64_t> head;
+        if (!sub->cursor) head = core.messages().head();
+        auto ps = std::make_shared<push_stream>(core, s->release(), r);
+        ps->filter = std::move(sub->filter);
+        ps->route = r->path;
+        ps->start(r->preamble(core.options(), head), sub->cursor);
+    });
+}
 
-push_stream::~push_stream() { core_.messages().unsubscribe(this); }
+push_stream::push_stream(server_core& core, beast::tcp_stream&& stream, std::shared_ptr<const stream_route> r)
+    : push_session(core), stream_(std::move(stream)), r_(std::move(r)), timer_(core.io()) {}
 
-void push_stream::start(std::string head, hub::replay replay, std::string heartbeat,
-                        std::chrono::milliseconds interval) {
+void push_stream::start(std::string head, std::optional<std::uint64_t> cursor) {
     enqueue(std::make_shared<const std::string>(std::move(head)));
-    if (replay.gap)
-        enqueue(std::make_shared<const std::string>(
-            enc_(format_gap(replay.gap->first, replay.gap->last), 0)));
-    for (auto& m : replay.messages) deliver(m);
-    if (closed_) return;
-    core_.messages().subscribe(this);
+    begin(cursor);
+    if (closed()) return;
     do_watch();
-    if (!heartbeat.empty() && interval.count() > 0) {
-        heartbeat_ = std::make_shared<const std::string>(std::move(heartbeat));
-        interval_ = interval;
+    if (!r_->heartbeat.empty() && r_->heartbeat_interval.count() > 0) {
+        heartbeat_ = std::make_shared<const std::string>(r_->heartbeat);
         do_heartbeat();
     }
 }
 
-void push_stream::deliver(const message_ptr& m) {
-    auto& cached = m->frames[slot_];
-    if (!cached) cached = std::make_shared<const std::string>(enc_(*m->body, m->seq));
-    enqueue(cached);
+std::shared_ptr<const std::string> push_stream::frame(const message_ptr& m) {
+    return cached_frame(m, r_->frame_slot, [this](const stored_message& sm) { return r_->encode(*sm.body, sm.seq); });
 }
 
-void push_stream::enqueue(std::shared_ptr<const std::string> bytes) {
-    if (closed_) return;
-    if (queue_.size() >= core_.options().max_queue) {
-        // Slow consumer: dropping it keeps everyone else's latency honest; it
-        // resumes from the history when it reconnects.
-        ++core_.counters().slow_consumers;
-        return close();
-    }
-    queue_.push_back(std::move(bytes));
-    if (!writing_) do_write();
+std::shared_ptr<const std::string> push_stream::frame_control(std::string record) {
+    return std::make_shared<const std::string>(r_->encode(record, 0));
 }
 
-void push_stream::do_write() {
-    writing_ = true;
-    asio::async_write(stream_, asio::buffer(*queue_.front()),
-                      beast::bind_front_handler(&push_stream::on_write, shared_from_this()));
-}
-
-void push_stream::on_write(beast::error_code ec, std::size_t) {
-    writing_ = false;
-    if (ec) return close();
-    ++core_.counters().frames_sent;
-    queue_.pop_front();
-    if (!queue_.empty() && !closed_) do_write();
+void push_stream::start_write(const std::string& bytes) {
+    asio::async_write(stream_, asio::buffer(bytes),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->written(ec); });
 }
 
 // The client never sends on a push stream; a pending read tells us when it
 // goes away (EOF or reset), so its subscription is dropped at once.
 void push_stream::do_watch() {
     stream_.async_read_some(asio::buffer(watch_buf_),
-                            beast::bind_front_handler(&push_stream::on_watch, shared_from_this()));
-}
-
-void push_stream::on_watch(beast::error_code ec, std::size_t) {
-    if (ec) return close();
-    do_watch();
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                if (ec) return self->close();
+                                self->do_watch();
+                            });
 }
 
 void push_stream::do_heartbeat() {
-    timer_.expires_after(interval_);
+    timer_.expires_after(r_->heartbeat_interval);
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-        if (ec || self->closed_) return;
+        if (ec || self->closed()) return;
         self->enqueue(self->heartbeat_);
         self->do_heartbeat();
     });
 }
 
-void push_stream::close() {
-    if (closed_) return;
-    closed_ = true;
-    core_.messages().unsubscribe(this);
+void push_stream::close_socket() {
     timer_.cancel();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
 }
-
-void push_stream::shut() { close(); }
 
 } // namespace rtb

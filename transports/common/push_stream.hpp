@@ -1,11 +1,11 @@
 #pragma once
-// Server side of a long-lived HTTP response that pushes one chunk per
-// message (HTTP streaming and SSE share it; only the chunk text differs).
-#include <deque>
+// Server side of a long-lived chunked HTTP response that pushes one chunk
+// per message (HTTP streaming and SSE share it; only the chunk text differs),
+// and the route that hands a subscription request over to one.
 #include <memory>
 #include <string>
 
-#include "transports/common/http_server.hpp"
+#include "transports/common/push_session.hpp"
 
 namespace rtb {
 
@@ -13,43 +13,44 @@ namespace rtb {
 // hex size CRLF data CRLF. No extensions.
 std::string make_chunk(std::string_view data);
 
-class push_stream : public connection,
-                    public subscriber,
-                    public std::enable_shared_from_this<push_stream> {
+// What a chunked push transport declares; serve_stream does the rest.
+struct stream_route {
+    std::string_view path = {};
+    // The chunk for one record (seq 0 for control records).
+    std::string (*encode)(std::string_view record, std::uint64_t seq) = nullptr;
+    // Response header + preamble; `head` is set when the client sent no
+    // cursor (it is told the current sequence number instead).
+    std::string (*preamble)(const server_options& opt, std::optional<std::uint64_t> head) = nullptr;
+    cursor_source cursor = {};
+    std::string heartbeat = {};                 // written every heartbeat_interval when non-empty
+    std::chrono::milliseconds heartbeat_interval{0};
+    std::size_t frame_slot = 0;                 // from hub::add_frame_slot() at install
+};
+
+// Installs `r` at r.path on `core` (allocating its frame-cache slot).
+void install_stream_route(server_core& core, stream_route r);
+
+class push_stream final : public push_session, public std::enable_shared_from_this<push_stream> {
 public:
-    // encode(record, seq) returns the chunk for one record (seq 0 for control
-    // records); a message's chunk is cached in its frame slot and shared.
-    using encoder = std::string (*)(std::string_view record, std::uint64_t seq);
+    push_stream(server_core& core, beast::tcp_stream&& stream, std::shared_ptr<const stream_route> r);
 
-    push_stream(server_core& core, beast::tcp_stream&& stream, frame_slot slot, encoder enc);
-    ~push_stream() override;
-
-    // Writes `head` (the response header and any preamble), then the replay,
-    // then goes live. `heartbeat`, when non-empty, is written every interval.
-    void start(std::string head, hub::replay replay, std::string heartbeat,
-               std::chrono::milliseconds interval);
-
-    void deliver(const message_ptr& m) override;
-    void shut() override;
+    // Writes `head` (the response header and any preamble), then the replay
+    // after `cursor`, then goes live.
+    void start(std::string head, std::optional<std::uint64_t> cursor);
+    void shut() override { close(); }
 
 private:
-    void enqueue(std::shared_ptr<const std::string> bytes);
-    void do_write();
-    void on_write(beast::error_code ec, std::size_t n);
+    std::shared_ptr<const std::string> frame(const message_ptr& m) override;
+    std::shared_ptr<const std::string> frame_control(std::string record) override;
+    void start_write(const std::string& bytes) override;
+    void close_socket() override;
     void do_watch();
-    void on_watch(beast::error_code ec, std::size_t n);
     void do_heartbeat();
-    void close();
 
     beast::tcp_stream stream_;
-    frame_slot slot_;
-    encoder enc_;
-    std::deque<std::shared_ptr<const std::string>> queue_;
-    bool writing_ = false;
-    bool closed_ = false;
+    std::shared_ptr<const stream_route> r_;
     char watch_buf_[64];
     std::shared_ptr<const std::string> heartbeat_;
-    std::chrono::milliseconds interval_{0};
     asio::steady_timer timer_;
 };
 

@@ -1,13 +1,13 @@
 #include "transports/common/stream_client.hpp"
 
 #include "harness/clock.hpp"
-#include "transports/common/wire.hpp"
 
 namespace rtb {
 
 stream_client::stream_client(asio::io_context& io, const client_config& cfg, client_events& ev,
-                             request_kind kind)
+                             const browser_request& kind)
     : client_base(io, cfg, ev), kind_(kind), stream_(io) {
+    meter_.watch(stream_.socket());
     on_chunk_ = [this](std::uint64_t, std::string_view body, beast::error_code&) {
         on_data(body, now_ns());
         return body.size();
@@ -68,13 +68,8 @@ void stream_client::on_read(std::uint64_t gen, beast::error_code ec, std::size_t
 }
 
 void stream_client::teardown() {
-    retire_socket(stream_.socket(), closed_bytes_);
+    meter_.retire(stream_.socket());
     buffer_.clear();
-}
-
-wire_bytes stream_client::live_wire() const {
-    auto& s = const_cast<beast::tcp_stream&>(stream_).socket();
-    return s.is_open() ? socket_wire(s.native_handle()) : wire_bytes{};
 }
 
 } // namespace rtb

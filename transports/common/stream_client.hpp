@@ -10,7 +10,7 @@ namespace rtb {
 class stream_client : public client_base {
 public:
     stream_client(asio::io_context& io, const client_config& cfg, client_events& ev,
-                  request_kind kind);
+                  const browser_request& kind);
 
 protected:
     // The request target for this (re)connect.
@@ -23,7 +23,6 @@ protected:
 
     void connect() override;
     void teardown() override;
-    wire_bytes live_wire() const override;
     std::uint64_t pending_bytes() const override { return buffer_.size() + decoder_pending(); }
     // Bytes the decoder holds of a record it has not completed.
     virtual std::uint64_t decoder_pending() const = 0;
@@ -35,7 +34,7 @@ private:
     void do_read(std::uint64_t gen);
     void on_read(std::uint64_t gen, beast::error_code ec, std::size_t n);
 
-    request_kind kind_;
+    const browser_request& kind_;
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     http::request<http::empty_body> req_;

@@ -7,20 +7,30 @@
 namespace rtb {
 namespace {
 
-// A held request: subscribed until a message arrives or the hold expires.
+using opt = transport_option;
+constexpr opt hold_ms{"lp-hold-ms", opt::kind::number, opt::side::server, "ms", 30000, 3'600'000,
+                      "long-polling: server hold before an empty answer"};
+constexpr opt options[] = {hold_ms};
+
+// A held request: subscribed until a message arrives, the hold expires or
+// the client goes away. Its socket is its http_session's, which counts
+// toward --max-connections; the hold itself does not count again.
 class held_poll : public connection,
                   public subscriber,
                   public std::enable_shared_from_this<held_poll> {
 public:
     held_poll(server_core& core, std::shared_ptr<http_session> s, request&& req)
-        : connection(core), session_(std::move(s)), req_(std::move(req)), timer_(core.io()) {}
+        : connection(core, /*socket=*/false), session_(std::move(s)), req_(std::move(req)), timer_(core.io()) {}
     ~held_poll() override { core_.messages().unsubscribe(this); }
 
     void hold() {
         core_.messages().subscribe(this);
-        timer_.expires_after(core_.options().lp_hold);
+        timer_.expires_after(core_.options().transport.ms(hold_ms));
         timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
             if (!ec) self->answer({});
+        });
+        session_->watch_for_close([weak = weak_from_this()] {
+            if (auto self = weak.lock()) self->shut();
         });
     }
 
@@ -39,6 +49,7 @@ private:
         core_.messages().unsubscribe(this);
         timer_.cancel();
         auto s = std::move(session_);
+        s->stop_watching();
         s->respond(batch_response(req_, r, core_.messages().head()));
     }
 
@@ -50,20 +61,17 @@ private:
 void install(server_core& core) {
     core.add_route("/lp", [&core](const std::shared_ptr<http_session>& s, request&& req,
                                   const query& q) {
-        if (req.method() != http::verb::get) return s->fail(http::status::method_not_allowed, "GET only\n");
-        subscription_filter f;
-        if (!read_filter(q, f)) return s->fail(http::status::bad_request, "bad id or rooms\n");
-        std::optional<std::uint64_t> cursor;
-        if (!read_cursor(s, q, cursor)) return;
+        auto sub = read_subscription(s, req, q, batch_cursor);
+        if (!sub) return;
         auto& hub = core.messages();
-        if (!cursor) {
+        if (!sub->cursor) {
             // Subscribe step: answer at once with where "now" is.
             return s->respond(batch_response(req, {}, hub.head()));
         }
-        auto r = hub.since(*cursor, f);
+        auto r = hub.since(*sub->cursor, sub->filter);
         if (!r.messages.empty() || r.gap) return s->respond(batch_response(req, r, hub.head()));
         auto h = std::make_shared<held_poll>(core, s, std::move(req));
-        h->filter = std::move(f);
+        h->filter = std::move(sub->filter);
         h->hold();
     });
 }
@@ -77,6 +85,6 @@ std::shared_ptr<client_session> make_client(asio::io_context& io, const client_c
 
 extern const transport_descriptor long_polling_transport{
     "long-polling", "HTTP long polling: GET /lp held until a message arrives or the hold expires",
-    "/lp", true, true, &install, &make_client};
+    "/lp", options, &install, &make_client};
 
 } // namespace rtb

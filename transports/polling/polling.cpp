@@ -6,31 +6,38 @@
 namespace rtb {
 namespace {
 
+using opt = transport_option;
+constexpr opt interval{"poll-interval-ms", opt::kind::number, opt::side::client, "ms", 1000, 3'600'000,
+                       "polling: pause between an answer and the next poll"};
+constexpr opt per_poll{"new-connection-per-poll", opt::kind::flag, opt::side::client, "", 0, 1,
+                       "polling: a new TCP connection per poll (no keep-alive)"};
+constexpr opt options[] = {interval, per_poll};
+
 void install(server_core& core) {
     core.add_route("/poll", [&core](const std::shared_ptr<http_session>& s, request&& req,
                                     const query& q) {
-        if (req.method() != http::verb::get) return s->fail(http::status::method_not_allowed, "GET only\n");
-        subscription_filter f;
-        if (!read_filter(q, f)) return s->fail(http::status::bad_request, "bad id or rooms\n");
-        std::optional<std::uint64_t> cursor;
-        if (!read_cursor(s, q, cursor)) return;
+        auto sub = read_subscription(s, req, q, batch_cursor);
+        if (!sub) return;
         auto& hub = core.messages();
         // No cursor: a new client; it learns where "now" is and gets nothing.
-        hub::replay r = cursor ? hub.since(*cursor, f) : hub::replay{};
+        hub::replay r = sub->cursor ? hub.since(*sub->cursor, sub->filter) : hub::replay{};
         s->respond(batch_response(req, r, hub.head()));
     });
 }
 
 std::shared_ptr<client_session> make_client(asio::io_context& io, const client_config& cfg,
                                             client_events& ev) {
-    return std::make_shared<batch_client>(io, cfg, ev, "/poll", cfg.poll_interval,
-                                          cfg.new_connection_per_poll);
+    return std::make_shared<batch_client>(io, cfg, ev, "/poll", cfg.transport.ms(interval),
+                                          cfg.transport.flag(per_poll));
 }
+
+// A message published just after an answer waits a whole interval.
+std::chrono::milliseconds max_wait(const option_values& client) { return client.ms(interval); }
 
 } // namespace
 
 extern const transport_descriptor polling_transport{
     "polling", "HTTP polling: GET /poll every interval, answered at once (possibly empty)",
-    "/poll", false, true, &install, &make_client};
+    "/poll", options, &install, &make_client, &max_wait};
 
 } // namespace rtb

@@ -2,7 +2,7 @@
 // 9.2), one event per message with its sequence number as the event id;
 // resume with Last-Event-ID. Wire format: README.md beside this file.
 #include "transports/common/stream_client.hpp"
-#include "transports/common/stream_route.hpp"
+#include "transports/common/push_stream.hpp"
 #include "transports/sse/sse_codec.hpp"
 #include "transports/sse/sse_parser.hpp"
 
@@ -20,6 +20,13 @@ std::string sse_encode(std::string_view record, std::uint64_t seq) {
 
 namespace {
 
+using opt = transport_option;
+constexpr opt heartbeat_ms{"sse-heartbeat-ms", opt::kind::number, opt::side::server, "ms", 0, 3'600'000,
+                           "sse: server comment heartbeat (0 = off)"};
+constexpr opt retry_ms{"sse-retry-ms", opt::kind::number, opt::side::server, "ms", 1000, 3'600'000,
+                       "sse: the retry: value sent at stream start (EventSource's reconnect delay)"};
+constexpr opt options[] = {heartbeat_ms, retry_ms};
+
 std::string encode(std::string_view record, std::uint64_t seq) { return sse_encode(record, seq); }
 
 std::string preamble(const server_options& opt, std::optional<std::uint64_t> head) {
@@ -32,47 +39,32 @@ std::string preamble(const server_options& opt, std::optional<std::uint64_t> hea
     // with no data sets the client's last event ID without firing an event
     // (WHATWG 9.2.6, dispatch step 1-2): that is how a new client learns
     // where "now" is, so its first reconnect resumes without loss.
-    std::string first = "retry: " + std::to_string(opt.sse_retry.count()) + "\n";
+    std::string first = "retry: " + std::to_string(opt.transport.get(retry_ms)) + "\n";
     if (head) first += "id: " + std::to_string(*head) + "\n";
     first += "\n";
     s += make_chunk(first);
     return s;
 }
 
-bool cursor(const std::shared_ptr<http_session>& s, const request& req, const query& q,
-            std::optional<std::uint64_t>& out) {
-    auto it = req.find("Last-Event-ID");
-    if (it == req.end()) return since_cursor(s, req, q, out);
-    std::uint64_t n = 0;
-    if (!parse_u64(it->value(), n)) {
-        s->fail(http::status::bad_request, "bad Last-Event-ID\n");
-        return false;
-    }
-    out = n;
-    return true;
-}
-
 void install(server_core& core) {
-    static const stream_route route{"/sse", slot_sse, &encode, &preamble, &cursor, ":\n\n"};
-    core.add_route("/sse", [&core](const std::shared_ptr<http_session>& s, request&& req,
-                                   const query& q) { serve_stream(core, route, s, std::move(req), q); });
+    // EventSource resends the last id in Last-Event-ID; ?since= is accepted
+    // too (for clients that cannot set headers).
+    install_stream_route(core, {.path = "/sse", .encode = &encode, .preamble = &preamble,
+                                .cursor = {"since", "Last-Event-ID"}, .heartbeat = ":\n\n",
+                                .heartbeat_interval = core.options().transport.ms(heartbeat_ms)});
 }
 
 class sse_client final : public stream_client {
 public:
     sse_client(asio::io_context& io, const client_config& cfg, client_events& ev)
-        : stream_client(io, cfg, ev, request_kind::eventsource),
+        : stream_client(io, cfg, ev, eventsource),
           parser_([this](const sse_event& e) { emit(e.data, recv_ns_); }, cfg.max_message + 256) {}
 
 protected:
-    std::string target() override {
-        std::string t = "/sse?" + identity_query(cfg_);
-        if (t.back() == '?') t.pop_back();
-        return t;
-    }
+    std::string target() override { return make_target("/sse", {identity_query(cfg_)}); }
     void decorate(http::request<http::empty_body>& req) override {
         // EventSource sends Last-Event-ID on reconnect once it has one.
-        if (have_cursor_) req.set("Last-Event-ID", std::to_string(last_seq_));
+        if (auto c = cursor()) req.set("Last-Event-ID", std::to_string(*c));
     }
     void on_data(std::string_view data, std::int64_t recv_ns) override {
         recv_ns_ = recv_ns;
@@ -81,10 +73,7 @@ protected:
         // An id-only event moves the cursor without a message ("now" marker).
         if (parser_.dispatches() != before) {
             std::uint64_t id = 0;
-            if (parse_u64(parser_.last_event_id(), id)) {
-                have_cursor_ = true;
-                if (id > last_seq_) last_seq_ = id;
-            }
+            if (parse_u64(parser_.last_event_id(), id)) advance_cursor(id);
         }
         if (auto r = parser_.retry_ms()) cfg_.reconnect_delay = std::chrono::milliseconds(*r);
     }
@@ -105,6 +94,6 @@ std::shared_ptr<client_session> make_client(asio::io_context& io, const client_c
 
 extern const transport_descriptor sse_transport{
     "sse", "Server-Sent Events: GET /sse, text/event-stream, resume with Last-Event-ID", "/sse",
-    true, true, &install, &make_client};
+    options, &install, &make_client};
 
 } // namespace rtb

@@ -3,7 +3,7 @@
 #include "transports/streaming/streaming_codec.hpp"
 
 #include "transports/common/stream_client.hpp"
-#include "transports/common/stream_route.hpp"
+#include "transports/common/push_stream.hpp"
 
 namespace rtb {
 
@@ -30,23 +30,19 @@ std::string preamble(const server_options&, std::optional<std::uint64_t> head) {
 }
 
 void install(server_core& core) {
-    static const stream_route route{"/stream", slot_streaming, &encode, &preamble, &since_cursor, {}};
-    core.add_route("/stream", [&core](const std::shared_ptr<http_session>& s, request&& req,
-                                      const query& q) { serve_stream(core, route, s, std::move(req), q); });
+    install_stream_route(core, {.path = "/stream", .encode = &encode, .preamble = &preamble,
+                                .cursor = {"since"}});
 }
 
 class streaming_client final : public stream_client {
 public:
     streaming_client(asio::io_context& io, const client_config& cfg, client_events& ev)
-        : stream_client(io, cfg, ev, request_kind::fetch_get) {}
+        : stream_client(io, cfg, ev, fetch_get) {}
 
 protected:
     std::string target() override {
-        std::string t = "/stream?";
-        if (have_cursor_) t += "since=" + std::to_string(last_seq_) + "&";
-        t += identity_query(cfg_);
-        if (t.back() == '&' || t.back() == '?') t.pop_back();
-        return t;
+        auto c = cursor();
+        return make_target("/stream", {c ? "since=" + std::to_string(*c) : "", identity_query(cfg_)});
     }
     void on_data(std::string_view data, std::int64_t recv_ns) override {
         lines_.feed(data, [&](std::string_view line) { emit(line, recv_ns); });
@@ -68,6 +64,6 @@ std::shared_ptr<client_session> make_client(asio::io_context& io, const client_c
 
 extern const transport_descriptor streaming_transport{
     "streaming", "HTTP streaming: one GET /stream, chunked response, one message per chunk",
-    "/stream", true, true, &install, &make_client};
+    "/stream", {}, &install, &make_client};
 
 } // namespace rtb

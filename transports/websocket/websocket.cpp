@@ -1,7 +1,7 @@
 // WebSocket (RFC 6455, via Beast): GET /ws upgrades; one text frame per
 // message; client -> server records as text frames. Wire format: README.md.
 // Server: ws_server.cpp; client: ws_client.cpp.
-#include "harness/transport.hpp"
+#include "transports/websocket/ws_options.hpp"
 
 namespace rtb {
 namespace ws {
@@ -11,7 +11,7 @@ std::shared_ptr<client_session> make_client(boost::asio::io_context& io, const c
 } // namespace ws
 
 extern const transport_descriptor websocket_transport{
-    "websocket", "WebSocket (RFC 6455): GET /ws upgrade, one text frame per message", "/ws", true,
-    true, &ws::install, &ws::make_client};
+    "websocket", "WebSocket (RFC 6455): GET /ws upgrade, one text frame per message", "/ws",
+    ws::options, &ws::install, &ws::make_client};
 
 } // namespace rtb

@@ -1,6 +1,5 @@
 // WebSocket client side.
 #include "harness/clock.hpp"
-#include "transports/common/wire.hpp"
 #include "transports/websocket/ws_common.hpp"
 
 namespace rtb::ws {
@@ -8,7 +7,8 @@ namespace {
 
 class ws_client final : public client_base {
 public:
-    using client_base::client_base;
+    ws_client(asio::io_context& io, const client_config& cfg, client_events& ev)
+        : client_base(io, cfg, ev), deflate_(cfg.transport.flag(deflate)) {}
 
     void send(std::shared_ptr<const std::string> record) override {
         if (closed()) return;
@@ -24,14 +24,20 @@ protected:
         ws_ = std::make_shared<ws_stream>(io_);
         set_common(*ws_, beast::role_type::client, std::chrono::milliseconds(0));
         client_config cfg = cfg_;
-        ws_->set_option(websocket::stream_base::decorator([cfg](websocket::request_type& req) {
-            add_profile_headers(req.base(), cfg, request_kind::websocket);
+        bool offer = deflate_;
+        ws_->set_option(websocket::stream_base::decorator([cfg, offer](websocket::request_type& req) {
+            add_profile_headers(req.base(), cfg, websocket_upgrade);
             if (cfg.headers == header_profile::minimal) req.set(http::field::user_agent, "rtbench");
+            // Chrome offers permessage-deflate; with --ws-deflate Beast
+            // writes its own offer instead.
+            else if (!offer)
+                req.set(http::field::sec_websocket_extensions, "permessage-deflate; client_max_window_bits");
         }));
         websocket::permessage_deflate pmd;
-        pmd.client_enable = cfg_.ws_deflate;
+        pmd.client_enable = deflate_;
         ws_->set_option(pmd);
         ws_->read_message_max(cfg_.max_message + 256);
+        meter_.watch(beast::get_lowest_layer(*ws_).socket());
         beast::get_lowest_layer(*ws_).async_connect(
             endpoint(), beast::bind_front_handler(&ws_client::on_connect, self<ws_client>(), gen_, ws_));
     }
@@ -39,15 +45,11 @@ protected:
     void teardown() override {
         open_ = writing_ = false;
         if (!ws_) return;
-        retire_socket(beast::get_lowest_layer(*ws_).socket(), closed_bytes_);
+        auto& sock = beast::get_lowest_layer(*ws_).socket();
+        meter_.retire(sock);
+        meter_.forget(sock);
         ws_.reset(); // pending handlers hold their own reference to the old stream
         buffer_.clear();
-    }
-
-    wire_bytes live_wire() const override {
-        if (!ws_) return {};
-        auto& s = beast::get_lowest_layer(*ws_).socket();
-        return s.is_open() ? socket_wire(s.native_handle()) : wire_bytes{};
     }
 
 private:
@@ -59,10 +61,8 @@ private:
         beast::error_code ignored;
         beast::get_lowest_layer(*ws).socket().set_option(tcp::no_delay(true), ignored);
         beast::get_lowest_layer(*ws).expires_never();
-        std::string target = "/ws?";
-        if (have_cursor_) target += "since=" + std::to_string(last_seq_) + "&";
-        target += identity_query(cfg_);
-        if (target.back() == '&' || target.back() == '?') target.pop_back();
+        auto c = cursor();
+        auto target = make_target("/ws", {c ? "since=" + std::to_string(*c) : "", identity_query(cfg_)});
         ws->async_handshake(cfg_.host + ":" + std::to_string(cfg_.port), target,
                             beast::bind_front_handler(&ws_client::on_handshake, self<ws_client>(), gen, ws));
     }
@@ -111,6 +111,7 @@ private:
     beast::flat_buffer buffer_;
     std::deque<std::shared_ptr<const std::string>> out_;
     bool open_ = false, writing_ = false;
+    const bool deflate_;
     std::uint64_t sent_ = 0;
 };
 

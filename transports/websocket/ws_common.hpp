@@ -5,6 +5,7 @@
 
 #include "transports/common/client_base.hpp"
 #include "transports/common/http_server.hpp"
+#include "transports/websocket/ws_options.hpp"
 
 namespace rtb::ws {
 

@@ -1,5 +1,7 @@
 // WebSocket server side: the upgrade route and one session per connection.
-#include "harness/clock.hpp"
+#include <cctype>
+
+#include "transports/common/push_session.hpp"
 #include "transports/websocket/ws_common.hpp"
 
 namespace rtb::ws {
@@ -18,74 +20,65 @@ void set_common(ws_stream& ws, beast::role_type role, std::chrono::milliseconds 
 
 namespace {
 
-class ws_session : public connection,
-                   public subscriber,
-                   public std::enable_shared_from_this<ws_session> {
+// RFC 6455 4.1/4.2.1: the key is 16 random bytes in base64, so exactly 22
+// base64 characters and "==". Beast does not check it; a server must answer
+// anything else with 400.
+bool valid_key(std::string_view k) {
+    if (k.size() != 24 || k.substr(22) != "==") return false;
+    for (char c : k.substr(0, 22))
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/') return false;
+    return true;
+}
+
+class ws_session final : public push_session, public std::enable_shared_from_this<ws_session> {
 public:
     ws_session(server_core& core, beast::tcp_stream&& s)
-        : connection(core), ws_(std::move(s)), grace_(core.io()) {}
-    ~ws_session() override { core_.messages().unsubscribe(this); }
+        : push_session(core), ws_(std::move(s)), grace_(core.io()) {}
 
     void run(request&& req, std::optional<std::uint64_t> cursor) {
-        auto& opt = core_.options();
-        set_common(ws_, beast::role_type::server, opt.ws_ping);
+        auto& opt = core_.options().transport;
+        set_common(ws_, beast::role_type::server, opt.ms(ping_ms));
         ws_.set_option(websocket::stream_base::decorator(
             [](websocket::response_type& res) { res.set(http::field::server, "rtbench"); }));
         websocket::permessage_deflate pmd;
-        pmd.server_enable = opt.ws_deflate;
+        pmd.server_enable = opt.flag(deflate);
         ws_.set_option(pmd);
-        ws_.read_message_max(opt.max_message + 256);
+        ws_.read_message_max(core_.options().max_message + 256);
         cursor_ = cursor;
         req_ = std::move(req);
         ws_.async_accept(req_, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
     }
 
-    void deliver(const message_ptr& m) override { enqueue(m->body); }
-    void shut() override { close_now(); }
+    void shut() override { close(); }
 
 private:
     void on_accept(beast::error_code ec) {
         req_ = {};
         if (ec) {
             ++core_.counters().bad_requests; // Beast has answered the bad upgrade
-            return close_now();
+            return close();
         }
-        auto& hub = core_.messages();
-        if (cursor_) {
-            auto r = hub.since(*cursor_, filter);
-            if (r.gap) enqueue(std::make_shared<const std::string>(format_gap(r.gap->first, r.gap->last)));
-            for (auto& m : r.messages) enqueue(m->body);
-        } else {
-            enqueue(std::make_shared<const std::string>("!head " + std::to_string(hub.head())));
-        }
-        if (closed_) return;
-        hub.subscribe(this);
-        do_read();
+        // A new subscriber is told where "now" is, so that its first
+        // reconnect already resumes without loss.
+        if (!cursor_) enqueue(frame_control("!head " + std::to_string(core_.messages().head())));
+        begin(cursor_);
+        if (!closed()) do_read();
     }
 
-    void enqueue(std::shared_ptr<const std::string> bytes) {
-        if (closed_) return;
-        if (queue_.size() >= core_.options().max_queue) {
-            ++core_.counters().slow_consumers;
-            return close_now();
-        }
-        queue_.push_back(std::move(bytes));
-        if (!writing_) do_write();
+    std::shared_ptr<const std::string> frame(const message_ptr& m) override { return m->body; }
+    std::shared_ptr<const std::string> frame_control(std::string record) override {
+        return std::make_shared<const std::string>(std::move(record));
     }
-
-    void do_write() {
-        writing_ = true;
+    void start_write(const std::string& bytes) override {
         ws_.text(true);
-        ws_.async_write(asio::buffer(*queue_.front()),
-                        beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+        ws_.async_write(asio::buffer(bytes), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->written(ec);
+        });
     }
-
-    void on_write(beast::error_code ec, std::size_t) {
-        writing_ = false;
-        if (ec) return close_now();
-        ++core_.counters().frames_sent;
-        queue_.pop_front();
-        if (!queue_.empty() && !closed_) do_write();
+    void close_socket() override {
+        grace_.cancel();
+        beast::error_code ec;
+        beast::get_lowest_layer(ws_).socket().close(ec);
     }
 
     void do_read() {
@@ -95,9 +88,9 @@ private:
     void on_read(beast::error_code ec, std::size_t) {
         if (ec == websocket::error::message_too_big) {
             ++core_.counters().bad_requests; // Beast has sent close 1009
-            return close_now();
+            return close();
         }
-        if (ec) return close_now();
+        if (ec) return close();
         if (!ws_.got_text()) return reject(websocket::close_code::unknown_data);
         std::string_view rec(static_cast<const char*>(buffer_.data().data()), buffer_.size());
         auto up = parse_upstream(rec);
@@ -106,7 +99,7 @@ private:
         ++core_.counters().upstream;
         core_.publish(*to, up->tag, up->payload);
         buffer_.clear();
-        if (!closed_) do_read();
+        if (!closed()) do_read();
     }
 
     // A bad record: close with a code that says why (RFC 6455 section 7.4.1).
@@ -115,20 +108,11 @@ private:
     void reject(websocket::close_code code) {
         ++core_.counters().bad_requests;
         core_.messages().unsubscribe(this);
-        ws_.async_close(code, [self = shared_from_this()](beast::error_code) { self->close_now(); });
+        ws_.async_close(code, [self = shared_from_this()](beast::error_code) { self->close(); });
         grace_.expires_after(std::chrono::seconds(1));
         grace_.async_wait([self = shared_from_this()](beast::error_code ec) {
-            if (!ec) self->close_now();
+            if (!ec) self->close();
         });
-    }
-
-    void close_now() {
-        if (closed_) return;
-        closed_ = true;
-        grace_.cancel();
-        core_.messages().unsubscribe(this);
-        beast::error_code ec;
-        beast::get_lowest_layer(ws_).socket().close(ec);
     }
 
     ws_stream ws_;
@@ -136,8 +120,6 @@ private:
     request req_;
     std::optional<std::uint64_t> cursor_;
     beast::flat_buffer buffer_;
-    std::deque<std::shared_ptr<const std::string>> queue_;
-    bool writing_ = false, closed_ = false;
 };
 
 } // namespace
@@ -152,18 +134,14 @@ void install(server_core& core) {
             res.keep_alive(false);
             return s->respond(std::move(res));
         }
-        subscription_filter f;
-        if (!read_filter(q, f)) return s->fail(http::status::bad_request, "bad id or rooms\n");
-        std::optional<std::uint64_t> since;
-        if (auto* v = q.get("since")) {
-            std::uint64_t n = 0;
-            if (!parse_u64(*v, n)) return s->fail(http::status::bad_request, "bad since\n");
-            since = n;
-        }
+        if (!valid_key(req[http::field::sec_websocket_key]))
+            return s->fail(http::status::bad_request, "bad Sec-WebSocket-Key\n");
+        auto sub = read_subscription(s, req, q, {"since"});
+        if (!sub) return;
         auto ws = std::make_shared<ws_session>(core, s->release());
-        ws->filter = std::move(f);
+        ws->filter = std::move(sub->filter);
         ws->route = "/ws";
-        ws->run(std::move(req), since);
+        ws->run(std::move(req), sub->cursor);
     });
 }
 

@@ -1,0 +1,96 @@
+#include "harness/scenarios.hpp"
+
+#include <fmt/format.h>
+
+#include "harness/clock.hpp"
+#include "harness/control_client.hpp"
+#include "harness/runner.hpp"
+#include "harness/schedule.hpp"
+
+namespace rtb {
+
+double scenario_driver::warmup_s(const run_settings& s) const { return s.warmup_s; }
+
+namespace {
+
+// push: the server publishes at the point's rate to every client; each
+// client must receive every message due in the window.
+class push_driver final : public scenario_driver {
+public:
+    std::int64_t begin_load(point_context& c) override {
+        auto st = c.srv.call("POST", fmt::format("/control/publish?rate={}&payload={}", c.p.rate_hz, c.p.payload));
+        schedule_ = {json_int(st, "pub_t0_ns").value_or(now_ns()), c.p.rate_hz};
+        first_seq_ = static_cast<std::uint64_t>(json_int(st, "pub_first_seq").value_or(1));
+        return schedule_.t0_ns;
+    }
+    void end_load(point_context& c, std::int64_t ms, std::int64_t me) override {
+        auto st = c.srv.call("POST", "/control/stop");
+        auto published = static_cast<std::uint64_t>(json_int(st, "pub_count").value_or(0));
+        win_ = schedule_.window(ms, me);
+        win_.second = std::min(win_.second, published);
+        win_.first = std::min(win_.first, win_.second);
+    }
+    bool drained(point_context& c) override {
+        if (win_.second == win_.first) return true;
+        std::uint64_t last = first_seq_ + win_.second - 1;
+        for (auto& t : c.threads)
+            if (t->min_highest() < last) return false;
+        return true;
+    }
+    seq_tracker::window_counts count(const session_state& st) const override {
+        if (win_.second == win_.first) return {};
+        return st.tracker.counts(first_seq_ + win_.first, first_seq_ + win_.second - 1);
+    }
+
+private:
+    rate_schedule schedule_;
+    std::uint64_t first_seq_ = 0;
+    std::pair<std::uint64_t, std::uint64_t> win_{0, 0}; // publisher indices [first, last + 1)
+};
+
+// echo: each client sends to itself through the server at the point's rate
+// and gets every one of its sends due in the window back.
+class echo_driver final : public scenario_driver {
+public:
+    std::int64_t begin_load(point_context&) override { return now_ns() + 50'000'000; }
+    void window_set(point_context& c, std::int64_t t0) override {
+        // Spread the clients' first sends evenly over one period.
+        auto spread = static_cast<std::int64_t>(1e9 / c.p.rate_hz / static_cast<double>(c.p.clients));
+        for (auto& t : c.threads) t->start_echo(c.p.rate_hz, t0, spread);
+    }
+    bool drained(point_context& c) override {
+        for (auto& t : c.threads)
+            if (!t->echo_drained()) return false;
+        return true;
+    }
+    seq_tracker::window_counts count(const session_state& st) const override {
+        return st.tracker.counts(st.window_first, st.window_last);
+    }
+};
+
+// connect: the connections just opened sit idle through the window; what
+// they cost in bytes (polls, heartbeats) is the scenario's column.
+class connect_driver final : public scenario_driver {
+public:
+    std::int64_t begin_load(point_context&) override { return now_ns(); }
+    double warmup_s(const run_settings&) const override { return 0; }
+    void finish(point_context& c, const snapshot& a, const snapshot& b, result_row& r) override {
+        double minutes = static_cast<double>(b.t - a.t) / 60e9;
+        auto idle = b.wire - a.wire;
+        r.idle_bytes_per_conn_per_min =
+            static_cast<double>(idle.down + idle.up) / static_cast<double>(std::max<std::size_t>(1, c.ready)) / minutes;
+    }
+};
+
+} // namespace
+
+std::unique_ptr<scenario_driver> make_driver(scenario sc) {
+    switch (sc) {
+    case scenario::push: return std::make_unique<push_driver>();
+    case scenario::echo: return std::make_unique<echo_driver>();
+    case scenario::connect: return std::make_unique<connect_driver>();
+    }
+    return nullptr;
+}
+
+} // namespace rtb

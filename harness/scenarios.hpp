@@ -1,0 +1,58 @@
+#pragma once
+// One small type per scenario. run_point (runner.cpp) walks the phases
+// connect -> warm-up -> measure -> drain (h2load's names) and calls the
+// scenario at each boundary; all a scenario decides is how load starts and
+// stops, when the drain is done, which messages each client should have
+// received, and any columns of its own.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "harness/load.hpp"
+#include "harness/report.hpp"
+#include "harness/seq_tracker.hpp"
+
+namespace rtb {
+
+struct point;
+struct run_settings;
+class server_process;
+
+// The byte and CPU counters taken at one edge of the measure window.
+struct snapshot {
+    std::int64_t t = 0, server_cpu = 0, client_cpu = 0;
+    wire_bytes wire;
+};
+
+// What a scenario may use while a point runs.
+struct point_context {
+    const point& p;
+    const run_settings& s;
+    server_process& srv;
+    std::vector<std::unique_ptr<load_thread>>& threads;
+    std::size_t ready = 0; // clients connected after the connect phase
+};
+
+class scenario_driver {
+public:
+    virtual ~scenario_driver() = default;
+    // Warm-up begins: returns t0, the time load starts (push: the server's
+    // first due time).
+    virtual std::int64_t begin_load(point_context& c) = 0;
+    // Seconds from t0 to the measure window (connect: none, it idles).
+    virtual double warmup_s(const run_settings& s) const;
+    // Called once the window is known to every load thread.
+    virtual void window_set(point_context&, std::int64_t /*t0*/) {}
+    // Measure ends: stop offering load.
+    virtual void end_load(point_context&, std::int64_t /*ms*/, std::int64_t /*me*/) {}
+    // Drain: true once everything due in the window has arrived.
+    virtual bool drained(point_context&) { return true; }
+    // What one client received of what it was due in the window.
+    virtual seq_tracker::window_counts count(const session_state&) const { return {}; }
+    // The scenario's own columns, from the two window snapshots.
+    virtual void finish(point_context&, const snapshot& /*a*/, const snapshot& /*b*/, result_row&) {}
+};
+
+std::unique_ptr<scenario_driver> make_driver(scenario sc);
+
+} // namespace rtb

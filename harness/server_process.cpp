@@ -1,0 +1,109 @@
+#include "harness/server_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+#include <chrono>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "harness/control_client.hpp"
+#include "harness/runner.hpp"
+
+extern char** environ;
+
+namespace rtb {
+
+server_process::server_process(const run_settings& s, const std::string& transport,
+                               std::size_t clients) {
+    char tmpl[] = "/tmp/rtbench-port-XXXXXX";
+    int fd = ::mkstemp(tmpl);
+    if (fd < 0) throw std::runtime_error("cannot create a temporary file");
+    ::close(fd);
+    ::unlink(tmpl);
+    port_file_ = tmpl;
+    // Control on, with a token of this server's own handed over in the
+    // environment (argv would show it in `ps`).
+    token_ = random_token();
+    std::vector<std::string> env_strings = {std::string(control_token_env) + "=" + token_};
+    for (char** e = environ; *e; ++e)
+        if (std::string_view(*e).substr(0, std::strlen(control_token_env) + 1) != std::string(control_token_env) + "=")
+            env_strings.emplace_back(*e);
+    std::vector<char*> envp;
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> args = {s.rtbench_bin, "serve", "--transport", transport, "--port", "0",
+                                     "--port-file", port_file_, "--control",
+                                     // two connections per client at most (HTTP upstream) + slack
+                                     "--max-connections", std::to_string(std::max<std::size_t>(19000, clients * 2 + 16))};
+    args.insert(args.end(), s.server_args.begin(), s.server_args.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    std::string log = s.server_log.empty() ? "/dev/null" : s.server_log;
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, s.rtbench_bin.c_str(), &fa, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) throw std::runtime_error("cannot start the server process " + s.rtbench_bin);
+    pid_ = pid;
+    // The server writes its port to the file (atomically) once listening.
+    for (int i = 0; i < 1000; ++i) {
+        std::ifstream f(port_file_);
+        unsigned p = 0;
+        if (f >> p && p > 0) {
+            port_ = static_cast<std::uint16_t>(p);
+            return;
+        }
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            throw std::runtime_error("the server process exited at start (see " + log + ")");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    stop();
+    throw std::runtime_error("the server process did not start listening within 10 s");
+}
+
+server_process::~server_process() { stop(); }
+
+std::string server_process::call(const std::string& method, const std::string& target) {
+    auto a = http_call("127.0.0.1", port_, method, target, token_);
+    if (a.status != 200) throw std::runtime_error(fmt::format("server answered {} to {}", a.status, target));
+    return a.body;
+}
+
+void server_process::stop() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        for (int i = 0; i < 500; ++i) {
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+                pid_ = -1;
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, &status, 0);
+            pid_ = -1;
+        }
+    }
+    if (!port_file_.empty()) ::unlink(port_file_.c_str());
+}
+
+} // namespace rtb

@@ -1,0 +1,30 @@
+#pragma once
+// The server of a measured point: `rtbench serve` in its own process, so
+// its CPU and memory are measured apart from the load generator's.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rtb {
+
+struct run_settings;
+
+// A `rtbench serve` child process.
+class server_process {
+public:
+    server_process(const run_settings& s, const std::string& transport, std::size_t clients);
+    ~server_process();
+    server_process(const server_process&) = delete;
+    server_process& operator=(const server_process&) = delete;
+    std::uint16_t port() const { return port_; }
+    int pid() const { return pid_; }
+    std::string call(const std::string& method, const std::string& target);
+    void stop();
+
+private:
+    int pid_ = -1;
+    std::uint16_t port_ = 0;
+    std::string port_file_, token_;
+};
+
+} // namespace rtb

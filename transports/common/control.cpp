@@ -1,0 +1,75 @@
+// The harness's remote control of a server process: start and stop the
+// constant-rate publisher, drop every connection of one route.
+#include <fmt/format.h>
+
+#include "transports/common/control_auth.hpp"
+#include "transports/common/http_server.hpp"
+
+namespace rtb {
+
+namespace {
+
+// Every control route: POST only (it changes state), and only for a
+// request control_refusal() lets through (token, Host, Origin).
+void add_control_route(server_core& core, std::string_view path, route_handler h) {
+    core.add_route(path, [&core, h = std::move(h)](const std::shared_ptr<http_session>& s, request&& req,
+                                                    const query& q) {
+        if (auto why = control_refusal(req.base(), core.options().control_token, core.options().bind, core.port()))
+            return s->fail(http::status::forbidden, "control refused: " + *why + "\n");
+        if (req.method() != http::verb::post) return s->fail(http::status::method_not_allowed, "POST only\n");
+        h(s, std::move(req), q);
+    });
+}
+
+void publish_route(server_core& core, const std::shared_ptr<http_session>& s, request&& req,
+                   const query& q) {
+    // POST /control/publish?rate=HZ&payload=BYTES[&to=T][&count=N]
+    double rate = 0;
+    std::uint64_t payload = 0, count = 0;
+    auto* r = q.get("rate");
+    auto* p = q.get("payload");
+    try {
+        std::size_t used = 0;
+        rate = r ? std::stod(*r, &used) : 0;
+        if (r && used != r->size()) rate = 0;
+    } catch (...) {
+        rate = 0;
+    }
+    if (!publisher::valid_rate(rate))
+        return s->fail(http::status::bad_request,
+                       fmt::format("rate must be a number in (0, {:g}] messages/s\n", publisher::max_rate_hz));
+    if (!p || !parse_u64(*p, payload) || payload > core.options().max_message)
+        return s->fail(http::status::bad_request, "payload must be a byte count up to --max-message\n");
+    if (auto* c = q.get("count"); c && !parse_u64(*c, count))
+        return s->fail(http::status::bad_request, "bad count\n");
+    auto to = parse_target(q.get("to") ? *q.get("to") : std::string("all"));
+    if (!to) return s->fail(http::status::bad_request, "bad target\n");
+    core.start_publisher(rate, payload, *to, count);
+    s->respond(make_response(req, http::status::ok, core.stats_json(), "application/json"));
+}
+
+} // namespace
+
+void install_control_routes(server_core& core) {
+    if (core.options().control_token.empty())
+        throw std::invalid_argument("control needs a token (server_options::control_token)");
+    add_control_route(core, "/control/publish",
+                      [&core](const std::shared_ptr<http_session>& s, request&& req, const query& q) {
+                          publish_route(core, s, std::move(req), q);
+                      });
+    // Server-side disconnect of every connection on one route (tests resume).
+    add_control_route(core, "/control/drop",
+                      [&core](const std::shared_ptr<http_session>& s, request&& req, const query& q) {
+                          auto* path = q.get("path");
+                          if (!path) return s->fail(http::status::bad_request, "POST /control/drop?path=/route\n");
+                          auto n = core.drop(*path);
+                          s->respond(make_response(req, http::status::ok, std::to_string(n) + "\n"));
+                      });
+    add_control_route(core, "/control/stop",
+                      [&core](const std::shared_ptr<http_session>& s, request&& req, const query&) {
+                          core.pub().stop();
+                          s->respond(make_response(req, http::status::ok, core.stats_json(), "application/json"));
+                      });
+}
+
+} // namespace rtb

@@ -1,0 +1,43 @@
+#include "transports/common/control_auth.hpp"
+
+#include <fmt/format.h>
+
+namespace rtb {
+
+namespace http = boost::beast::http;
+
+namespace {
+// Compares without an early exit, so the time taken says nothing about how
+// much of a guessed token was right.
+bool same_secret(std::string_view a, std::string_view b) {
+    unsigned char diff = a.size() == b.size() ? 0 : 1;
+    for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
+        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
+}
+} // namespace
+
+std::string foreign_host(const http::fields& h, std::string_view bind, unsigned port) {
+    auto it = h.find(http::field::host);
+    if (it == h.end()) return "no Host header";
+    std::string_view host = it->value();
+    for (std::string_view name : {std::string_view("127.0.0.1"), std::string_view("localhost"),
+                                  std::string_view("[::1]"), bind})
+        if (host == fmt::format("{}:{}", name, port)) return {};
+    return fmt::format("Host '{}' is not this server", host);
+}
+
+std::optional<std::string> control_refusal(const http::fields& h, std::string_view token,
+                                           std::string_view bind, unsigned port) {
+    auto given = h.find(control_token_header);
+    if (given == h.end() || !same_secret(given->value(), token))
+        return std::string("missing or wrong ") + control_token_header;
+    if (auto why = foreign_host(h, bind, port); !why.empty()) return why;
+    if (auto o = h.find(http::field::origin); o != h.end()) {
+        std::string self = fmt::format("http://{}", h[http::field::host]);
+        if (o->value() != self) return fmt::format("foreign Origin '{}'", o->value());
+    }
+    return std::nullopt;
+}
+
+} // namespace rtb
