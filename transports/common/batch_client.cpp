@@ -5,9 +5,10 @@
 namespace rtb {
 
 batch_client::batch_client(asio::io_context& io, const client_config& cfg, client_events& ev,
-                           std::string path, std::chrono::milliseconds pause, bool reconnect_each)
+                           std::string path, std::chrono::milliseconds pause, bool reconnect_each,
+                           const browser_request& kind)
     : client_base(io, cfg, ev), path_(std::move(path)), pause_(pause),
-      reconnect_each_(reconnect_each), stream_(io), pause_timer_(io) {
+      reconnect_each_(reconnect_each), stream_(io), pause_timer_(io), kind_(kind) {
     meter_.watch(stream_.socket());
 }
 
@@ -25,10 +26,14 @@ void batch_client::on_connect(std::uint64_t gen, beast::error_code ec) {
     do_request();
 }
 
-void batch_client::do_request() {
+std::string batch_client::target() {
     auto c = cursor();
-    req_ = {http::verb::get, make_target(path_, {c ? "cursor=" + std::to_string(*c) : "", identity_query(cfg_)}), 11};
-    add_profile_headers(req_.base(), cfg_, fetch_get);
+    return make_target(path_, {c ? "cursor=" + std::to_string(*c) : "", identity_query(cfg_)});
+}
+
+void batch_client::do_request() {
+    req_ = {http::verb::get, target(), 11};
+    add_profile_headers(req_.base(), cfg_, kind_);
     if (reconnect_each_) req_.keep_alive(false);
     http::async_write(stream_, req_, beast::bind_front_handler(&batch_client::on_write,
                                                                self<batch_client>(), gen_));
@@ -49,12 +54,8 @@ void batch_client::on_read(std::uint64_t gen, beast::error_code ec, std::size_t)
     if (ec) return lost("read: " + ec.message());
     auto& res = parser_->get();
     if (res.result() != http::status::ok) return lost("status " + std::to_string(res.result_int()));
-    deliver_lines(recv_ns);
+    if (!on_answer(res, recv_ns)) return lost("malformed answer");
     if (stale(gen)) return;
-    // The server's cursor covers messages filtered out for this client too.
-    std::uint64_t server_cursor = 0;
-    parse_u64(res["Rtb-Cursor"], server_cursor);
-    advance_cursor(server_cursor);
     bool first_answer = !subscribed_;
     if (!subscribed_) {
         subscribed_ = true;
@@ -83,14 +84,19 @@ void batch_client::on_read(std::uint64_t gen, beast::error_code ec, std::size_t)
     pause_timer_.async_wait(std::move(next));
 }
 
-void batch_client::deliver_lines(std::int64_t recv_ns) {
-    std::string_view body = parser_->get().body();
+bool batch_client::on_answer(const http::response<http::string_body>& res, std::int64_t recv_ns) {
+    std::string_view body = res.body();
     while (!body.empty()) {
         auto nl = body.find('\n');
         emit(body.substr(0, nl), recv_ns);
         if (nl == std::string_view::npos) break;
         body.remove_prefix(nl + 1);
     }
+    // The server's cursor covers messages filtered out for this client too.
+    std::uint64_t server_cursor = 0;
+    parse_u64(res["Rtb-Cursor"], server_cursor);
+    advance_cursor(server_cursor);
+    return true;
 }
 
 void batch_client::teardown() {
