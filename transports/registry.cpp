@@ -10,7 +10,8 @@
     X(long_polling)                                                                                \
     X(streaming)                                                                                   \
     X(sse)                                                                                         \
-    X(websocket)
+    X(websocket)                                                                                   \
+    X(jsonp_polling)
 
 namespace rtb {
 
