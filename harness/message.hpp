@@ -69,5 +69,7 @@ std::optional<gap_view> parse_gap(std::string_view body) noexcept;
 // Whole-string decimal parsers (no sign on u64, no spaces, no trailing text).
 bool parse_u64(std::string_view s, std::uint64_t& out) noexcept;
 bool parse_i64(std::string_view s, std::int64_t& out) noexcept;
+// The value of one hexadecimal digit (either case), or -1.
+int hex_digit(char c) noexcept;
 
 } // namespace rtb

@@ -113,7 +113,8 @@ TEST(Cli, HelpListsSubcommands) {
 
 TEST(Cli, BadFlagIsOneLineAndExit2) {
     for (auto* args : {"run --no-such-flag", "run --transport nope", "run --clients x", "run --scenario fly",
-                       "serve --port notaport", "run --rate 0", "frobnicate"}) {
+                       "serve --port notaport", "run --rate 0", "frobnicate", "serve --publish-rate 1e7",
+                       "serve --publish-rate -1", "run --poll-interval-ms x", "run --history-bytes -1"}) {
         auto o = rtbench(args);
         EXPECT_EQ(o.code, 2) << args << ": " << o.out;
         EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 1) << args << ": " << o.out;

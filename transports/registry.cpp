@@ -1,6 +1,7 @@
 // The transport registry. Adding a transport: a folder beside this file that
 // defines `extern const transport_descriptor <name>_transport`, and one line
-// in the list below.
+// X(<name>) in the list below (every line ends in a backslash; the list ends
+// with the comment line, so adding one is a one-line change).
 #include <array>
 
 #include "harness/transport.hpp"
@@ -11,7 +12,8 @@
     X(streaming)                                                                                   \
     X(sse)                                                                                         \
     X(websocket)                                                                                   \
-    X(jsonp_polling)
+    X(jsonp_polling)                                                                               \
+    /* end of the list */
 
 namespace rtb {
 

@@ -32,8 +32,13 @@ void push_session::enqueue(std::shared_ptr<const std::string> bytes) {
     pump();
 }
 
+void push_session::hold_writes(bool on) {
+    held_ = on;
+    pump();
+}
+
 void push_session::pump() {
-    if (writing_ || closed_) return;
+    if (writing_ || closed_ || held_) return;
     if (queue_.empty() && replay_cursor_) refill();
     if (queue_.empty() || closed_) return;
     writing_ = true;

@@ -32,6 +32,10 @@ protected:
     // keep up: it is dropped (and resumes from the history when it comes
     // back), which keeps everyone else's latency honest.
     void enqueue(std::shared_ptr<const std::string> bytes);
+    // While held, messages queue but nothing is written (a WebSocket
+    // session subscribes before its handshake answer goes out, so that a
+    // client that sees the answer is already subscribed).
+    void hold_writes(bool on);
     // The derived class calls this when the write it started has finished.
     void written(beast::error_code ec);
     // Idempotent: unsubscribes and closes the socket (close_socket()).
@@ -53,7 +57,7 @@ private:
 
     std::deque<std::shared_ptr<const std::string>> queue_;
     std::optional<std::uint64_t> replay_cursor_; // set while replaying
-    bool writing_ = false, closed_ = false;
+    bool writing_ = false, closed_ = false, held_ = false;
 };
 
 } // namespace rtb

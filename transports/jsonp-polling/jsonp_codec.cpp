@@ -49,12 +49,6 @@ std::string encode_answer(std::string_view callback, std::uint64_t cursor,
 }
 
 namespace {
-int hex(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 // One JSON string at the front of `s` (which starts at its '"'); removes it.
 std::optional<std::string> take_string(std::string_view& s) {
@@ -82,7 +76,7 @@ std::optional<std::string> take_string(std::string_view& s) {
             if (i + 4 >= s.size()) return std::nullopt;
             int v = 0;
             for (int k = 1; k <= 4; ++k) {
-                int h = hex(s[i + k]);
+                int h = hex_digit(s[i + k]);
                 if (h < 0) return std::nullopt;
                 v = v * 16 + h;
             }

@@ -44,7 +44,13 @@ public:
         pmd.server_enable = opt.flag(deflate);
         ws_.set_option(pmd);
         ws_.read_message_max(core_.options().max_message + 256);
-        cursor_ = cursor;
+        // Subscribe now, before the 101 goes out: a client that has seen the
+        // 101 is subscribed. What arrives meanwhile waits for the handshake.
+        // A new subscriber is told where "now" is, so that its first
+        // reconnect already resumes without loss.
+        hold_writes(true);
+        if (!cursor) enqueue(frame_control("!head " + std::to_string(core_.messages().head())));
+        begin(cursor);
         req_ = std::move(req);
         ws_.async_accept(req_, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
     }
@@ -58,10 +64,7 @@ private:
             ++core_.counters().bad_requests; // Beast has answered the bad upgrade
             return close();
         }
-        // A new subscriber is told where "now" is, so that its first
-        // reconnect already resumes without loss.
-        if (!cursor_) enqueue(frame_control("!head " + std::to_string(core_.messages().head())));
-        begin(cursor_);
+        hold_writes(false);
         if (!closed()) do_read();
     }
 
@@ -118,7 +121,6 @@ private:
     ws_stream ws_;
     asio::steady_timer grace_;
     request req_;
-    std::optional<std::uint64_t> cursor_;
     beast::flat_buffer buffer_;
 };
 
