@@ -66,6 +66,10 @@ public:
     // Results (read after stop()).
     histogram latency, latency_uncorrected, connect;
     std::uint64_t received_in_window = 0, payload_in_window = 0, gaps = 0, corrupt = 0;
+    // What the application handed the transport for the messages received
+    // in the window: their bodies (push), plus the upstream records that
+    // carried them (echo). Wire bytes beyond this are the transport's own.
+    std::uint64_t app_bytes_in_window = 0;
     std::uint64_t reconnects = 0;
     double handshake_bytes_sum = 0;
     std::int64_t max_send_lag_ns = 0;

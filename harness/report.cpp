@@ -22,6 +22,19 @@ double overhead_per_msg(const result_row& r) {
     return per(wire_total(r) - static_cast<double>(r.payload_in_window), static_cast<double>(delivered_messages(r)));
 }
 double overhead_ratio(const result_row& r) { return per(wire_total(r), static_cast<double>(r.payload_in_window)); }
+// The split of overhead_per_msg. Framing: wire bytes beyond the message as
+// the application handed it over (headers, chunk sizes, frame headers, SSE
+// field names, empty polls): what RFC 6455, RFC 9112 and the SSE spec
+// predict, the transport's own cost. Envelope: rtbench's instrumentation in
+// each message (sequence number, timestamps, tag), the same in every
+// transport. framing + envelope = overhead_bytes_per_msg.
+double framing_per_msg(const result_row& r) {
+    return per(wire_total(r) - static_cast<double>(r.app_bytes_in_window), static_cast<double>(delivered_messages(r)));
+}
+double envelope_per_msg(const result_row& r) {
+    return per(static_cast<double>(r.app_bytes_in_window - r.payload_in_window), static_cast<double>(delivered_messages(r)));
+}
+double framing_ratio(const result_row& r) { return per(wire_total(r), static_cast<double>(r.app_bytes_in_window)); }
 double server_cpu_us_per_msg(const result_row& r) {
     return per(static_cast<double>(r.server_cpu_ns) / 1000.0, static_cast<double>(delivered_messages(r)));
 }
@@ -94,6 +107,11 @@ const std::vector<column>& columns() {
         {"corrupt", [](auto& r) { return u(r.corrupt); }},
         {"client_rss_bytes", [](auto& r) { return u(r.client_rss_bytes); }},
         {"client_rss_peak_bytes", [](auto& r) { return u(r.client_rss_peak_bytes); }},
+        // Format 2 (manifest "format": 2).
+        {"app_bytes_in_window", [](auto& r) { return u(r.app_bytes_in_window); }},
+        {"framing_bytes_per_msg", [](auto& r) { return f3(framing_per_msg(r)); }},
+        {"envelope_bytes_per_msg", [](auto& r) { return f3(envelope_per_msg(r)); }},
+        {"framing_ratio", [](auto& r) { return f3(framing_ratio(r)); }},
     };
     return cols;
 }
@@ -144,6 +162,7 @@ void write_manifest(std::ostream& os, const manifest& m) {
     os << "{\n"
        << "  \"tool\": \"rtbench\",\n"
        << "  \"version\": \"" << json_escape(m.version) << "\",\n"
+       << "  \"format\": " << results_format << ",\n"
        << "  \"git_commit\": \"" << json_escape(m.git_commit) << "\",\n"
        << "  \"host\": \"" << json_escape(m.host) << "\",\n"
        << "  \"kernel\": \"" << json_escape(m.kernel) << "\",\n"
@@ -159,13 +178,13 @@ std::string ms_of(std::uint64_t ns) { return fmt::format("{:.3f}", static_cast<d
 
 void summary_messages(std::ostream& os, const result_row& r, bool header) {
     if (header)
-        os << fmt::format("{:<13} {:<8} {:>7} {:>8} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>9} {:>6} {:>10} {:>5}\n",
+        os << fmt::format("{:<13} {:<8} {:>7} {:>8} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>11} {:>9} {:>10} {:>5}\n",
                           "transport", "scenario", "clients", "rate/s", "payload", "delivered", "lost", "p50 ms",
-                          "p99 ms", "max ms", "ovh B/msg", "ratio", "srv us/msg", "bound");
-    os << fmt::format("{:<13} {:<8} {:>7} {:>8.0f} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>9.1f} {:>6.2f} {:>10.2f} {:>5}\n",
+                          "p99 ms", "max ms", "frame B/msg", "env B/msg", "srv us/msg", "bound");
+    os << fmt::format("{:<13} {:<8} {:>7} {:>8.0f} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>11.1f} {:>9.1f} {:>10.2f} {:>5}\n",
                       r.transport, r.scenario, r.clients, r.rate_hz, r.payload_bytes, r.delivered, r.lost,
                       ms_of(r.latency.percentile(50)), ms_of(r.latency.percentile(99)), ms_of(r.latency.max()),
-                      overhead_per_msg(r), overhead_ratio(r), server_cpu_us_per_msg(r),
+                      framing_per_msg(r), envelope_per_msg(r), server_cpu_us_per_msg(r),
                       r.client_bound ? "YES" : "no");
 }
 

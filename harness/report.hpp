@@ -25,6 +25,7 @@ struct result_row {
     histogram connect;             // TCP connect start -> ready
     std::uint64_t wire_down_bytes = 0, wire_up_bytes = 0, tcp_segments = 0;
     std::uint64_t received_in_window = 0, payload_in_window = 0;
+    std::uint64_t app_bytes_in_window = 0; // envelope + payload, as handed to the transport
     double handshake_bytes = 0;               // mean per connection, both directions
     double idle_bytes_per_conn_per_min = 0;   // connect scenario
     std::int64_t server_cpu_ns = 0, client_cpu_ns = 0;
@@ -47,6 +48,11 @@ inline constexpr double tcpip_bytes_per_segment = 52.0;
 void write_csv_header(std::ostream& os);
 void write_csv_row(std::ostream& os, const result_row& r);
 std::vector<std::string> csv_columns();
+
+// The results format: 1 = up to client_rss_peak_bytes; 2 adds
+// app_bytes_in_window, framing_bytes_per_msg, envelope_bytes_per_msg and
+// framing_ratio (results/README.md). No column ever changes meaning.
+inline constexpr int results_format = 2;
 
 struct manifest {
     std::string version, git_commit, host, kernel, cpu_model, arguments, start_time_utc;

@@ -19,7 +19,8 @@ TEST(Report, CsvHeaderIsFrozen) {
               "server_cpu_us_per_msg,server_cpu_util,server_rss_bytes,server_rss_peak_bytes,"
               "server_rss_bytes_per_conn,client_cpu_us_per_msg,client_cpu_util,client_threads,reconnects,"
               "gaps_reported,slow_consumers,bad_requests,max_send_lag_us,client_bound,lost_in_flight_at_end,corrupt,"
-              "client_rss_bytes,client_rss_peak_bytes\n");
+              "client_rss_bytes,client_rss_peak_bytes,app_bytes_in_window,framing_bytes_per_msg,"
+              "envelope_bytes_per_msg,framing_ratio\n");
 }
 
 TEST(Report, CsvRowHasKnownValues) {
@@ -41,6 +42,10 @@ TEST(Report, CsvRowHasKnownValues) {
     r.wire_up_bytes = 200;
     r.received_in_window = 10;
     r.payload_in_window = 800;
+    // Each message's body is 100 bytes (20 of envelope around the 80 of
+    // payload): framing (1200 - 1000) / 10 = 20, envelope (1000 - 800) / 10
+    // = 20, together the overhead of 40; framing ratio 1200 / 1000 = 1.2.
+    r.app_bytes_in_window = 1000;
     r.tcp_segments = 20; // 20 * 52 / 10 = 104 bytes of TCP/IP headers per message
     r.handshake_bytes = 250;
     r.server_cpu_ns = 50'000; // 5 us per message, over 0.5 s = 0.0001 of a core
@@ -54,7 +59,8 @@ TEST(Report, CsvRowHasKnownValues) {
     EXPECT_EQ(os.str(),
               "sse,push,10,100.000,80,2.000,10,10,0,0,0,1000.000,1000.000,1000.000,1000.000,1000.000,1000.000,"
               "1000.000,500.000,500.000,500.000,1000,200,10,800,40.000,1.500,20,104.000,2000.000,2000.000,"
-              "2000.000,250.000,0.000,5.000,0.000,4096,8192,409.600,2.000,0.000,1,0,0,0,0,0.000,false,0,0,0,0\n");
+              "2000.000,250.000,0.000,5.000,0.000,4096,8192,409.600,2.000,0.000,1,0,0,0,0,0.000,false,0,0,0,0,"
+              "1000,20.000,20.000,1.200\n");
 }
 
 TEST(Report, EmptyRowHasNoDivisionByZero) {
@@ -72,6 +78,7 @@ TEST(Report, ManifestIsJsonWithEveryField) {
     EXPECT_EQ(os.str(), "{\n"
                         "  \"tool\": \"rtbench\",\n"
                         "  \"version\": \"0.1.0\",\n"
+                        "  \"format\": 2,\n"
                         "  \"git_commit\": \"abc123\",\n"
                         "  \"host\": \"host\",\n"
                         "  \"kernel\": \"6.1\",\n"
@@ -96,4 +103,28 @@ TEST(Report, SummaryShowsConnectionCostForConnectRows) {
     EXPECT_EQ(os.str(),
               "transport     scenario clients  ready p50  ready p99  ready max  handshake B srv RSS B/conn  idle B/conn/min bound\n"
               "websocket     connect        2    1.500ms    1.500ms    1.500ms        300.0           2048              0.0    no\n");
+}
+
+TEST(Report, SummaryShowsFramingAndEnvelopeApart) {
+    result_row r;
+    r.transport = "websocket";
+    r.scenario = "push";
+    r.clients = 1;
+    r.rate_hz = 10;
+    r.payload_bytes = 64;
+    r.delivered = 10;
+    r.latency.record(1'000'000, 10);
+    // 10 messages: 640 payload bytes in bodies of 100 (36 of envelope) and
+    // frames of 102 (RFC 6455: 2-byte header below 126 bytes).
+    r.received_in_window = 10;
+    r.payload_in_window = 640;
+    r.app_bytes_in_window = 1000;
+    r.wire_down_bytes = 1020;
+    std::ostringstream os;
+    write_summary(os, {r});
+    EXPECT_EQ(os.str(),
+              "transport     scenario clients   rate/s payload delivered  lost    p50 ms    p99 ms    max ms frame B/msg "
+              "env B/msg srv us/msg bound\n"
+              "websocket     push           1       10      64        10     0     1.000     1.000     1.000         2.0 "
+              "     36.0       0.00    no\n");
 }

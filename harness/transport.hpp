@@ -123,7 +123,24 @@ struct transport_descriptor {
     // it (polling: its interval), so the runner's drain waits long enough.
     // nullptr: no such wait.
     std::chrono::milliseconds (*max_delivery_wait)(const option_values& client) = nullptr;
+    // Wire bytes of one message with a body of `body` bytes and sequence
+    // number `seq`, for a transport that sends each message in a frame of
+    // its own: the formula of its README, which the tests hold it to, to the
+    // byte. nullptr for a transport that batches (polling answers).
+    std::uint64_t (*frame_bytes)(std::uint64_t body, std::uint64_t seq) = nullptr;
 };
+
+// Digits of v in base 10 and 16, for the framing formulas.
+inline std::uint64_t dec_digits(std::uint64_t v) {
+    std::uint64_t n = 1;
+    while (v >= 10) v /= 10, ++n;
+    return n;
+}
+inline std::uint64_t hex_digits(std::uint64_t v) {
+    std::uint64_t n = 1;
+    while (v >= 16) v /= 16, ++n;
+    return n;
+}
 
 // The registry (transports/registry.cpp): every transport, in display order.
 std::span<const transport_descriptor* const> all_transports();

@@ -154,18 +154,29 @@ def overhead_chart(run_dir, rows, charts):
     top = max(r["clients"] for r in msg)
     sel = [r for r in msg if r["clients"] == top]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.5))
-    lines_by_transport(a1, sel, "payload_bytes", lambda r: r["overhead_bytes_per_msg"])
-    lines_by_transport(a2, sel, "payload_bytes", lambda r: r["overhead_ratio"])
+    # Results format 2 splits the overhead: the transport's own framing apart
+    # from rtbench's envelope (the same in every transport). Older runs only
+    # have the total, and are labelled so.
+    split = all("framing_bytes_per_msg" in r for r in sel)
+    lines_by_transport(a1, sel, "payload_bytes",
+                       lambda r: r["framing_bytes_per_msg"] if split else r["overhead_bytes_per_msg"])
+    lines_by_transport(a2, sel, "payload_bytes", lambda r: r["framing_ratio"] if split else r["overhead_ratio"])
     for a in (a1, a2):
         if len({r["payload_bytes"] for r in sel}) > 1:
             a.set_xscale("log")
         a.set_xlabel("payload (bytes)")
         a.grid(True, alpha=0.3)
         a.legend()
-    a1.set_ylabel("wire bytes beyond payload per message (B)")
-    a1.set_title(f"Overhead per message ({int(top)} clients)")
-    a2.set_ylabel("wire bytes ÷ payload bytes")
-    a2.set_title(f"Wire ÷ payload ({int(top)} clients)")
+    if split:
+        a1.set_ylabel("wire bytes beyond the message per message (B)")
+        a1.set_title(f"Framing per message ({int(top)} clients)")
+        a2.set_ylabel("wire bytes ÷ message bytes (envelope + payload)")
+        a2.set_title(f"Wire ÷ message ({int(top)} clients)")
+    else:
+        a1.set_ylabel("wire bytes beyond payload per message (B)")
+        a1.set_title(f"Overhead per message, envelope included ({int(top)} clients)")
+        a2.set_ylabel("wire bytes ÷ payload bytes")
+        a2.set_title(f"Wire ÷ payload ({int(top)} clients)")
     save(fig, run_dir, "overhead", charts)
 
 
@@ -258,14 +269,17 @@ def warnings_of(rows):
 
 def table_rows(rows):
     head = ["transport", "scenario", "clients", "rate/s", "payload B", "delivered", "lost", "p50 ms", "p99 ms",
-            "max ms", "overhead B/msg", "wire÷payload", "server µs/msg", "ready p50 ms", "handshake B",
-            "RSS B/conn", "client bound"]
+            "max ms", "framing B/msg", "envelope B/msg", "wire÷payload", "server µs/msg", "ready p50 ms",
+            "handshake B", "RSS B/conn", "client bound"]
     body = []
     for r in rows:
+        # Format 1 runs have no split: framing is unknown there, not zero.
+        framing = f"{r['framing_bytes_per_msg']:.1f}" if "framing_bytes_per_msg" in r else "–"
+        envelope = f"{r['envelope_bytes_per_msg']:.1f}" if "envelope_bytes_per_msg" in r else "–"
         body.append([r["transport"], r["scenario"], f"{int(r['clients'])}", f"{r['rate_hz']:g}",
                      f"{int(r['payload_bytes'])}", f"{int(r['delivered'])}", f"{int(r['lost'])}",
                      f"{r['latency_p50_us'] / 1000:.3f}", f"{r['latency_p99_us'] / 1000:.3f}",
-                     f"{r['latency_max_us'] / 1000:.3f}", f"{r['overhead_bytes_per_msg']:.1f}",
+                     f"{r['latency_max_us'] / 1000:.3f}", framing, envelope,
                      f"{r['overhead_ratio']:.2f}", f"{r['server_cpu_us_per_msg']:.2f}",
                      f"{r['connect_p50_us'] / 1000:.3f}", f"{r['handshake_bytes']:.0f}",
                      f"{r['server_rss_bytes_per_conn']:.0f}", r["client_bound"]])

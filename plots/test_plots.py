@@ -61,6 +61,52 @@ class SampleRun(unittest.TestCase):
         self.assertIn("rtbench run", md)  # the command line from the manifest
 
 
+class FramingSplit(unittest.TestCase):
+    """A format-2 run (framing apart from the envelope) shows framing; the
+    format-1 sample above shows "–" there, never a number it does not have."""
+
+    def test_format2_table_shows_framing_and_envelope(self):
+        import csv
+        tmp = tempfile.mkdtemp()
+        try:
+            run_dir = os.path.join(tmp, "run")
+            shutil.copytree(SAMPLE, run_dir)
+            path = os.path.join(run_dir, "results.csv")
+            with open(path, newline="") as f:
+                rows = list(csv.DictReader(f))
+            for r in rows:  # 1.5 B of framing, 31 B of envelope per message, as a known answer
+                r["framing_bytes_per_msg"] = "1.500"
+                r["envelope_bytes_per_msg"] = "31.000"
+                r["framing_ratio"] = "1.020"
+                r["app_bytes_in_window"] = "0"
+            with open(path, "w", newline="") as f:
+                w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+                w.writeheader()
+                w.writerows(rows)
+            res = plot(run_dir)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            with open(os.path.join(run_dir, "report.md")) as f:
+                md = f.read()
+            self.assertIn("| framing B/msg | envelope B/msg |", md)
+            self.assertIn("| 1.5 | 31.0 |", md)
+            with open(os.path.join(run_dir, "overhead.svg")) as f:
+                self.assertIn("Framing per message", f.read())
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_format1_sample_has_no_framing_numbers(self):
+        tmp = tempfile.mkdtemp()
+        try:
+            run_dir = os.path.join(tmp, "run")
+            shutil.copytree(SAMPLE, run_dir)
+            self.assertEqual(plot(run_dir).returncode, 0)
+            with open(os.path.join(run_dir, "report.md")) as f:
+                md = f.read()
+            self.assertIn("| – | – |", md)
+        finally:
+            shutil.rmtree(tmp)
+
+
 class BadInput(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp()

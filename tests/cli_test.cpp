@@ -208,64 +208,86 @@ TEST(Cli, LossyServerIsCaughtWithExit3) {
 
 namespace {
 
-std::size_t digits(std::uint64_t v) { return std::to_string(v).size(); }
-std::size_t hex_digits(std::uint64_t v) {
-    std::size_t n = 1;
-    while (v >>= 4) ++n;
-    return n;
-}
 std::uint64_t monotonic_ns() {
     timespec ts{};
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-// Per-message overhead (wire bytes beyond the payload) a README formula gives
-// for a body of a given seq digit count: body L = dseq + 2*D + n + 4 (publish
-// timestamp and "s"+scheduled timestamp, both D digits, 3 spaces).
-double formula_overhead(const std::string& t, std::size_t n, std::size_t dseq, std::size_t D) {
-    std::size_t L = dseq + 2 * D + n + 4;
-    if (t == "streaming") return static_cast<double>(hex_digits(L + 1) + L + 5 - n);
-    if (t == "websocket") return static_cast<double>(L + (L < 126 ? 2 : 4) - n);
-    std::size_t E = L + dseq + 13; // sse
-    return static_cast<double>(hex_digits(E) + E + 4 - n);
-}
-
 } // namespace
 
-TEST(Cli, MeasuredOverheadEqualsTheReadmeFormulas) {
-    // A controlled run: the measured bytes per message must equal the
-    // formula for one message, between the values for the smallest and
-    // largest sequence-number widths seen in the window.
+TEST(Cli, MeasuredFramingEqualsEachTransportsFormula) {
+    // A controlled run of every registered transport: the measured framing
+    // bytes per message must equal the transport's own formula
+    // (descriptor frame_bytes, its README) minus the body, between the
+    // values for the smallest and largest sequence-number widths seen in
+    // the window; the envelope is rtbench's own fields, the same for all.
     auto dir = temp_dir("formula");
-    constexpr std::size_t n = 100;
-    // 4 clients x 1,000 msg/s x 2 s: 8,000 messages in all, so that the
-    // attribution limit at the window's two edges (about one message per
-    // client per edge, see results/README.md) is under half a byte.
-    auto o = rtbench("run --transport streaming,sse,websocket,polling --clients 4 --rate 1000 --payload 100 "
-                     "--duration 2 --warmup 0.2 --poll-interval-ms 50 --no-plot --out " + dir.string());
+    constexpr std::uint64_t n = 100;
+    // 4 clients x 1,000 msg/s x 2 s: 8,000 messages, so that the attribution
+    // limit at the window's two edges (about one message per client per
+    // edge, see results/README.md) is under half a byte.
+    auto o = rtbench("run --transport all --clients 4 --rate 1000 --payload 100 --duration 2 --warmup 0.2 "
+                     "--poll-interval-ms 50 --no-plot --out " + dir.string());
     ASSERT_EQ(o.code, 0) << o.out;
     auto rows = read_csv(dir / "results.csv");
-    std::size_t D = digits(monotonic_ns());
+    ASSERT_EQ(rows.size(), all_rows());
+    // Body: seq SP publish_ns SP "s"<scheduled ns> SP payload; both times
+    // have D digits; seq numbers in this run have 3..4 digits.
+    std::uint64_t D = rtb::dec_digits(monotonic_ns());
+    auto body = [&](std::uint64_t seq_digits) { return seq_digits + 2 * D + n + 4; };
     for (std::size_t i = 1; i < rows.size(); ++i) {
-        std::string t = rows[i][0];
-        double got = std::stod(cell(rows, i, "overhead_bytes_per_msg"));
+        std::string name = rows[i][0];
+        auto* t = rtb::find_transport(name);
+        ASSERT_NE(t, nullptr) << name;
+        double framing = std::stod(cell(rows, i, "framing_bytes_per_msg"));
+        double envelope = std::stod(cell(rows, i, "envelope_bytes_per_msg"));
+        double overhead = std::stod(cell(rows, i, "overhead_bytes_per_msg"));
         double msgs = std::stod(cell(rows, i, "messages_in_window"));
         double edge = 2.0 * 4 * 250 / msgs; // 2 edges x 4 clients x ~250 B per message
         ASSERT_LT(edge, 0.5);
-        // Sequence numbers in this run have 3..4 digits (hundreds to ~2,200).
-        if (t == "polling") {
-            // Each message costs at least its body fields and LF; the answer
-            // head and the request are shared by the batch of a poll.
-            double floor = static_cast<double>(3 + 2 * D + 4 + 1);
-            EXPECT_GE(got, floor) << t;
-            EXPECT_LE(got, floor + 60) << t;
+        EXPECT_NEAR(framing + envelope, overhead, 0.002) << name;
+        EXPECT_GE(envelope, static_cast<double>(body(3) - n)) << name;
+        EXPECT_LE(envelope, static_cast<double>(body(4) - n)) << name;
+        if (!t->frame_bytes) {
+            // Batching: each message costs at least its separator, at most a
+            // whole poll round trip (request ~60 B + answer head ~110 B, when
+            // every answer carries one message: long polling at this rate).
+            EXPECT_GE(framing, 1.0) << name;
+            EXPECT_LE(framing, 250.0) << name;
             continue;
         }
-        double lo = formula_overhead(t, n, 3, D), hi = formula_overhead(t, n, 4, D);
-        EXPECT_GE(got, lo - edge) << t;
-        EXPECT_LE(got, hi + edge) << t;
-        EXPECT_EQ(cell(rows, i, "wire_up_bytes"), "0") << t; // nothing goes up on a push stream
+        double lo = static_cast<double>(t->frame_bytes(body(3), 100) - body(3));
+        double hi = static_cast<double>(t->frame_bytes(body(4), 9999) - body(4));
+        EXPECT_GE(framing, lo - edge) << name;
+        EXPECT_LE(framing, hi + edge) << name;
+        EXPECT_EQ(cell(rows, i, "wire_up_bytes"), "0") << name; // nothing goes up on a push stream
     }
+    fs::remove_all(dir);
+}
+
+TEST(Cli, PollingIdleBytesPerMinuteIsPollsTimesRequestPlusEmptyAnswer) {
+    // One idle polling client, 100 ms between an answer and the next poll:
+    // about 600 polls a minute (a little fewer: each poll's round trip adds
+    // to the period), each a request and an empty answer whose sizes the
+    // README gives: request 25 + len(target) + len(host), answer 102 + 1 +
+    // d(cursor) with cursor 0.
+    auto dir = temp_dir("idle");
+    auto o = rtbench("run --transport polling --scenario connect --clients 1 --duration 6 --poll-interval-ms 100 "
+                     "--no-plot --out " + dir.string());
+    ASSERT_EQ(o.code, 0) << o.out;
+    auto rows = read_csv(dir / "results.csv");
+    double idle = std::stod(cell(rows, 1, "idle_bytes_per_conn_per_min"));
+    // The port is not in the CSV; the server's host string is 127.0.0.1:<port>,
+    // 14 or 15 characters for a 4- or 5-digit port.
+    double request_lo = 25 + std::string("/poll?cursor=0&id=c0").size() + 14;
+    double answer = 102 + 1 + 1;
+    double per_poll_lo = request_lo + answer, per_poll_hi = per_poll_lo + 1;
+    // The period is 100 ms plus a round trip (well under 7 ms here), and the
+    // 6 s window holds a whole number of polls, give or take one at its
+    // edges: between 6 / 0.107 - 1 = 55.1 and 6 / 0.1 + 1 = 61 polls, i.e.
+    // 551 to 610 a minute.
+    EXPECT_LE(idle, 610 * per_poll_hi) << idle;
+    EXPECT_GE(idle, 551 * per_poll_lo) << idle;
     fs::remove_all(dir);
 }

@@ -85,6 +85,12 @@ private:
     std::int64_t recv_ns_ = 0;
 };
 
+// README "Bytes": one chunk of "id: <seq>\ndata: <body>\n\n".
+std::uint64_t frame_bytes(std::uint64_t body, std::uint64_t seq) {
+    std::uint64_t event = body + dec_digits(seq) + 13;
+    return hex_digits(event) + event + 4;
+}
+
 std::shared_ptr<client_session> make_client(asio::io_context& io, const client_config& cfg,
                                             client_events& ev) {
     return std::make_shared<sse_client>(io, cfg, ev);
@@ -94,6 +100,6 @@ std::shared_ptr<client_session> make_client(asio::io_context& io, const client_c
 
 extern const transport_descriptor sse_transport{
     "sse", "Server-Sent Events: GET /sse, text/event-stream, resume with Last-Event-ID", "/sse",
-    options, &install, &make_client};
+    options, &install, &make_client, nullptr, &frame_bytes};
 
 } // namespace rtb

@@ -55,6 +55,9 @@ private:
     line_splitter lines_;
 };
 
+// README "Bytes": a chunk of the body and its LF.
+std::uint64_t frame_bytes(std::uint64_t body, std::uint64_t) { return hex_digits(body + 1) + body + 5; }
+
 std::shared_ptr<client_session> make_client(asio::io_context& io, const client_config& cfg,
                                             client_events& ev) {
     return std::make_shared<streaming_client>(io, cfg, ev);
@@ -64,6 +67,6 @@ std::shared_ptr<client_session> make_client(asio::io_context& io, const client_c
 
 extern const transport_descriptor streaming_transport{
     "streaming", "HTTP streaming: one GET /stream, chunked response, one message per chunk",
-    "/stream", {}, &install, &make_client};
+    "/stream", {}, &install, &make_client, nullptr, &frame_bytes};
 
 } // namespace rtb
