@@ -24,6 +24,7 @@
 #include "harness/transport.hpp"
 #include "transports/common/hub.hpp"
 #include "transports/common/publisher.hpp"
+#include "transports/common/query.hpp"
 #include "transports/common/router.hpp"
 
 namespace rtb {
@@ -35,16 +36,6 @@ using tcp = asio::ip::tcp;
 using request = http::request<http::string_body>;
 using response = http::response<http::string_body>;
 
-// Path and decoded query parameters of a request target, and the path
-// parameters of the route it matched ("/x/{session}" -> session).
-struct query {
-    std::string path;
-    std::vector<std::pair<std::string, std::string>> params;
-    path_params route_params;
-    const std::string* get(std::string_view key) const;
-    const std::string* route_param(std::string_view name) const;
-};
-std::optional<query> parse_query(std::string_view target);
 
 // Something the core shuts down on stop(): a socket's session, or a request
 // held on one (a long poll), which is not a connection of its own and does

@@ -17,9 +17,18 @@ std::size_t line_end(std::string_view b, std::size_t i) {
 
 bool sse_parser::feed(std::string_view b) {
     since_dispatch_ += b.size(); // dispatch() resets it to what follows the blank line
-    if (!bom_checked_ && !b.empty()) {
-        // A leading U+FEFF BOM is skipped (only once, at stream start).
-        if (b.substr(0, 3) == "\xEF\xBB\xBF") b.remove_prefix(3);
+    if (!bom_checked_) {
+        // A leading U+FEFF BOM is skipped (only once, at stream start). It
+        // may arrive split across reads, so it is matched byte by byte; bytes
+        // that turn out not to be one are ordinary line data (none is a CR
+        // or LF, so they join the current line).
+        constexpr std::string_view bom = "\xEF\xBB\xBF";
+        while (bom_matched_ < bom.size() && !b.empty() && b.front() == bom[bom_matched_]) {
+            b.remove_prefix(1);
+            ++bom_matched_;
+        }
+        if (b.empty() && bom_matched_ < bom.size()) return true; // wait for the rest
+        if (bom_matched_ < bom.size()) line_.append(bom.substr(0, bom_matched_));
         bom_checked_ = true;
     }
     for (std::size_t i = 0; i < b.size(); ++i) {
@@ -51,6 +60,7 @@ void sse_parser::reset() {
     line_.clear();
     after_cr_ = false;
     bom_checked_ = false;
+    bom_matched_ = 0;
     since_dispatch_ = 0;
     data_.clear();
     type_.clear();

@@ -46,6 +46,7 @@ private:
     std::string line_;
     bool after_cr_ = false;
     bool bom_checked_ = false;
+    std::size_t bom_matched_ = 0; // bytes of a leading BOM seen so far
     std::string data_, type_, id_buffer_, last_event_id_;
     std::optional<std::uint64_t> retry_;
     std::uint64_t dispatches_ = 0;

@@ -93,3 +93,23 @@ TEST(SseParser, PendingCountsBytesOfTheIncompleteEvent) {
     ASSERT_TRUE(c.p.feed("\n"));
     EXPECT_EQ(c.p.pending(), 0u);
 }
+
+// Found by fuzz_sse: a BOM split across two reads was kept as data.
+TEST(SseParser, BomSplitAcrossReadsIsStillSkipped) {
+    for (std::size_t split = 0; split <= 3; ++split) {
+        std::vector<std::string> got;
+        std::string last_type;
+        sse_parser p([&](const sse_event& e) { got.emplace_back(e.data); last_type = std::string(e.type); });
+        std::string stream = "\xEF\xBB\xBF" "event: x\rdata: a\r\r";
+        ASSERT_TRUE(p.feed(std::string_view(stream).substr(0, split)));
+        ASSERT_TRUE(p.feed(std::string_view(stream).substr(split)));
+        EXPECT_EQ(got, std::vector<std::string>{"a"}) << split;
+        EXPECT_EQ(last_type, "x") << split; // "event" was not read as "\xEF...event"
+    }
+    // Bytes that start like a BOM but are not one are data.
+    std::vector<std::string> got;
+    sse_parser p([&](const sse_event& e) { got.emplace_back(e.data); });
+    ASSERT_TRUE(p.feed("\xEF"));
+    ASSERT_TRUE(p.feed("data: b\n\n"));
+    EXPECT_TRUE(got.empty()); // the line is "\xEFdata: b": an unknown field, ignored
+}
