@@ -6,7 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
+
+#include <boost/asio/ip/address.hpp>
 #include <cstring>
 #include <stdexcept>
 
@@ -20,6 +23,19 @@ std::string random_token() {
     std::string s;
     for (unsigned char c : b) s += hex[c >> 4], s += hex[c & 15];
     return s;
+}
+
+bool valid_token(std::string_view token) {
+    if (token.size() < 16) return false;
+    for (char c : token)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+    return true;
+}
+
+bool is_loopback(const std::string& address) {
+    boost::system::error_code ec;
+    auto a = boost::asio::ip::make_address(address, ec);
+    return !ec && a.is_loopback();
 }
 
 control_answer http_call(const std::string& host, std::uint16_t port, const std::string& method,

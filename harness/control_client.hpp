@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace rtb {
 
@@ -16,6 +17,10 @@ inline constexpr const char* control_token_header = "Rtb-Control-Token";
 inline constexpr const char* control_token_env = "RTBENCH_CONTROL_TOKEN";
 // 128 bits from the kernel's CSPRNG, as 32 hex digits.
 std::string random_token();
+// A token an operator may set: 16 or more of [A-Za-z0-9_-] (it goes into a
+// header and into the live page's script, so nothing that needs quoting).
+bool valid_token(std::string_view token);
+bool is_loopback(const std::string& address);
 
 struct control_answer {
     int status = 0;

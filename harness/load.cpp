@@ -134,8 +134,12 @@ void load_thread::on_message(client_session& s, std::string_view rec, std::int64
         ++received_in_window;
         payload_in_window += m->payload.size();
         app_bytes_in_window += rec.size();
+        app_payload_in_window += m->payload.size();
         // echo: the record this client sent up, "client:<id> <tag> <payload>".
-        if (sc_ == scenario::echo) app_bytes_in_window += 7 + st->id.size() + 1 + m->tag.size() + 1 + m->payload.size();
+        if (sc_ == scenario::echo) {
+            app_bytes_in_window += 7 + st->id.size() + 1 + m->tag.size() + 1 + m->payload.size();
+            app_payload_in_window += m->payload.size();
+        }
     }
 }
 

@@ -70,6 +70,7 @@ public:
     // in the window: their bodies (push), plus the upstream records that
     // carried them (echo). Wire bytes beyond this are the transport's own.
     std::uint64_t app_bytes_in_window = 0;
+    std::uint64_t app_payload_in_window = 0; // the payload bytes inside them (echo: both copies)
     std::uint64_t reconnects = 0;
     double handshake_bytes_sum = 0;
     std::int64_t max_send_lag_ns = 0;

@@ -22,8 +22,9 @@ struct transport_option {
     side reader;
     std::string_view unit;       // "ms", "messages", ... ("" for flags)
     std::uint64_t default_value; // flags: 0 (off) or 1
-    std::uint64_t max_value;     // numbers: accepted range is [0, max_value]
+    std::uint64_t max_value;     // numbers: accepted range is [min_value, max_value]
     std::string_view help;
+    std::uint64_t min_value = 0;
 };
 
 // The values given on a command line, by option name. An option not given

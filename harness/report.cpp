@@ -1,5 +1,6 @@
 #include "harness/report.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <ostream>
 
@@ -31,8 +32,11 @@ double overhead_ratio(const result_row& r) { return per(wire_total(r), static_ca
 double framing_per_msg(const result_row& r) {
     return per(wire_total(r) - static_cast<double>(r.app_bytes_in_window), static_cast<double>(delivered_messages(r)));
 }
+// In echo each message crosses twice (up as an upstream record, down as a
+// body): both envelopes count, the payload in neither.
 double envelope_per_msg(const result_row& r) {
-    return per(static_cast<double>(r.app_bytes_in_window - r.payload_in_window), static_cast<double>(delivered_messages(r)));
+    return per(static_cast<double>(r.app_bytes_in_window - std::min(r.app_bytes_in_window, r.app_payload_in_window)),
+               static_cast<double>(delivered_messages(r)));
 }
 double framing_ratio(const result_row& r) { return per(wire_total(r), static_cast<double>(r.app_bytes_in_window)); }
 double server_cpu_us_per_msg(const result_row& r) {

@@ -25,12 +25,13 @@ namespace rtb {
 
 server_process::server_process(const run_settings& s, const std::string& transport,
                                std::size_t clients) {
-    char tmpl[] = "/tmp/rtbench-port-XXXXXX";
-    int fd = ::mkstemp(tmpl);
-    if (fd < 0) throw std::runtime_error("cannot create a temporary file");
-    ::close(fd);
-    ::unlink(tmpl);
-    port_file_ = tmpl;
+    // The port file lives in a directory of our own (0700): a file name in
+    // shared /tmp could be planted by another user, pointing the harness
+    // (and its control token) at their server.
+    char tmpl[] = "/tmp/rtbench-XXXXXX";
+    if (!::mkdtemp(tmpl)) throw std::runtime_error("cannot create a private temporary directory");
+    dir_ = tmpl;
+    port_file_ = dir_ + "/port";
     // Control on, with a token of this server's own handed over in the
     // environment (argv would show it in `ps`).
     token_ = random_token();
@@ -104,6 +105,10 @@ void server_process::stop() {
         }
     }
     if (!port_file_.empty()) ::unlink(port_file_.c_str());
+    if (!dir_.empty()) {
+        ::unlink((port_file_ + ".tmp").c_str());
+        ::rmdir(dir_.c_str());
+    }
 }
 
 } // namespace rtb

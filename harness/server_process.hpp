@@ -24,7 +24,7 @@ public:
 private:
     int pid_ = -1;
     std::uint16_t port_ = 0;
-    std::string port_file_, token_;
+    std::string dir_, port_file_, token_;
 };
 
 } // namespace rtb

@@ -12,20 +12,20 @@ using opt = transport_option;
 inline constexpr opt history{"history", opt::kind::number, opt::side::server, "messages", 10000, 100'000'000,
                              "Messages kept for resume"};
 inline constexpr opt history_bytes{"history-bytes", opt::kind::number, opt::side::server, "bytes", 64 << 20,
-                                   1ull << 40, "... and at most this many bytes of them"};
+                                   1ull << 40, "... and at most this many bytes of message bodies (0: no history)"};
 inline constexpr opt max_message{"max-message", opt::kind::number, opt::side::both, "bytes", 64 * 1024,
-                                 64 << 20, "Largest message (client->server record, WebSocket message)"};
+                                 64 << 20, "Largest message (client->server record, WebSocket message)", 1};
 inline constexpr opt max_header{"max-header", opt::kind::number, opt::side::server, "bytes", 8 * 1024, 1 << 20,
-                                "Largest request header block (431 beyond)"};
+                                "Largest request header block (431 beyond)", 256};
 inline constexpr opt max_queue{"max-queue", opt::kind::number, opt::side::server, "messages", 4096, 1 << 24,
-                               "Messages queued per connection before it is dropped as a slow consumer"};
+                               "Messages queued per connection before it is dropped as a slow consumer", 1};
 inline constexpr opt max_connections{"max-connections", opt::kind::number, opt::side::server, "connections",
-                                     19000, 10'000'000, "Connections refused beyond this"};
+                                     19000, 10'000'000, "Connections refused beyond this", 1};
 inline constexpr opt idle_timeout_ms{"idle-timeout-ms", opt::kind::number, opt::side::server, "ms", 60000,
-                                     86'400'000, "Close a keep-alive connection idle this long"};
+                                     86'400'000, "Close a keep-alive connection idle this long", 1};
 inline constexpr opt header_timeout_ms{"header-timeout-ms", opt::kind::number, opt::side::server, "ms", 10000,
                                        3'600'000, "A request begun must have its whole header within this "
-                                                  "(slow-header clients are cut)"};
+                                                  "(slow-header clients are cut)", 1};
 inline constexpr opt core[] = {history, history_bytes, max_message, max_header,
                                max_queue, max_connections, idle_timeout_ms, header_timeout_ms};
 

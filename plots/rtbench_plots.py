@@ -297,6 +297,15 @@ def read_manifest(run_dir):
         raise InputError(f"{path}: not valid JSON ({e})")
 
 
+def read_verdict(run_dir):
+    """The verdict `rtbench run` wrote (verdict.md: one "- sentence" a line), or []."""
+    path = os.path.join(run_dir, "verdict.md")
+    if not os.path.isfile(path):
+        return []
+    with open(path) as f:
+        return [line[2:].rstrip("\n") for line in f if line.startswith("- ")]
+
+
 def write_reports(run_dir, rows, charts, manifest):
     head, body = table_rows(rows)
     warns = warnings_of(rows)
@@ -304,7 +313,11 @@ def write_reports(run_dir, rows, charts, manifest):
              ("git commit", manifest.get("git_commit", "?")), ("host", manifest.get("host", "?")),
              ("kernel", manifest.get("kernel", "?")), ("CPU", f"{manifest.get('cpu_model', '?')} × {manifest.get('cores', '?')}"),
              ("rtbench", manifest.get("version", "?"))]
-    md = ["# rtbench report", "", "## Run", ""]
+    verdict = read_verdict(run_dir)
+    md = ["# rtbench report", ""]
+    if verdict:
+        md += ["## Verdict", ""] + [f"- {v}" for v in verdict] + [""]
+    md += ["## Run", ""]
     md += [f"- **{k}**: `{v}`" for k, v in facts]
     md += ["", "## Results", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     md += ["| " + " | ".join(b) + " |" for b in body]
@@ -322,7 +335,10 @@ def write_reports(run_dir, rows, charts, manifest):
          "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;font-size:12px}"
          "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td:first-child,td:nth-child(2){text-align:left}"
          "img{max-width:100%}.warn{color:#a40000}</style></head><body>",
-         "<h1>rtbench report</h1><h2>Run</h2><ul>"]
+         "<h1>rtbench report</h1>"]
+    if verdict:
+        h += ["<h2>Verdict</h2><ul>"] + [f"<li>{html.escape(v)}</li>" for v in verdict] + ["</ul>"]
+    h += ["<h2>Run</h2><ul>"]
     h += [f"<li><b>{html.escape(k)}</b>: <code>{html.escape(str(v))}</code></li>" for k, v in facts]
     h += ["</ul><h2>Results</h2><table><tr>" + "".join(f"<th>{html.escape(x)}</th>" for x in head) + "</tr>"]
     h += ["<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in b) + "</tr>" for b in body]

@@ -153,6 +153,13 @@ TEST(Cli, EchoRunEveryTransport) {
         EXPECT_EQ(cell(rows, i, "lost"), "0") << rows[i][0];
         EXPECT_NEAR(std::stod(cell(rows, i, "expected")), 20, 2) << rows[i][0]; // 2 clients x 20/s x 0.5 s
         EXPECT_GT(std::stod(cell(rows, i, "wire_up_bytes")), 0) << rows[i][0];
+        // Each message crosses twice (up and down): the app bytes hold the
+        // payload twice, and the envelope none of it.
+        double msgs = std::stod(cell(rows, i, "messages_in_window"));
+        double app = std::stod(cell(rows, i, "app_bytes_in_window"));
+        double payload = std::stod(cell(rows, i, "payload_bytes_in_window"));
+        EXPECT_NEAR(std::stod(cell(rows, i, "envelope_bytes_per_msg")) * msgs, app - 2 * payload, msgs * 0.001)
+            << rows[i][0];
     }
     fs::remove_all(dir);
 }

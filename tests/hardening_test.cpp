@@ -172,4 +172,78 @@ TEST(Hardening, SlowHeadersAreCutAtTheHeaderDeadline) {
     EXPECT_EQ(std::string(buf, n).substr(0, 15), "HTTP/1.1 200 OK");
 }
 
+TEST(Hardening, ReplayWithASmallQueueGoesLiveWithoutTrippingIt) {
+    // --max-queue 10, resuming 200 back: the replay must neither overflow
+    // the queue nor go live with a last batch still queued (review finding).
+    for (auto* t : all_transports()) {
+        server_options o;
+        o.max_queue = 10;
+        server_rig srv(o);
+        io_thread ct;
+        collector ev;
+        client_config c;
+        c.port = srv.port;
+        c.reconnect_delay = 300ms;
+        c.transport.set("poll-interval-ms", 20);
+        auto s = on(ct.io, [&] {
+            auto x = t->make_client(ct.io, c, ev);
+            x->start();
+            return x;
+        });
+        ASSERT_TRUE(ev.wait_ready(1)) << t->name;
+        // A first message gives the client its position; then it drops, and
+        // the server must have seen it go before 200 more are published (a
+        // connection it still holds would fill up and count as slow).
+        srv.publish("all", "t", 16);
+        ASSERT_TRUE(ev.wait_messages(1)) << t->name;
+        on(ct.io, [&] { s->drop(); });
+        ASSERT_TRUE(eventually([&] {
+            auto st = srv.stats();
+            return st.active == 0 && st.subscribers == 0;
+        })) << t->name;
+        srv.publish_many("all", "t", 16, 200);
+        ASSERT_TRUE(ev.wait_messages(201)) << t->name << ": " << ev.seqs().size();
+        for (int i = 0; i < 5; ++i) srv.publish("all", "t", 16);
+        ASSERT_TRUE(ev.wait_messages(206)) << t->name << ": " << ev.seqs().size();
+        EXPECT_EQ(ev.seqs(), iota_seq(1, 206)) << t->name;
+        EXPECT_EQ(srv.stats().slow_consumers, 0u) << t->name;
+        on(ct.io, [&] { s->close(); });
+    }
+}
+
+TEST(Hardening, PollAnswersAreBoundedAndResumeWhereTheyStopped) {
+    server_rig srv;
+    srv.publish_many("all", "t", 1000, 3000); // ~3 MB of bodies
+    std::uint64_t cursor = 0, got = 0;
+    int polls = 0;
+    while (got < 3000 && polls < 10) {
+        auto r = raw_exchange(srv.port, "GET /poll?cursor=" + std::to_string(cursor) +
+                                            " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        auto body = r.substr(r.find("\r\n\r\n") + 4);
+        EXPECT_LE(body.size(), (1u << 20) + 1100) << "answer " << polls;
+        std::uint64_t n = static_cast<std::uint64_t>(std::count(body.begin(), body.end(), '\n'));
+        auto at = r.find("Rtb-Cursor: ") + 12;
+        cursor = std::stoull(r.substr(at, r.find("\r\n", at) - at));
+        got += n;
+        EXPECT_EQ(cursor, got); // the cursor is the last message given, nothing skipped
+        ++polls;
+    }
+    EXPECT_EQ(got, 3000u);
+    EXPECT_GE(polls, 3); // 3 MB in answers of at most 1 MiB
+}
+
+TEST(Hardening, HeldPollNoticesACloseAfterEarlyBytes) {
+    server_rig srv;
+    boost::asio::io_context io;
+    tcp::socket s(io);
+    s.connect({boost::asio::ip::make_address("127.0.0.1"), srv.port});
+    std::string r = "GET /lp?cursor=0 HTTP/1.1\r\nHost: x\r\n\r\nGET /stats HTTP/1.1\r\n"; // + the next request, early
+    boost::asio::write(s, boost::asio::buffer(r));
+    EXPECT_TRUE(eventually([&] { return srv.stats().subscribers == 1; }));
+    std::this_thread::sleep_for(100ms);
+    s.close();
+    EXPECT_TRUE(eventually([&] { return srv.stats().subscribers == 0 && srv.stats().active == 0; }, 2s))
+        << srv.stats().subscribers << " held, " << srv.stats().active << " active";
+}
+
 } // namespace

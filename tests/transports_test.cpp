@@ -94,6 +94,17 @@ TEST_P(Transport, ResumesFromFarBackInTheHistoryThenFollowsLive) {
     srv.publish("all", "t", 16);
     ASSERT_TRUE(ev.wait_messages(1));
     on(ct.io, [&] { cs[0]->drop(); });
+    // The server must have closed the dropped connection (a push connection
+    // it still held would fill its queue with the 9,000 and count as slow).
+    // No socket left at all, in one read: a request sent just before the
+    // drop may still be routed and held for an instant.
+    bool gone = false;
+    for (int i = 0; i < 500 && !gone; ++i) {
+        auto st = srv.stats();
+        gone = st.active == 0 && st.subscribers == 0;
+        if (!gone) std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_TRUE(gone);
     srv.publish_many("all", "t", 16, 9000); // while it is away
     ASSERT_TRUE(ev.wait_messages(9001)) << ev.seqs().size();
     for (int i = 0; i < 5; ++i) srv.publish("all", "t", 16);

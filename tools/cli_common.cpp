@@ -51,7 +51,7 @@ void option_flags::add(CLI::App* cmd, std::span<const transport_option> decls, c
             if (!d.unit.empty()) help += fmt::format(" [{}]", d.unit);
             e.flag = cmd->add_option(name, e.number, help)
                          ->default_str(std::to_string(d.default_value))
-                         ->check(CLI::Range(std::uint64_t{0}, d.max_value))
+                         ->check(CLI::Range(d.min_value, d.max_value))
                          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
         }
         e.flag->group(group);

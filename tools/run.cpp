@@ -17,6 +17,7 @@
 #include "harness/procstat.hpp"
 #include "harness/runner.hpp"
 #include "harness/server_settings.hpp"
+#include "harness/verdict.hpp"
 #include "tools/cli_common.hpp"
 
 namespace rtb {
@@ -146,7 +147,23 @@ int plot_folder(const std::string& root, const std::string& dir) {
     return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
 
-int execute(const run_args& a, const matrix& m, const std::string& argline, const std::string& label) {
+// Prints the verdict and writes it to DIR/verdict.md, which the report leads with.
+void write_verdict(const fs::path& dir, const std::vector<result_row>& rows) {
+    auto v = verdict(rows);
+    if (v.empty()) return;
+    std::ofstream f(dir / "verdict.md");
+    std::cout << "\nVerdict:\n";
+    for (auto& line : v) {
+        std::cout << "- " << line << "\n";
+        f << "- " << line << "\n";
+    }
+}
+
+// Runs every point of `m`. The verdict is printed and written here unless
+// `collect` is given: then the rows are handed to the caller, which writes
+// one verdict over several runs (compare).
+int execute(const run_args& a, const matrix& m, const std::string& argline, const std::string& label,
+            std::vector<result_row>* collect = nullptr) {
     raise_fd_limit();
     rlimit rl{};
     ::getrlimit(RLIMIT_NOFILE, &rl);
@@ -233,6 +250,8 @@ int execute(const run_args& a, const matrix& m, const std::string& argline, cons
         std::ofstream sm(out / "summary.txt");
         write_summary(sm, rows);
     }
+    if (collect) collect->insert(collect->end(), rows.begin(), rows.end());
+    else write_verdict(out, rows);
     std::cout << fmt::format("\nResults: {}\n", out.string());
     if (!a.no_plot && !rows.empty() && plot_folder(root, out.string()) != 0)
         std::cerr << "rtbench: plotting failed (the CSV is complete)\n";
@@ -286,13 +305,15 @@ std::function<int()> add_compare(CLI::App& app) {
         std::string base = a->out.empty() ? (fs::path(project_root()) / "results" / (utc_now("%Y%m%dT%H%M%SZ") + "-compare")).string() : a->out;
         push.out = base;
         push.no_plot = true;
-        int rc = execute(push, m, g_argline, "compare");
+        std::vector<result_row> all;
+        int rc = execute(push, m, g_argline, "compare", &all);
         run_args conn = *a;
         conn.duration = 3;
         conn.out = (fs::path(base) / "connect").string();
         conn.no_plot = true;
         matrix mc{select_transports("all"), scenario::connect, {1000}, {0}, {0}};
-        int rc2 = execute(conn, mc, g_argline, "compare-connect");
+        int rc2 = execute(conn, mc, g_argline, "compare-connect", &all);
+        write_verdict(base, all);
         if (!a->no_plot && plot_folder(project_root(), base) != 0)
             std::cerr << "rtbench: plotting failed (the CSV is complete)\n";
         return rc != 0 ? rc : rc2;

@@ -5,7 +5,6 @@
 #include <fstream>
 #include <iostream>
 
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
@@ -17,13 +16,6 @@
 
 namespace rtb {
 
-namespace {
-bool is_loopback(const std::string& address) {
-    boost::system::error_code ec;
-    auto a = boost::asio::ip::make_address(address, ec);
-    return !ec && a.is_loopback();
-}
-} // namespace
 
 std::function<int()> add_serve(CLI::App& app) {
     auto* cmd = app.add_subcommand("serve", "Run transport servers (bound to 127.0.0.1 unless --bind says otherwise)");
@@ -68,6 +60,7 @@ std::function<int()> add_serve(CLI::App& app) {
         if (a->opt.control) {
             const char* env = std::getenv(control_token_env);
             if (env && *env) {
+                if (!valid_token(env)) throw usage_error(fmt::format("${} must be 16 or more of [A-Za-z0-9_-]", control_token_env));
                 a->opt.control_token = env;
             } else if (!loopback) {
                 throw usage_error(fmt::format("--control on a non-loopback address needs a token in ${}", control_token_env));

@@ -21,8 +21,10 @@ std::string foreign_host(const http::fields& h, std::string_view bind, unsigned 
     auto it = h.find(http::field::host);
     if (it == h.end()) return "no Host header";
     std::string_view host = it->value();
+    // An IPv6 address names itself in brackets in a Host header.
+    std::string bound = bind.find(':') == std::string_view::npos ? std::string(bind) : fmt::format("[{}]", bind);
     for (std::string_view name : {std::string_view("127.0.0.1"), std::string_view("localhost"),
-                                  std::string_view("[::1]"), bind})
+                                  std::string_view("[::1]"), std::string_view(bound)})
         if (host == fmt::format("{}:{}", name, port)) return {};
     return fmt::format("Host '{}' is not this server", host);
 }

@@ -2,10 +2,6 @@
 // the routes that belong to the core itself (/send, /stats).
 #include "transports/common/http_server.hpp"
 
-#include <sys/socket.h>
-
-#include <cerrno>
-
 #include <fmt/format.h>
 
 #include "harness/clock.hpp"
@@ -190,15 +186,23 @@ void http_session::shut() {
     if (!released_) stream_.socket().close(ec);
 }
 
+// A client that half-closes its side during a hold reads as gone (EOF):
+// HTTP/1.1 clients do not do that while waiting for an answer.
 void http_session::watch_for_close(std::function<void()> on_close) {
     stream_.socket().async_wait(
-        tcp::socket::wait_read, [self = shared_from_this(), f = std::move(on_close)](beast::error_code ec) {
+        tcp::socket::wait_read, [self = shared_from_this(), f = std::move(on_close)](beast::error_code ec) mutable {
             if (ec == asio::error::operation_aborted || self->released_) return;
-            // Readable: either the client closed (EOF, reset) or it sent its
-            // next request early, which stays queued for the next read.
-            char c;
-            auto n = ::recv(self->stream_.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-            if (ec || n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) f();
+            if (ec) return f();
+            // Readable: the client closed (EOF, reset) or sent its next
+            // request early. Early bytes are kept for the next read (the
+            // socket is readable, so this does not block); then keep watching.
+            beast::error_code rec;
+            auto n = self->stream_.socket().read_some(self->buffer_.prepare(512), rec);
+            if (rec) return f();
+            self->buffer_.commit(n);
+            auto& o = self->core_.options();
+            if (self->buffer_.size() > o.max_header + o.max_message + 256) return f(); // not a request: a flood
+            self->watch_for_close(std::move(f));
         });
 }
 

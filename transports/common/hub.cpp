@@ -56,21 +56,26 @@ void hub::deliver_live(const message_ptr& msg) {
 }
 
 hub::replay hub::since(std::uint64_t cursor, const subscription_filter& f,
-                       std::size_t max_messages) const {
+                       std::size_t max_messages, std::size_t max_bytes) const {
     replay r;
+    max_messages = std::max<std::size_t>(1, max_messages); // a page of none would never advance
     r.next_cursor = std::max(cursor, seq_);
     if (cursor >= seq_) return r;
     // History holds a contiguous run of sequence numbers ending at seq_.
     std::uint64_t first_kept = seq_ - history_.size() + 1;
     if (cursor + 1 < first_kept) r.gap = gap_view{cursor + 1, first_kept - 1};
     std::size_t i = cursor + 1 > first_kept ? cursor + 1 - first_kept : 0;
+    std::size_t bytes = 0;
     for (; i < history_.size(); ++i) {
-        if (r.messages.size() == max_messages) {
+        const auto& m = history_[i];
+        if (!f.matches(m->to)) continue;
+        if (r.messages.size() == max_messages || (!r.messages.empty() && bytes + m->body->size() > max_bytes)) {
             r.complete = false;
-            r.next_cursor = history_[i]->seq - 1;
+            r.next_cursor = m->seq - 1;
             return r;
         }
-        if (f.matches(history_[i]->to)) r.messages.push_back(history_[i]);
+        bytes += m->body->size();
+        r.messages.push_back(m);
     }
     return r;
 }

@@ -64,9 +64,10 @@ public:
         bool complete = true;              // nothing after next_cursor yet
     };
     // What a client that has seen everything up to `cursor` missed: at most
-    // `max_messages` of it (the rest from next_cursor on, later).
+    // `max_messages` of it and `max_bytes` of bodies (but always one
+    // message if any is due); the rest from next_cursor on, later.
     replay since(std::uint64_t cursor, const subscription_filter& f,
-                 std::size_t max_messages = SIZE_MAX) const;
+                 std::size_t max_messages = SIZE_MAX, std::size_t max_bytes = SIZE_MAX) const;
 
     void subscribe(subscriber* s);
     void unsubscribe(subscriber* s) noexcept;

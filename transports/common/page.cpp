@@ -24,15 +24,18 @@ std::string transports_json(const server_core& core) {
     return out + "]\n";
 }
 
-// The page, with the control token when control is on and the request
-// names this server: the page uses /control/drop to prove that clients
-// resume. A page on another origin cannot read it (same-origin policy), and
-// a DNS-rebinding one names its own host, so it gets none.
+// The page, with the control token when control is on, the server listens
+// on loopback only, and the request names this server: the page uses
+// /control/drop to prove that clients resume. A page on another origin
+// cannot read it (same-origin policy), a DNS-rebinding one names its own
+// host, and on a non-loopback bind it is never given out (any client can
+// write any Host header there).
 std::string page_for(const server_core& core, const request& req) {
     std::string html = page_html;
     constexpr std::string_view marker = "%%CONTROL_TOKEN%%";
     std::string token;
-    if (core.options().control && foreign_host(req.base(), core.options().bind, core.port()).empty())
+    if (core.options().control && is_loopback(core.options().bind) &&
+        foreign_host(req.base(), core.options().bind, core.port()).empty())
         token = core.options().control_token;
     if (auto at = html.find(marker); at != std::string::npos) html.replace(at, marker.size(), token);
     return html;

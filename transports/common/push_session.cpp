@@ -13,7 +13,7 @@ constexpr std::size_t replay_batch = 64;
 push_session::~push_session() { core_.messages().unsubscribe(this); }
 
 void push_session::begin(std::optional<std::uint64_t> cursor) {
-    if (closed_) return;
+    if (closed_ || stopped_) return;
     if (cursor) {
         replay_cursor_ = *cursor;
         return pump();
@@ -39,25 +39,33 @@ void push_session::hold_writes(bool on) {
 
 void push_session::pump() {
     if (writing_ || closed_ || held_) return;
-    if (queue_.empty() && replay_cursor_) refill();
+    if (queue_.empty() && replay_cursor_ && !stopped_) refill();
     if (queue_.empty() || closed_) return;
     writing_ = true;
     start_write(*queue_.front());
 }
 
-// The next batch of the replay; when there is none left the subscriber is
-// caught up and goes live. Nothing can be published between the last look
-// at the history and subscribe(): the server has one thread.
+// The next batch of the replay. Only a look at the history that finds
+// nothing left (with the queue empty) makes the subscriber live: going live
+// with a last batch still queued could put a client that is not slow over
+// --max-queue with the next publish. Nothing can be published between that
+// look and subscribe(): the server has one thread.
 void push_session::refill() {
     auto& hub = core_.messages();
-    auto r = hub.since(*replay_cursor_, filter, std::min(replay_batch, core_.options().max_queue));
+    auto r = hub.since(*replay_cursor_, filter, std::clamp<std::size_t>(core_.options().max_queue / 2, 1, replay_batch));
     if (r.gap) queue_.push_back(frame_control(format_gap(r.gap->first, r.gap->last)));
     for (auto& m : r.messages) queue_.push_back(frame(m));
     replay_cursor_ = r.next_cursor;
-    if (r.complete) {
+    if (r.complete && r.messages.empty() && !r.gap) {
         replay_cursor_.reset();
         hub.subscribe(this);
     }
+}
+
+void push_session::stop_delivery() {
+    replay_cursor_.reset();
+    stopped_ = true;
+    core_.messages().unsubscribe(this);
 }
 
 void push_session::written(beast::error_code ec) {

@@ -4,6 +4,7 @@
 // rule, exactly one write in flight, the replay of missed history streamed
 // as the socket drains, then live delivery. Derived classes (the chunked
 // push_stream, the WebSocket session) provide the framing and the writes.
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -40,6 +41,9 @@ protected:
     void written(beast::error_code ec);
     // Idempotent: unsubscribes and closes the socket (close_socket()).
     void close();
+    // No more messages for this subscriber (live or replayed); what is
+    // queued still goes out (e.g. before a WebSocket Close).
+    void stop_delivery();
     bool closed() const { return closed_; }
 
     // A message's bytes on this transport (may be cached in the message).
@@ -57,7 +61,7 @@ private:
 
     std::deque<std::shared_ptr<const std::string>> queue_;
     std::optional<std::uint64_t> replay_cursor_; // set while replaying
-    bool writing_ = false, closed_ = false, held_ = false;
+    bool writing_ = false, closed_ = false, held_ = false, stopped_ = false;
 };
 
 } // namespace rtb

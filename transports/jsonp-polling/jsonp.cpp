@@ -2,6 +2,7 @@
 // script that calls NAME with the cursor and the records since N — polling
 // as browsers did it before CORS, through a <script> element, which may
 // load from any origin. Wire format: README.md beside this file.
+#include "transports/common/batch.hpp"
 #include "transports/common/batch_client.hpp"
 #include "transports/common/http_server.hpp"
 #include "transports/jsonp-polling/jsonp_codec.hpp"
@@ -27,12 +28,14 @@ void install(server_core& core) {
             return s->fail(http::status::bad_request, "callback must be 1..64 of [A-Za-z0-9_$.]\n");
         auto& hub = core.messages();
         // No cursor: a new client; it learns where "now" is and gets nothing.
-        hub::replay r = sub->cursor ? hub.since(*sub->cursor, sub->filter) : hub::replay{};
+        // An answer holds at most max_answer_bytes of bodies (batch.hpp).
+        hub::replay r = sub->cursor ? hub.since(*sub->cursor, sub->filter, SIZE_MAX, max_answer_bytes) : hub::replay{};
         std::vector<std::string> gap;
         std::vector<std::string_view> records;
         if (r.gap) records.push_back(gap.emplace_back(format_gap(r.gap->first, r.gap->last)));
         for (auto& m : r.messages) records.push_back(*m->body);
-        auto res = make_response(req, http::status::ok, jsonp::encode_answer(*cb, hub.head(), records),
+        auto next = sub->cursor ? r.next_cursor : hub.head();
+        auto res = make_response(req, http::status::ok, jsonp::encode_answer(*cb, next, records),
                                  "application/javascript");
         res.set(http::field::cache_control, "no-store");
         s->respond(std::move(res));

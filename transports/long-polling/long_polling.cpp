@@ -68,8 +68,8 @@ void install(server_core& core) {
             // Subscribe step: answer at once with where "now" is.
             return s->respond(batch_response(req, {}, hub.head()));
         }
-        auto r = hub.since(*sub->cursor, sub->filter);
-        if (!r.messages.empty() || r.gap) return s->respond(batch_response(req, r, hub.head()));
+        auto r = hub.since(*sub->cursor, sub->filter, SIZE_MAX, max_answer_bytes);
+        if (!r.messages.empty() || r.gap) return s->respond(batch_response(req, r, r.next_cursor));
         auto h = std::make_shared<held_poll>(core, s, std::move(req));
         h->filter = std::move(sub->filter);
         h->hold();

@@ -20,8 +20,9 @@ void install(server_core& core) {
         if (!sub) return;
         auto& hub = core.messages();
         // No cursor: a new client; it learns where "now" is and gets nothing.
-        hub::replay r = sub->cursor ? hub.since(*sub->cursor, sub->filter) : hub::replay{};
-        s->respond(batch_response(req, r, hub.head()));
+        if (!sub->cursor) return s->respond(batch_response(req, {}, hub.head()));
+        auto r = hub.since(*sub->cursor, sub->filter, SIZE_MAX, max_answer_bytes);
+        s->respond(batch_response(req, r, r.next_cursor));
     });
 }
 

@@ -60,6 +60,7 @@ public:
 private:
     void on_accept(beast::error_code ec) {
         req_ = {};
+        if (closed()) return; // shut during the handshake (stop, drop, slow consumer): not a bad request
         if (ec) {
             ++core_.counters().bad_requests; // Beast has answered the bad upgrade
             return close();
@@ -110,7 +111,7 @@ private:
     // 30 s handshake timeout: a misbehaving client must not hold a slot.
     void reject(websocket::close_code code) {
         ++core_.counters().bad_requests;
-        core_.messages().unsubscribe(this);
+        stop_delivery();
         ws_.async_close(code, [self = shared_from_this()](beast::error_code) { self->close(); });
         grace_.expires_after(std::chrono::seconds(1));
         grace_.async_wait([self = shared_from_this()](beast::error_code ec) {

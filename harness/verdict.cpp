@@ -1,0 +1,165 @@
+#include "harness/verdict.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "harness/transport.hpp"
+
+namespace rtb {
+
+namespace {
+
+double per(double a, double b) { return b > 0 ? a / b : 0; }
+double framing(const result_row& r) {
+    return per(static_cast<double>(r.wire_down_bytes + r.wire_up_bytes) - static_cast<double>(r.app_bytes_in_window),
+               static_cast<double>(r.received_in_window));
+}
+double p50_ms(const result_row& r) { return static_cast<double>(r.latency.percentile(50)) / 1e6; }
+double p99_ms(const result_row& r) { return static_cast<double>(r.latency.percentile(99)) / 1e6; }
+double cpu_us(const result_row& r) {
+    return per(static_cast<double>(r.server_cpu_ns) / 1000.0, static_cast<double>(r.received_in_window));
+}
+double rss_per_conn(const result_row& r) { return r.server_rss_bytes_per_conn; }
+
+// A row whose figures can be compared: everything delivered, generator kept up.
+bool clean(const result_row& r) {
+    return r.lost == 0 && r.duplicated == 0 && r.corrupt == 0 && !r.client_bound && r.slow_consumers == 0;
+}
+
+using point_key = std::tuple<std::string, std::uint64_t, double, std::uint64_t>;
+point_key key(const result_row& r) { return {r.scenario, r.clients, r.rate_hz, r.payload_bytes}; }
+std::string point_name(const result_row& r) {
+    if (r.scenario == "connect") return fmt::format("{} connections", r.clients);
+    return fmt::format("{} {} clients × {:g}/s × {} B", r.scenario, r.clients, r.rate_hz, r.payload_bytes);
+}
+
+// For one metric (lower is better): who is best at each point where at least
+// two transports ran clean, and whether the runner-up is within the noise.
+// At each point where at least two transports ran clean, the leaders are
+// those within `noise` of the best (value <= best x (1 + noise)): closer than
+// that, one run does not separate them. Lower is better.
+std::string lowest(const std::vector<result_row>& rows, const std::string& what, const std::string& unit,
+                   const std::function<double(const result_row&)>& metric, int decimals, double noise) {
+    std::map<point_key, std::vector<const result_row*>> points;
+    for (auto& r : rows)
+        if (clean(r)) points[key(r)].push_back(&r);
+    struct lead {
+        int points = 0;
+        double lo = 0, hi = 0;
+    };
+    std::map<std::string, lead> leads;
+    std::set<std::vector<std::string>> leader_sets;
+    int compared = 0;
+    for (auto& [k, v] : points) {
+        if (v.size() < 2) continue;
+        ++compared;
+        std::sort(v.begin(), v.end(), [&](auto* a, auto* b) { return metric(*a) < metric(*b); });
+        double best = metric(*v[0]);
+        std::vector<std::string> leaders;
+        for (auto* r : v) {
+            double x = metric(*r);
+            if (x > best * (1 + noise) + 1e-12) break;
+            leaders.push_back(r->transport);
+            auto& l = leads[r->transport];
+            if (l.points++ == 0) l.lo = l.hi = x;
+            l.lo = std::min(l.lo, x), l.hi = std::max(l.hi, x);
+        }
+        std::sort(leaders.begin(), leaders.end());
+        leader_sets.insert(leaders);
+    }
+    if (compared == 0) return {};
+    auto range = [&](const lead& l) {
+        return l.lo == l.hi ? fmt::format("{:.{}f} {}", l.lo, decimals, unit)
+                            : fmt::format("{:.{}f}–{:.{}f} {}", l.lo, decimals, l.hi, decimals, unit);
+    };
+    std::string s = what + ": ";
+    if (leader_sets.size() == 1) {
+        auto& names = *leader_sets.begin();
+        for (std::size_t i = 0; i < names.size(); ++i)
+            s += fmt::format("{}{} ({})", i == 0 ? "" : i + 1 == names.size() ? " and " : ", ", names[i], range(leads[names[i]]));
+        s += compared == 1 ? "" : " at every point";
+        if (names.size() > 1) s += fmt::format(", within {:.0f} % of each other: no measurable difference in one run", noise * 100);
+        return s + ".";
+    }
+    std::vector<std::pair<std::string, lead>> order(leads.begin(), leads.end());
+    std::sort(order.begin(), order.end(), [](auto& a, auto& b) { return a.second.points > b.second.points; });
+    for (std::size_t i = 0; i < order.size(); ++i)
+        s += fmt::format("{}{} at {} of {} points ({})", i ? ", " : "", order[i].first, order[i].second.points, compared,
+                         range(order[i].second));
+    return s + fmt::format(" (transports within {:.0f} % of the best count as leading)", noise * 100) + ".";
+}
+
+std::vector<std::string> breaks(const std::vector<result_row>& rows) {
+    std::vector<std::string> out;
+    std::set<std::string> broke;
+    for (auto& r : rows) {
+        if (r.scenario == "connect") continue;
+        std::string why;
+        if (r.lost > r.in_flight_at_end) why = fmt::format("{} of {} messages dropped", r.lost - r.in_flight_at_end, r.expected);
+        else if (r.in_flight_at_end) why = fmt::format("{} of {} messages still in flight when the drain ended (could not keep up)",
+                                                       r.in_flight_at_end, r.expected);
+        else if (r.slow_consumers) why = fmt::format("{} connections dropped as slow consumers", r.slow_consumers);
+        if (why.empty() || !broke.insert(r.transport).second) continue; // the first point where it broke
+        out.push_back(fmt::format("{} broke at {}: {}.", r.transport, point_name(r), why));
+    }
+    if (out.empty() && std::any_of(rows.begin(), rows.end(), [](auto& r) { return r.scenario != "connect"; }))
+        out.push_back("No transport lost a message or fell behind at any point: this run did not reach a breaking point "
+                      "(raise --rate or --clients to find one).");
+    return out;
+}
+
+std::vector<std::string> limits(const std::vector<result_row>& rows) {
+    std::vector<std::string> out;
+    std::size_t bound = std::count_if(rows.begin(), rows.end(), [](auto& r) { return r.client_bound; });
+    if (bound)
+        out.push_back(fmt::format("{} of {} points were limited by the load generator (client_bound): they are left out "
+                                  "above, and their latency includes its own queueing.", bound, rows.size()));
+    std::vector<std::string> waits;
+    std::set<std::string> seen;
+    for (auto& r : rows) {
+        auto* t = find_transport(r.transport);
+        if (t && t->max_delivery_wait && seen.insert(r.transport).second) waits.push_back(r.transport);
+    }
+    if (!waits.empty()) {
+        std::string names;
+        for (auto& w : waits) names += (names.empty() ? "" : ", ") + w;
+        out.push_back(fmt::format("Latency of {} is set by its poll interval by design, not by the server or the network.",
+                                  names));
+    }
+    out.push_back("All traffic was on loopback: latency is the software path only, with no network round trip, "
+                  "bandwidth limit or loss — where the transports differ most on real paths.");
+    return out;
+}
+
+} // namespace
+
+std::vector<std::string> verdict(const std::vector<result_row>& rows) {
+    std::vector<std::string> v;
+    auto add = [&](std::string s) {
+        if (!s.empty()) v.push_back(std::move(s));
+    };
+    std::vector<result_row> msg, conn;
+    for (auto& r : rows) (r.scenario == "connect" ? conn : msg).push_back(r);
+    // The noise of each figure: the 90th percentile of its spread (max - min
+    // over median) across three runs of the default `rtbench compare` on the
+    // 2-core development machine, 2026-11-21. Single-run p99 tails spread by
+    // up to 2x, so one run ranks them only when they differ 3x.
+    add(lowest(msg, "Fewest bytes of framing per message", "B", framing, 1, 0.05));
+    add(lowest(msg, "Lowest median latency", "ms", p50_ms, 3, 0.20));
+    add(lowest(msg, "Lowest p99 latency", "ms", p99_ms, 3, 2.0));
+    add(lowest(msg, "Least server CPU per delivered message", "µs", cpu_us, 2, 0.28));
+    add(lowest(conn, "Least server memory per connection", "B", rss_per_conn, 0, 0.44));
+    add(lowest(conn, "Fewest handshake bytes", "B", [](auto& r) { return r.handshake_bytes; }, 1, 0.01));
+    add(lowest(conn, "Fewest idle bytes per connection per minute", "B",
+               [](auto& r) { return r.idle_bytes_per_conn_per_min; }, 1, 0.01));
+    for (auto& s : breaks(rows)) add(s);
+    for (auto& s : limits(rows)) add(s);
+    return v;
+}
+
+} // namespace rtb
