@@ -79,7 +79,8 @@ std::string lowest(const std::vector<result_row>& rows, const std::string& what,
     };
     std::string s = what + ": ";
     if (leader_sets.size() == 1) {
-        auto& names = *leader_sets.begin();
+        auto names = *leader_sets.begin(); // best first
+        std::stable_sort(names.begin(), names.end(), [&](auto& a, auto& b) { return leads[a].lo < leads[b].lo; });
         for (std::size_t i = 0; i < names.size(); ++i)
             s += fmt::format("{}{} ({})", i == 0 ? "" : i + 1 == names.size() ? " and " : ", ", names[i], range(leads[names[i]]));
         s += compared == 1 ? "" : " at every point";

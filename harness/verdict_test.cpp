@@ -53,7 +53,7 @@ TEST(Verdict, WithinTheNoiseIsNoMeasurableDifference) {
     // 1.0 vs 1.1 ms: within the 20 % a single run cannot separate.
     auto v = verdict({row("websocket", 10, 2, 1.0, 5), row("sse", 10, 21, 1.1, 5.5), row("streaming", 10, 7, 2.0, 9)});
     EXPECT_EQ(line_starting(v, "Lowest median"),
-              "Lowest median latency: sse (1.100 ms) and websocket (1.000 ms), within 20 % of each other: no "
+              "Lowest median latency: websocket (1.000 ms) and sse (1.100 ms), within 20 % of each other: no "
               "measurable difference in one run.");
 }
 
@@ -102,7 +102,7 @@ TEST(Verdict, ConnectRowsRankMemoryHandshakeAndIdleBytes) {
     };
     auto v = verdict({c("polling", 3400, 157, 9950), c("sse", 2700, 182, 0), c("websocket", 8100, 338, 0)});
     EXPECT_EQ(line_starting(v, "Least server memory"),
-              "Least server memory per connection: polling (3400 B) and sse (2700 B), within 44 % of each other: no "
+              "Least server memory per connection: sse (2700 B) and polling (3400 B), within 44 % of each other: no "
               "measurable difference in one run.");
     EXPECT_EQ(line_starting(v, "Fewest handshake"), "Fewest handshake bytes: polling (157.0 B).");
     EXPECT_EQ(line_starting(v, "Fewest idle"),
