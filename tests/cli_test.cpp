@@ -298,3 +298,24 @@ TEST(Cli, PollingIdleBytesPerMinuteIsPollsTimesRequestPlusEmptyAnswer) {
     EXPECT_GE(idle, 551 * per_poll_lo) << idle;
     fs::remove_all(dir);
 }
+
+TEST(Cli, SseHandshakeBytesAreTheRequestResponseHeadAndFirstChunk) {
+    // One client, summed by hand (transports/sse/README.md):
+    //   request  "GET /sse?id=c0 HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\n\r\n" = 25 + 10 + len(host)
+    //   head     "HTTP/1.1 200 OK\r\n" (17) "Content-Type: text/event-stream\r\n" (33)
+    //            "Cache-Control: no-cache\r\n" (25) "Transfer-Encoding: chunked\r\n" (28) "\r\n" (2) = 105
+    //   chunk    "13\r\n" + "retry: 1000\nid: 0\n\n" (19) + "\r\n" = 25
+    // The server writes head and chunk in one piece, so both have arrived by
+    // the time the client is ready.
+    auto dir = temp_dir("handshake");
+    auto o = rtbench("run --transport sse --scenario connect --clients 1 --duration 0.2 --no-plot --out " + dir.string());
+    ASSERT_EQ(o.code, 0) << o.out;
+    std::ifstream log(dir / "server.log");
+    std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    auto at = text.find("http://");
+    ASSERT_NE(at, std::string::npos) << text;
+    std::string host = text.substr(at + 7, text.find(' ', at) - at - 7); // 127.0.0.1:PORT
+    auto rows = read_csv(dir / "results.csv");
+    EXPECT_EQ(std::stod(cell(rows, 1, "handshake_bytes")), static_cast<double>(25 + 10 + host.size() + 105 + 25)) << host;
+    fs::remove_all(dir);
+}
