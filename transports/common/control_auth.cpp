@@ -33,7 +33,7 @@ std::optional<std::string> control_refusal(const http::fields& h, std::string_vi
                                            std::string_view bind, unsigned port) {
     auto given = h.find(control_token_header);
     if (given == h.end() || !same_secret(given->value(), token))
-        return std::string("missing or wrong ") + control_token_header;
+        return fmt::format("missing or wrong {}", control_token_header);
     if (auto why = foreign_host(h, bind, port); !why.empty()) return why;
     if (auto o = h.find(http::field::origin); o != h.end()) {
         std::string self = fmt::format("http://{}", h[http::field::host]);
