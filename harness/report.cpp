@@ -29,19 +29,11 @@ double overhead_ratio(const result_row& r) { return per(wire_total(r), static_ca
 // predict, the transport's own cost. Envelope: rtbench's instrumentation in
 // each message (sequence number, timestamps, tag), the same in every
 // transport. framing + envelope = overhead_bytes_per_msg.
-double framing_per_msg(const result_row& r) {
-    return per(wire_total(r) - static_cast<double>(r.app_bytes_in_window), static_cast<double>(delivered_messages(r)));
-}
-// In echo each message crosses twice (up as an upstream record, down as a
-// body): both envelopes count, the payload in neither.
 double envelope_per_msg(const result_row& r) {
     return per(static_cast<double>(r.app_bytes_in_window - std::min(r.app_bytes_in_window, r.app_payload_in_window)),
                static_cast<double>(delivered_messages(r)));
 }
 double framing_ratio(const result_row& r) { return per(wire_total(r), static_cast<double>(r.app_bytes_in_window)); }
-double server_cpu_us_per_msg(const result_row& r) {
-    return per(static_cast<double>(r.server_cpu_ns) / 1000.0, static_cast<double>(delivered_messages(r)));
-}
 
 struct column {
     const char* name;
@@ -121,6 +113,15 @@ const std::vector<column>& columns() {
 }
 
 } // namespace
+
+double framing_per_msg(const result_row& r) {
+    return per(wire_total(r) - static_cast<double>(r.app_bytes_in_window), static_cast<double>(delivered_messages(r)));
+}
+// In echo each message crosses twice (up as an upstream record, down as a
+// body): both envelopes count, the payload in neither.
+double server_cpu_us_per_msg(const result_row& r) {
+    return per(static_cast<double>(r.server_cpu_ns) / 1000.0, static_cast<double>(delivered_messages(r)));
+}
 
 std::vector<std::string> csv_columns() {
     std::vector<std::string> v;

@@ -45,6 +45,11 @@ struct result_row {
 // option Linux sends by default (12). Ethernet framing is not counted.
 inline constexpr double tcpip_bytes_per_segment = 52.0;
 
+// Per-message figures, one definition each (the CSV, the summary and the
+// verdict all call these). 0 when no message was received.
+double framing_per_msg(const result_row& r);
+double server_cpu_us_per_msg(const result_row& r);
+
 // Header and rows come from one column table, so they cannot drift apart.
 void write_csv_header(std::ostream& os);
 void write_csv_row(std::ostream& os, const result_row& r);

@@ -14,16 +14,8 @@ namespace rtb {
 
 namespace {
 
-double per(double a, double b) { return b > 0 ? a / b : 0; }
-double framing(const result_row& r) {
-    return per(static_cast<double>(r.wire_down_bytes + r.wire_up_bytes) - static_cast<double>(r.app_bytes_in_window),
-               static_cast<double>(r.received_in_window));
-}
 double p50_ms(const result_row& r) { return static_cast<double>(r.latency.percentile(50)) / 1e6; }
 double p99_ms(const result_row& r) { return static_cast<double>(r.latency.percentile(99)) / 1e6; }
-double cpu_us(const result_row& r) {
-    return per(static_cast<double>(r.server_cpu_ns) / 1000.0, static_cast<double>(r.received_in_window));
-}
 double rss_per_conn(const result_row& r) { return r.server_rss_bytes_per_conn; }
 
 // A row whose figures can be compared: everything delivered, generator kept up.
@@ -150,10 +142,10 @@ std::vector<std::string> verdict(const std::vector<result_row>& rows) {
     // over median) across three runs of the default `rtbench compare` on the
     // 2-core development machine, 2026-11-21. Single-run p99 tails spread by
     // up to 2x, so one run ranks them only when they differ 3x.
-    add(lowest(msg, "Fewest bytes of framing per message", "B", framing, 1, 0.05));
+    add(lowest(msg, "Fewest bytes of framing per message", "B", framing_per_msg, 1, 0.05));
     add(lowest(msg, "Lowest median latency", "ms", p50_ms, 3, 0.20));
     add(lowest(msg, "Lowest p99 latency", "ms", p99_ms, 3, 2.0));
-    add(lowest(msg, "Least server CPU per delivered message", "µs", cpu_us, 2, 0.28));
+    add(lowest(msg, "Least server CPU per delivered message", "µs", server_cpu_us_per_msg, 2, 0.28));
     add(lowest(conn, "Least server memory per connection", "B", rss_per_conn, 0, 0.44));
     add(lowest(conn, "Fewest handshake bytes", "B", [](auto& r) { return r.handshake_bytes; }, 1, 0.01));
     add(lowest(conn, "Fewest idle bytes per connection per minute", "B",

@@ -239,3 +239,19 @@ TEST(AccountingPoll, OnePollRoundTripCostsTheFormula) {
 }
 
 } // namespace
+
+// The descriptors' frame_bytes (what the CLI framing test holds measured
+// bytes to) equal the README formulas written out independently above, for
+// every body size class and sequence width.
+TEST(Framing, DescriptorFormulasEqualTheReadmes) {
+    auto* streaming = find_transport("streaming");
+    auto* sse = find_transport("sse");
+    auto* ws = find_transport("websocket");
+    ASSERT_TRUE(streaming && sse && ws && streaming->frame_bytes && sse->frame_bytes && ws->frame_bytes);
+    for (std::size_t L : {0u, 1u, 14u, 15u, 124u, 125u, 126u, 254u, 255u, 4095u, 4096u, 65535u, 65536u, 70000u})
+        for (std::uint64_t s : {1ull, 9ull, 10ull, 9999ull, 10000ull, 123456789ull}) {
+            EXPECT_EQ(streaming->frame_bytes(L, s), streaming_bytes(L)) << L;
+            EXPECT_EQ(sse->frame_bytes(L, s), sse_bytes(L, s)) << L << " " << s;
+            EXPECT_EQ(ws->frame_bytes(L, s), ws_server_frame(L)) << L;
+        }
+}
