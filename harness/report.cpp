@@ -1,6 +1,7 @@
 #include "harness/report.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <ostream>
 
@@ -42,6 +43,8 @@ struct column {
 
 std::string f3(double v) { return fmt::format("{:.3f}", v); }
 std::string u(std::uint64_t v) { return std::to_string(v); }
+// Empty, not zero, when no relay was in the path: nothing was measured.
+std::string relay_col(const result_row& r, std::string v) { return r.relay ? v : std::string(); }
 
 // The frozen column list. Append only; never reorder or rename.
 const std::vector<column>& columns() {
@@ -108,6 +111,23 @@ const std::vector<column>& columns() {
         {"framing_bytes_per_msg", [](auto& r) { return f3(framing_per_msg(r)); }},
         {"envelope_bytes_per_msg", [](auto& r) { return f3(envelope_per_msg(r)); }},
         {"framing_ratio", [](auto& r) { return f3(framing_ratio(r)); }},
+        // Format 3: the network path. Relay columns are empty without a relay.
+        {"net", [](auto& r) { return r.net; }},
+        {"net_rtt_ms", [](auto& r) { return f3(r.net_rtt_ms); }},
+        {"net_jitter_ms", [](auto& r) { return f3(r.net_jitter_ms); }},
+        {"net_down_bps", [](auto& r) { return f3(r.net_down_bps); }},
+        {"net_up_bps", [](auto& r) { return f3(r.net_up_bps); }},
+        {"net_loss_pct", [](auto& r) { return f3(r.net_loss * 100); }},
+        {"net_resets_per_min", [](auto& r) { return f3(r.net_resets_per_min); }},
+        {"relay_cpu_util", [](auto& r) { return relay_col(r, f3(per(static_cast<double>(r.relay_cpu_ns) / 1e9, r.window_s))); }},
+        {"relay_cpu_us_per_msg", [](auto& r) {
+             return relay_col(r, f3(per(static_cast<double>(r.relay_cpu_ns) / 1000.0, static_cast<double>(delivered_messages(r)))));
+         }},
+        {"relay_rss_bytes", [](auto& r) { return relay_col(r, u(r.relay_rss_bytes)); }},
+        {"relay_lateness_p99_us", [](auto& r) { return relay_col(r, f3(us(r.relay_lateness_p99_ns))); }},
+        {"relay_lateness_max_us", [](auto& r) { return relay_col(r, f3(us(r.relay_lateness_max_ns))); }},
+        {"relay_resets", [](auto& r) { return relay_col(r, u(r.relay_resets)); }},
+        {"relay_bound", [](auto& r) { return relay_col(r, r.relay_bound ? "true" : "false"); }},
     };
     return cols;
 }
@@ -190,7 +210,7 @@ void summary_messages(std::ostream& os, const result_row& r, bool header) {
                       r.transport, r.scenario, r.clients, r.rate_hz, r.payload_bytes, r.delivered, r.lost,
                       ms_of(r.latency.percentile(50)), ms_of(r.latency.percentile(99)), ms_of(r.latency.max()),
                       framing_per_msg(r), envelope_per_msg(r), server_cpu_us_per_msg(r),
-                      r.client_bound ? "YES" : "no");
+                      r.client_bound ? "YES" : r.relay_bound ? "RELAY" : "no");
 }
 
 void summary_connect(std::ostream& os, const result_row& r, bool header) {
@@ -207,8 +227,13 @@ void summary_connect(std::ostream& os, const result_row& r, bool header) {
 
 void write_summary(std::ostream& os, const std::vector<result_row>& rows) {
     const result_row* prev = nullptr;
+    bool any_relay = std::any_of(rows.begin(), rows.end(), [](auto& r) { return r.relay; });
     for (auto& r : rows) {
-        bool header = !prev || (prev->scenario == "connect") != (r.scenario == "connect");
+        bool new_net = !prev || prev->net != r.net;
+        bool header = new_net || (prev->scenario == "connect") != (r.scenario == "connect");
+        if (any_relay && new_net)
+            os << (prev ? "\n" : "")
+               << (r.relay ? fmt::format("net {} (through the impairment relay)\n", r.net) : "net none (loopback, no relay)\n");
         if (r.scenario == "connect") summary_connect(os, r, header);
         else summary_messages(os, r, header);
         prev = &r;
@@ -218,14 +243,18 @@ void write_summary(std::ostream& os, const std::vector<result_row>& rows) {
         for (auto& w : r.warnings) {
             if (!any) os << "\nWarnings:\n";
             any = true;
-            os << fmt::format("- {} {} clients={} rate={} payload={}: {}\n", r.transport, r.scenario,
-                              r.clients, r.rate_hz, r.payload_bytes, w);
+            os << fmt::format("- {} {} clients={} rate={} payload={}{}: {}\n", r.transport, r.scenario,
+                              r.clients, r.rate_hz, r.payload_bytes, r.net == "none" ? "" : " net=" + r.net, w);
         }
 }
 
 std::string spectrum_file_name(const result_row& r) {
-    return fmt::format("spectra/{}_{}_c{}_r{}_p{}.txt", r.transport, r.scenario, r.clients, r.rate_hz,
-                       r.payload_bytes);
+    std::string name = fmt::format("spectra/{}_{}_c{}_r{}_p{}", r.transport, r.scenario, r.clients, r.rate_hz, r.payload_bytes);
+    if (r.net != "none") { // rows on a network profile: "_net-" + the label, file-name safe
+        name += "_net-";
+        for (char c : r.net) name += std::isalnum(static_cast<unsigned char>(c)) || c == '.' ? c : '_';
+    }
+    return name + ".txt";
 }
 
 } // namespace rtb

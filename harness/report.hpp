@@ -38,6 +38,16 @@ struct result_row {
     std::uint64_t slow_consumers = 0, bad_requests = 0;
     double max_send_lag_us = 0; // echo: how late the load generator sent
     bool client_bound = false;
+    // The network path (format 3): the profile's label and numbers, and the
+    // impairment relay's own figures. relay = false: clients connected
+    // straight to the server and the relay columns are empty.
+    std::string net = "none";
+    double net_rtt_ms = 0, net_jitter_ms = 0, net_down_bps = 0, net_up_bps = 0, net_loss = 0, net_resets_per_min = 0;
+    bool relay = false;
+    std::int64_t relay_cpu_ns = 0;
+    std::uint64_t relay_rss_bytes = 0, relay_resets = 0;
+    std::uint64_t relay_lateness_p99_ns = 0, relay_lateness_max_ns = 0;
+    bool relay_bound = false;
     std::vector<std::string> warnings; // in words, for the summary and report
 };
 
@@ -57,8 +67,9 @@ std::vector<std::string> csv_columns();
 
 // The results format: 1 = up to client_rss_peak_bytes; 2 adds
 // app_bytes_in_window, framing_bytes_per_msg, envelope_bytes_per_msg and
-// framing_ratio (results/README.md). No column ever changes meaning.
-inline constexpr int results_format = 2;
+// framing_ratio; 3 adds the network profile (net, net_*) and the relay's
+// columns (relay_*) (results/README.md). No column ever changes meaning.
+inline constexpr int results_format = 3;
 
 struct manifest {
     std::string version, git_commit, host, kernel, cpu_model, arguments, start_time_utc;

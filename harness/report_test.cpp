@@ -20,7 +20,9 @@ TEST(Report, CsvHeaderIsFrozen) {
               "server_rss_bytes_per_conn,client_cpu_us_per_msg,client_cpu_util,client_threads,reconnects,"
               "gaps_reported,slow_consumers,bad_requests,max_send_lag_us,client_bound,lost_in_flight_at_end,corrupt,"
               "client_rss_bytes,client_rss_peak_bytes,app_bytes_in_window,framing_bytes_per_msg,"
-              "envelope_bytes_per_msg,framing_ratio\n");
+              "envelope_bytes_per_msg,framing_ratio,net,net_rtt_ms,net_jitter_ms,net_down_bps,net_up_bps,"
+              "net_loss_pct,net_resets_per_min,relay_cpu_util,relay_cpu_us_per_msg,relay_rss_bytes,"
+              "relay_lateness_p99_us,relay_lateness_max_us,relay_resets,relay_bound\n");
 }
 
 TEST(Report, CsvRowHasKnownValues) {
@@ -61,7 +63,35 @@ TEST(Report, CsvRowHasKnownValues) {
               "sse,push,10,100.000,80,2.000,10,10,0,0,0,1000.000,1000.000,1000.000,1000.000,1000.000,1000.000,"
               "1000.000,500.000,500.000,500.000,1000,200,10,800,40.000,1.500,20,104.000,2000.000,2000.000,"
               "2000.000,250.000,0.000,5.000,0.000,4096,8192,409.600,2.000,0.000,1,0,0,0,0,0.000,false,0,0,0,0,"
-              "1000,20.000,20.000,1.200\n");
+              "1000,20.000,20.000,1.200,"
+              // No relay: the profile is "none", its numbers 0, and the
+              // relay's columns empty (nothing was measured).
+              "none,0.000,0.000,0.000,0.000,0.000,0.000,,,,,,,\n");
+}
+
+TEST(Report, RelayColumnsHaveKnownValues) {
+    result_row r;
+    r.transport = "sse";
+    r.scenario = "push";
+    r.received_in_window = 1000;
+    r.window_s = 2;
+    r.net = "rtt=100ms loss=1%";
+    r.net_rtt_ms = 100;
+    r.net_loss = 0.01;
+    r.net_down_bps = 1e6;
+    r.relay = true;
+    r.relay_cpu_ns = 500'000'000;           // 0.5 s over a 2 s window = 0.25 of a core; 500 us per message
+    r.relay_rss_bytes = 3'000'000;
+    r.relay_lateness_p99_ns = 120'000;      // 120 us
+    r.relay_lateness_max_ns = 2'500'000;
+    r.relay_resets = 7;
+    r.relay_bound = true;
+    std::ostringstream os;
+    write_csv_row(os, r);
+    std::string line = os.str();
+    auto tail = line.substr(line.find(",rtt=100ms"));
+    EXPECT_EQ(tail, ",rtt=100ms loss=1%,100.000,0.000,1000000.000,0.000,1.000,0.000,0.250,500.000,3000000,120.000,2500.000,7,true\n");
+    EXPECT_EQ(spectrum_file_name(r), "spectra/sse_push_c0_r0_p0_net-rtt_100ms_loss_1_.txt");
 }
 
 TEST(Report, EmptyRowHasNoDivisionByZero) {
@@ -79,7 +109,7 @@ TEST(Report, ManifestIsJsonWithEveryField) {
     EXPECT_EQ(os.str(), "{\n"
                         "  \"tool\": \"rtbench\",\n"
                         "  \"version\": \"0.1.0\",\n"
-                        "  \"format\": 2,\n"
+                        "  \"format\": 3,\n"
                         "  \"git_commit\": \"abc123\",\n"
                         "  \"host\": \"host\",\n"
                         "  \"kernel\": \"6.1\",\n"

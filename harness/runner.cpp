@@ -11,6 +11,7 @@
 #include "harness/control_client.hpp"
 #include "harness/procstat.hpp"
 #include "harness/scenarios.hpp"
+#include "netem/relay_process.hpp"
 
 namespace rtb {
 
@@ -38,13 +39,51 @@ std::int64_t secs(double s) { return static_cast<std::int64_t>(s * 1e9); }
 
 // `open`: the measure window starts (true) or ends (false) here: each load
 // thread reads its bytes and flips its message counting in one task.
-snapshot take(server_process& srv, std::vector<std::unique_ptr<load_thread>>& threads, bool open) {
+snapshot take(server_process& srv, relay_process* relay, std::vector<std::unique_ptr<load_thread>>& threads, bool open) {
     snapshot s;
     for (auto& t : threads) s.wire += t->mark_window(open);
     s.server_cpu = process_cpu_ns(srv.pid());
     s.client_cpu = process_cpu_ns(::getpid());
+    if (relay) {
+        s.relay_cpu = process_cpu_ns(relay->pid());
+        if (open) relay->command("open", false); // its lateness counts from here
+    }
     s.t = now_ns();
     return s;
+}
+
+// The relay's figures for the row, and whether it kept up: more than 90 %
+// of its one core, or bytes leaving more than 1 ms after the model said
+// (a queue growing that no bandwidth limit explains), means the relay,
+// not the transport, set the latency.
+void relay_figures(relay_process& relay, const snapshot& a, const snapshot& b, result_row& r) {
+    auto st = relay.command("stats", true);
+    r.relay = true;
+    r.relay_cpu_ns = b.relay_cpu - a.relay_cpu;
+    r.relay_rss_bytes = process_memory(relay.pid()).rss_bytes;
+    r.relay_resets = static_cast<std::uint64_t>(json_int(st, "resets").value_or(0));
+    r.relay_lateness_p99_ns = static_cast<std::uint64_t>(json_int(st, "late_p99_ns").value_or(0));
+    r.relay_lateness_max_ns = static_cast<std::uint64_t>(json_int(st, "late_max_ns").value_or(0));
+    double util = r.window_s > 0 ? static_cast<double>(r.relay_cpu_ns) / 1e9 / r.window_s : 0;
+    if (util > 0.9) {
+        r.relay_bound = true;
+        r.warnings.push_back(fmt::format("the impairment relay used {:.0f}% of its core: latency includes its own queueing; "
+                                         "lower the load or use fewer clients per run", util * 100));
+    } else if (r.relay_lateness_p99_ns > 1'000'000) {
+        r.relay_bound = true;
+        r.warnings.push_back(fmt::format("the impairment relay moved 1% of its bytes more than {:.1f} ms after the network "
+                                         "model's time: latency includes the relay's own delay", static_cast<double>(r.relay_lateness_p99_ns) / 1e6));
+    }
+}
+
+void set_net(const net_profile& n, result_row& r) {
+    r.net = n.name;
+    r.net_rtt_ms = n.rtt_ms;
+    r.net_jitter_ms = n.jitter_ms;
+    r.net_down_bps = n.down_bps;
+    r.net_up_bps = n.up_bps;
+    r.net_loss = n.loss;
+    r.net_resets_per_min = n.resets_per_min;
 }
 
 void sleep_until(std::int64_t t, const run_settings& s, const char* phase, std::int64_t from) {
@@ -65,6 +104,7 @@ result_row empty_row(const point& p, const run_settings& s) {
     r.payload_bytes = p.sc == scenario::connect ? 0 : p.payload;
     r.duration_s = s.duration_s;
     r.client_threads = s.client_threads;
+    set_net(s.net, r);
     return r;
 }
 
@@ -180,7 +220,12 @@ result_row run_point(const point& p, const run_settings& s) {
     result_row r = empty_row(p, s);
     server_process srv(s, r.transport, p.clients);
     auto base_mem = process_memory(srv.pid());
-    auto threads = make_threads(p, s, srv.port());
+    // With a network profile, every client connection goes through the
+    // relay; the harness's control calls go straight to the server.
+    std::unique_ptr<relay_process> relay;
+    if (s.net.relay)
+        relay = std::make_unique<relay_process>(s.rtbench_bin, s.net, srv.port(), s.relay_log, static_cast<std::uint64_t>(now_ns()));
+    auto threads = make_threads(p, s, relay ? relay->port() : srv.port());
     point_context c{p, s, srv, threads};
     c.ready = connect_phase(c, r);
 
@@ -193,14 +238,14 @@ result_row run_point(const point& p, const run_settings& s) {
     sleep_until(ms, s, p.sc == scenario::connect ? "idle" : "warm-up", now_ns());
 
     // Measure.
-    snapshot a = take(srv, threads, true);
+    snapshot a = take(srv, relay.get(), threads, true);
     // Server RSS growth over the idle server, per connected client.
     auto mem = process_memory(srv.pid());
     if (mem.rss_bytes > base_mem.rss_bytes)
         r.server_rss_bytes_per_conn = static_cast<double>(mem.rss_bytes - base_mem.rss_bytes) /
                                       static_cast<double>(std::max<std::size_t>(1, c.ready));
     sleep_until(me, s, p.sc == scenario::connect ? "idle" : "measure", a.t);
-    snapshot b = take(srv, threads, false);
+    snapshot b = take(srv, relay.get(), threads, false);
     driver->end_load(c, ms, me);
 
     drain_phase(c, *driver);
@@ -215,8 +260,13 @@ result_row run_point(const point& p, const run_settings& s) {
     r.client_rss_peak_bytes = self_mem.peak_bytes;
     r.slow_consumers = static_cast<std::uint64_t>(json_int(final_stats, "slow_consumers").value_or(0));
     r.bad_requests = static_cast<std::uint64_t>(json_int(final_stats, "bad_requests").value_or(0));
+    r.window_s = static_cast<double>(b.t - a.t) / 1e9;
     for (auto& t : threads) t->close_all();
     for (auto& t : threads) t->stop();
+    // After the clients have stopped, so that every reset it counts has
+    // been seen (and counted as a reconnect) or never will be.
+    if (relay) relay_figures(*relay, a, b, r);
+    if (relay) relay->stop();
     srv.stop();
 
     auto d = b.wire - a.wire;

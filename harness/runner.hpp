@@ -9,6 +9,7 @@
 #include "harness/load.hpp"
 #include "harness/report.hpp"
 #include "harness/server_process.hpp"
+#include "netem/net_profile.hpp"
 
 namespace rtb {
 
@@ -30,6 +31,8 @@ struct run_settings {
     std::vector<std::string> server_args; // passed to `rtbench serve`
     std::string rtbench_bin;              // this executable
     std::string server_log;               // server stdout/stderr go here
+    net_profile net;                      // the path between clients and server ("none": direct)
+    std::string relay_log;                // the relay's stderr
     // Called about every 200 ms with a phase name and progress 0..1.
     std::function<void(const char* phase, double done)> progress;
 };

@@ -20,14 +20,28 @@ double rss_per_conn(const result_row& r) { return r.server_rss_bytes_per_conn; }
 
 // A row whose figures can be compared: everything delivered, generator kept up.
 bool clean(const result_row& r) {
-    return r.lost == 0 && r.duplicated == 0 && r.corrupt == 0 && !r.client_bound && r.slow_consumers == 0;
+    return r.lost == 0 && r.duplicated == 0 && r.corrupt == 0 && !r.client_bound && !r.relay_bound && r.slow_consumers == 0;
 }
 
-using point_key = std::tuple<std::string, std::uint64_t, double, std::uint64_t>;
-point_key key(const result_row& r) { return {r.scenario, r.clients, r.rate_hz, r.payload_bytes}; }
+// Rows compare only at the same point on the same network.
+using point_key = std::tuple<std::string, std::string, std::uint64_t, double, std::uint64_t>;
+point_key key(const result_row& r) { return {r.net, r.scenario, r.clients, r.rate_hz, r.payload_bytes}; }
+std::string net_name(const std::string& net) { return net == "none" ? "loopback" : net; }
 std::string point_name(const result_row& r) {
-    if (r.scenario == "connect") return fmt::format("{} connections", r.clients);
-    return fmt::format("{} {} clients × {:g}/s × {} B", r.scenario, r.clients, r.rate_hz, r.payload_bytes);
+    std::string on = r.net == "none" ? "" : " on " + r.net;
+    if (r.scenario == "connect") return fmt::format("{} connections{}", r.clients, on);
+    return fmt::format("{} {} clients × {:g}/s × {} B{}", r.scenario, r.clients, r.rate_hz, r.payload_bytes, on);
+}
+
+// The rows of each network, in the order they ran.
+std::vector<std::pair<std::string, std::vector<result_row>>> by_net(const std::vector<result_row>& rows) {
+    std::vector<std::pair<std::string, std::vector<result_row>>> out;
+    for (auto& r : rows) {
+        auto it = std::find_if(out.begin(), out.end(), [&](auto& g) { return g.first == r.net; });
+        if (it == out.end()) it = out.insert(out.end(), {r.net, {}});
+        it->second.push_back(r);
+    }
+    return out;
 }
 
 // For one metric (lower is better): who is best at each point where at least
@@ -112,6 +126,10 @@ std::vector<std::string> limits(const std::vector<result_row>& rows) {
     if (bound)
         out.push_back(fmt::format("{} of {} points were limited by the load generator (client_bound): they are left out "
                                   "above, and their latency includes its own queueing.", bound, rows.size()));
+    std::size_t relay_bound = std::count_if(rows.begin(), rows.end(), [](auto& r) { return r.relay_bound; });
+    if (relay_bound)
+        out.push_back(fmt::format("{} of {} points were limited by the impairment relay (relay_bound): they are left out "
+                                  "above, and their latency includes the relay's own delay.", relay_bound, rows.size()));
     std::vector<std::string> waits;
     std::set<std::string> seen;
     for (auto& r : rows) {
@@ -124,8 +142,14 @@ std::vector<std::string> limits(const std::vector<result_row>& rows) {
         out.push_back(fmt::format("Latency of {} is set by its poll interval by design, not by the server or the network.",
                                   names));
     }
-    out.push_back("All traffic was on loopback: latency is the software path only, with no network round trip, "
-                  "bandwidth limit or loss — where the transports differ most on real paths.");
+    bool any_relay = std::any_of(rows.begin(), rows.end(), [](auto& r) { return r.relay; });
+    if (!any_relay)
+        out.push_back("All traffic was on loopback: latency is the software path only, with no network round trip, "
+                      "bandwidth limit or loss — where the transports differ most on real paths (--net).");
+    else
+        out.push_back("Rows with a network profile (column net) went through rtbench's impairment relay: round trip, "
+                      "rate limit, loss and resets as modelled in netem/README.md; byte counts are still the kernel's at "
+                      "the clients' sockets. Rows on loopback (net none) are the software path only.");
     return out;
 }
 
@@ -143,8 +167,14 @@ std::vector<std::string> verdict(const std::vector<result_row>& rows) {
     // 2-core development machine, 2026-11-21. Single-run p99 tails spread by
     // up to 2x, so one run ranks them only when they differ 3x.
     add(lowest(msg, "Fewest bytes of framing per message", "B", framing_per_msg, 1, 0.05));
-    add(lowest(msg, "Lowest median latency", "ms", p50_ms, 3, 0.20));
-    add(lowest(msg, "Lowest p99 latency", "ms", p99_ms, 3, 2.0));
+    // Latency ranks per network: how the ranking changes from one to the
+    // next is the point of running several.
+    auto nets = by_net(msg);
+    for (auto& [net, group] : nets) {
+        std::string on = nets.size() == 1 && net == "none" ? "" : " on " + net_name(net);
+        add(lowest(group, "Lowest median latency" + on, "ms", p50_ms, 3, 0.20));
+        add(lowest(group, "Lowest p99 latency" + on, "ms", p99_ms, 3, 2.0));
+    }
     add(lowest(msg, "Least server CPU per delivered message", "µs", server_cpu_us_per_msg, 2, 0.28));
     add(lowest(conn, "Least server memory per connection", "B", rss_per_conn, 0, 0.44));
     add(lowest(conn, "Fewest handshake bytes", "B", [](auto& r) { return r.handshake_bytes; }, 1, 0.01));

@@ -46,7 +46,26 @@ TEST(Verdict, OneWinnerEverywhere) {
               "No transport lost a message or fell behind at any point: this run did not reach a breaking point "
               "(raise --rate or --clients to find one).");
     EXPECT_EQ(v.back(), "All traffic was on loopback: latency is the software path only, with no network round trip, "
-                        "bandwidth limit or loss — where the transports differ most on real paths.");
+                        "bandwidth limit or loss — where the transports differ most on real paths (--net).");
+}
+
+TEST(Verdict, LatencyIsRankedPerNetwork) {
+    // On loopback websocket leads; on a WAN profile long polling's round
+    // trip per answer puts sse ahead: each network gets its own line, and
+    // rows only compare with rows on the same network.
+    auto wan = [](result_row r, double p50_ms) {
+        r.net = "4g";
+        r.relay = true;
+        r.latency = histogram();
+        r.latency.record(static_cast<std::uint64_t>(p50_ms * 1e6), 100);
+        return r;
+    };
+    auto v = verdict({row("websocket", 200, 2, 1.0, 5), row("sse", 200, 21, 3.0, 9),
+                      wan(row("websocket", 200, 2, 1.0, 5), 200), wan(row("sse", 200, 21, 3.0, 9), 90)});
+    EXPECT_EQ(line_starting(v, "Lowest median latency on loopback"),
+              "Lowest median latency on loopback: websocket (1.000 ms).");
+    EXPECT_EQ(line_starting(v, "Lowest median latency on 4g"), "Lowest median latency on 4g: sse (90.000 ms).");
+    EXPECT_EQ(v.back().rfind("Rows with a network profile (column net) went through rtbench's impairment relay", 0), 0u);
 }
 
 TEST(Verdict, WithinTheNoiseIsNoMeasurableDifference) {

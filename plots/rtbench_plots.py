@@ -37,7 +37,18 @@ REQUIRED = ["transport", "scenario", "clients", "rate_hz", "payload_bytes", "dur
             "wire_down_bytes", "wire_up_bytes", "overhead_bytes_per_msg", "overhead_ratio",
             "server_cpu_us_per_msg", "server_rss_bytes_per_conn", "connect_p50_us",
             "connect_p99_us", "handshake_bytes", "client_bound"]
-TEXT = {"transport", "scenario", "client_bound"}
+TEXT = {"transport", "scenario", "client_bound", "net", "relay_bound"}
+# Results format 3: the network path. Older runs have none of these columns
+# and ran straight to the server: net "none", every number 0, no relay.
+NET_NUMBERS = ["net_rtt_ms", "net_jitter_ms", "net_down_bps", "net_up_bps", "net_loss_pct", "net_resets_per_min"]
+# Empty (not zero) when no relay was in the path: nothing was measured.
+RELAY = ["relay_cpu_util", "relay_cpu_us_per_msg", "relay_rss_bytes", "relay_lateness_p99_us",
+         "relay_lateness_max_us", "relay_resets", "relay_bound"]
+# How rows on different network profiles tell apart in a chart where the
+# colour already says the transport. Index 0 (the first profile, "none" when
+# present) keeps the look charts had before profiles existed.
+NET_STYLES = ["-", "--", ":", "-."]
+NET_MARKERS = ["o", "s", "^", "D", "v", "P"]
 
 
 class InputError(Exception):
@@ -68,11 +79,18 @@ def read_results(path):
                     raise InputError(f"{path}:{n}: wrong number of fields")
                 if k in TEXT:
                     row[k] = v
+                elif k in RELAY and v == "":
+                    row[k] = None
                 else:
                     try:
                         row[k] = float(v)
                     except ValueError:
                         raise InputError(f"{path}:{n}: column {k}: not a number: {v!r}")
+            row["net"] = row.get("net") or "none"
+            for k in NET_NUMBERS:
+                row.setdefault(k, 0.0)
+            for k in RELAY:
+                row.setdefault(k, None)
             rows.append(row)
     if not rows:
         raise InputError(f"{path}: no result rows")
@@ -82,6 +100,36 @@ def read_results(path):
 def transports_in(rows):
     seen = {r["transport"] for r in rows}
     return [t for t in ORDER if t in seen] + sorted(seen - set(ORDER))
+
+
+def nets_in(rows):
+    """The network profiles in rows: "none" first, then in the order the run measured them."""
+    seen = []
+    for r in rows:
+        if r["net"] not in seen:
+            seen.append(r["net"])
+    return sorted(seen, key=lambda n: n != "none")
+
+
+def net_slug(net):
+    """The label as the C++ puts it in a file name: every character not [A-Za-z0-9.] becomes '_'."""
+    return "".join(c if (c.isascii() and c.isalnum()) or c == "." else "_" for c in net)
+
+
+def fmt_double(v):
+    """A double as C++ fmt "{}" writes it (shortest round trip, no ".0"): 20 -> "20", 0.5 -> "0.5"."""
+    s = repr(float(v))
+    return s[:-2] if s.endswith(".0") else s
+
+
+def series_label(t, net, nets):
+    """The legend label: the transport, and the profile when the run has more than one."""
+    return f"{t} ({net})" if len(nets) > 1 else t
+
+
+def net_style(net, nets):
+    i = nets.index(net) if net in nets else 0
+    return NET_STYLES[i % len(NET_STYLES)], NET_MARKERS[i % len(NET_MARKERS)]
 
 
 def save(fig, out_dir, name, charts):
@@ -108,16 +156,32 @@ def read_spectrum(path):
     return xs, ys
 
 
+def spectrum_path(run_dir, t, sc, c, rate, p, net):
+    """The row's spectrum file as the C++ names it (harness/report.cpp
+    spectrum_file_name), or None. Rate is fmt "{}" of a double; ":g" is
+    also tried, as older versions of this script looked for it."""
+    suffix = "" if net == "none" else f"_net-{net_slug(net)}"
+    for r in dict.fromkeys([fmt_double(rate), f"{rate:g}"]):
+        path = os.path.join(run_dir, "spectra", f"{t}_{sc}_c{int(c)}_r{r}_p{int(p)}{suffix}.txt")
+        if os.path.isfile(path):
+            return path
+    return None
+
+
 def spectrum_charts(run_dir, rows, charts):
-    points = sorted({(r["scenario"], r["clients"], r["rate_hz"], r["payload_bytes"])
+    """One chart per measured point and network profile, one line per
+    transport. Runs without profiles keep their chart names; a profile's
+    charts end in _net-{slug}."""
+    nets = nets_in(rows)
+    points = sorted({(r["scenario"], r["clients"], r["rate_hz"], r["payload_bytes"], nets.index(r["net"]))
                      for r in rows if r["scenario"] != "connect"})
-    for sc, c, rate, p in points:
+    for sc, c, rate, p, ni in points:
+        net = nets[ni]
         fig, ax = plt.subplots(figsize=(8, 5))
         drawn = False
-        for t in transports_in(rows):
-            name = f"spectra/{t}_{sc}_c{int(c)}_r{rate:g}_p{int(p)}.txt"
-            path = os.path.join(run_dir, name)
-            if not os.path.isfile(path):
+        for t in transports_in([r for r in rows if r["net"] == net]):
+            path = spectrum_path(run_dir, t, sc, c, rate, p, net)
+            if path is None:
                 continue
             xs, ys = read_spectrum(path)
             if xs:
@@ -134,17 +198,24 @@ def spectrum_charts(run_dir, rows, charts):
         ax.set_xlim(1, 20000)
         ax.set_xlabel("percentile")
         ax.set_ylabel("latency from scheduled send (ms, log)")
-        ax.set_title(f"Latency by percentile — {sc}, {int(c)} clients, {rate:g} msg/s, {int(p)} B payload")
+        where = "" if net == "none" else f", net {net}"
+        ax.set_title(f"Latency by percentile — {sc}, {int(c)} clients, {rate:g} msg/s, {int(p)} B payload{where}")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
-        save(fig, run_dir, f"latency_spectrum_{sc}_c{int(c)}_r{rate:g}_p{int(p)}", charts)
+        suffix = "" if net == "none" else f"_net-{net_slug(net)}"
+        save(fig, run_dir, f"latency_spectrum_{sc}_c{int(c)}_r{rate:g}_p{int(p)}{suffix}", charts)
 
 
-def lines_by_transport(ax, rows, x_key, y_fn):
+def lines_by_transport(ax, rows, x_key, y_fn, nets):
+    """One line per transport, and per network profile when the run has more
+    than one (same colour, its own line style and marker)."""
     for t in transports_in(rows):
-        pts = sorted((r[x_key], y_fn(r)) for r in rows if r["transport"] == t)
-        if pts:
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=t, color=colour(t))
+        for net in nets:
+            pts = sorted((r[x_key], y_fn(r)) for r in rows if r["transport"] == t and r["net"] == net)
+            if pts:
+                ls, mk = net_style(net, nets)
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], marker=mk, linestyle=ls,
+                        label=series_label(t, net, nets), color=colour(t))
 
 
 def overhead_chart(run_dir, rows, charts):
@@ -158,15 +229,16 @@ def overhead_chart(run_dir, rows, charts):
     # from rtbench's envelope (the same in every transport). Older runs only
     # have the total, and are labelled so.
     split = all("framing_bytes_per_msg" in r for r in sel)
+    nets = nets_in(msg)
     lines_by_transport(a1, sel, "payload_bytes",
-                       lambda r: r["framing_bytes_per_msg"] if split else r["overhead_bytes_per_msg"])
-    lines_by_transport(a2, sel, "payload_bytes", lambda r: r["framing_ratio"] if split else r["overhead_ratio"])
+                       lambda r: r["framing_bytes_per_msg"] if split else r["overhead_bytes_per_msg"], nets)
+    lines_by_transport(a2, sel, "payload_bytes", lambda r: r["framing_ratio"] if split else r["overhead_ratio"], nets)
     for a in (a1, a2):
         if len({r["payload_bytes"] for r in sel}) > 1:
             a.set_xscale("log")
         a.set_xlabel("payload (bytes)")
         a.grid(True, alpha=0.3)
-        a.legend()
+        a.legend(fontsize="small" if len(nets) > 1 else None)
     if split:
         a1.set_ylabel("wire bytes beyond the message per message (B)")
         a1.set_title(f"Framing per message ({int(top)} clients)")
@@ -185,10 +257,11 @@ def per_payload_chart(run_dir, rows, name, title, ylabel, y_fn, charts, logy=Fal
     payloads = sorted({r["payload_bytes"] for r in msg})
     if not payloads:
         return
+    nets = nets_in(msg)
     fig, axes = plt.subplots(1, len(payloads), figsize=(5.5 * len(payloads), 4.5), squeeze=False)
     for ax, p in zip(axes[0], payloads):
         sel = [r for r in msg if r["payload_bytes"] == p]
-        lines_by_transport(ax, sel, "clients", y_fn)
+        lines_by_transport(ax, sel, "clients", y_fn, nets)
         if len({r["clients"] for r in sel}) > 1:
             ax.set_xscale("log")
         if logy:
@@ -197,7 +270,7 @@ def per_payload_chart(run_dir, rows, name, title, ylabel, y_fn, charts, logy=Fal
         ax.set_ylabel(ylabel)
         ax.set_title(f"{title} — {int(p)} B payload")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
+        ax.legend(fontsize="small" if len(nets) > 1 else None)
     save(fig, run_dir, name, charts)
 
 
@@ -207,37 +280,43 @@ def traffic(r):
 
 def connection_rows(rows):
     """The rows that speak for connection cost: the connect scenario's if
-    any (else all), at the largest client count; one per transport."""
+    any (else all), at the largest client count; one per transport and
+    network profile. Returns the count, the rows by (transport, net), their
+    keys in chart order and an x-axis label for each."""
     conn = [r for r in rows if r["scenario"] == "connect"] or rows
     top = max(r["clients"] for r in conn)
-    sel = {r["transport"]: r for r in conn if r["clients"] == top}
-    return top, sel, [t for t in transports_in(conn) if t in sel]
+    sel = {(r["transport"], r["net"]): r for r in conn if r["clients"] == top}
+    nets = nets_in(conn)
+    keys = [(t, n) for t in transports_in(conn) for n in nets if (t, n) in sel]
+    labels = [f"{t}\n{n.replace(' ', chr(10))}" if len(nets) > 1 else t for t, n in keys]
+    return top, sel, keys, labels
 
 
 def memory_chart(run_dir, rows, charts):
-    top, sel, ts = connection_rows(rows)
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    ax.bar(ts, [sel[t]["server_rss_bytes_per_conn"] / 1024 for t in ts], color=[colour(t) for t in ts])
+    top, sel, keys, labels = connection_rows(rows)
+    fig, ax = plt.subplots(figsize=(max(8, 1.2 * len(keys)), 4.5))
+    ax.bar(range(len(keys)), [sel[k]["server_rss_bytes_per_conn"] / 1024 for k in keys],
+           color=[colour(k[0]) for k in keys], tick_label=labels)
     ax.set_ylabel("server RSS per connection (KiB)")
     ax.set_xlabel("transport")
-    ax.set_title(f"Server memory per connection ({int(top)} connections, {sel[ts[0]]['scenario']})")
+    ax.set_title(f"Server memory per connection ({int(top)} connections, {sel[keys[0]]['scenario']})")
     ax.grid(True, axis="y", alpha=0.3)
     save(fig, run_dir, "memory_per_connection", charts)
 
 
 def connect_chart(run_dir, rows, charts):
-    top, sel, ts = connection_rows(rows)
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for i, t in enumerate(ts):
-        r = sel[t]
+    top, sel, keys, labels = connection_rows(rows)
+    fig, ax = plt.subplots(figsize=(max(8, 1.2 * len(keys)), 4.5))
+    for i, (t, net) in enumerate(keys):
+        r = sel[(t, net)]
         vals = [r["connect_p50_us"] / 1000, r["connect_p99_us"] / 1000, r.get("connect_max_us", r["connect_p99_us"]) / 1000]
         ax.plot([i] * 3, vals, color=colour(t), linewidth=6, alpha=0.35)
         for v, mk in zip(vals, ["o", "s", "^"]):
             ax.scatter([i], [v], color=colour(t), marker=mk, zorder=3)
     for mk, lbl in zip(["o", "s", "^"], ["p50", "p99", "max"]):
         ax.scatter([], [], color="#555555", marker=mk, label=lbl)  # legend keys in neutral grey
-    ax.set_xticks(range(len(ts)))
-    ax.set_xticklabels(ts)
+    ax.set_xticks(range(len(keys)))
+    ax.set_xticklabels(labels)
     ax.set_yscale("log")
     ax.set_ylabel("time to ready: connect → subscribed (ms, log)")
     ax.set_title(f"Connection time ({int(top)} connections)")
@@ -246,12 +325,86 @@ def connect_chart(run_dir, rows, charts):
     save(fig, run_dir, "connect_time", charts)
 
 
+def impairment_text(key):
+    """The profile's numbers other than the RTT, in words ("" for none)."""
+    jitter, down, up, loss, resets = key
+    parts = []
+    if jitter:
+        parts.append(f"jitter {jitter:g} ms")
+    if down:
+        parts.append(f"down {down / 1e6:g} Mbit/s")
+    if up:
+        parts.append(f"up {up / 1e6:g} Mbit/s")
+    if loss:
+        parts.append(f"loss {loss:g}%")
+    if resets:
+        parts.append(f"{resets:g} resets/min")
+    return ", ".join(parts)
+
+
+def latency_rtt_charts(run_dir, rows, charts):
+    """Latency p50 (solid) and p99 (dashed) against the profile's added
+    round-trip time, one chart per (scenario, clients, rate, payload) measured
+    at two or more RTTs, one colour per transport. Only rows that differ in
+    nothing but the RTT share a line; rows on a profile with other
+    impairments (jitter, bandwidth, loss, resets) get their own marker and
+    legend entry, so their effect is never read as the RTT's."""
+    msg = [r for r in rows if r["scenario"] in ("push", "echo")]
+    groups = {}
+    for r in msg:
+        groups.setdefault((r["scenario"], r["clients"], r["rate_hz"], r["payload_bytes"]), []).append(r)
+    points = sorted(k for k, g in groups.items() if len({r["net_rtt_ms"] for r in g}) >= 2)
+    for n, (sc, c, rate, p) in enumerate(points, start=1):
+        g = groups[(sc, c, rate, p)]
+        shapes = []  # the non-RTT impairments, plain (all zero) first
+        for r in sorted(g, key=lambda r: any(r[k] for k in NET_NUMBERS[1:])):
+            key = tuple(r[k] for k in NET_NUMBERS[1:])
+            if key not in shapes:
+                shapes.append(key)
+        fig, ax = plt.subplots(figsize=(8.5, 5))
+        ys = []
+        for t in transports_in(g):
+            for i, shape in enumerate(shapes):
+                sel = [r for r in g if r["transport"] == t and tuple(r[k] for k in NET_NUMBERS[1:]) == shape]
+                if not sel:
+                    continue
+                pts = sorted((r["net_rtt_ms"], r["latency_p50_us"] / 1000, r["latency_p99_us"] / 1000) for r in sel)
+                xs = [q[0] for q in pts]
+                mk = NET_MARKERS[i % len(NET_MARKERS)]
+                if any(shape):
+                    what = impairment_text(shape) if len(sel) > 1 else ", ".join(dict.fromkeys(r["net"] for r in sel))
+                    label = f"{t} ({what})"
+                else:
+                    label = t
+                ax.plot(xs, [q[1] for q in pts], color=colour(t), marker=mk, linestyle="-", label=label)
+                ax.plot(xs, [q[2] for q in pts], color=colour(t), marker=mk, linestyle="--", alpha=0.8)
+                ys += [q[1] for q in pts] + [q[2] for q in pts]
+        ax.plot([], [], color="#555555", linestyle="-", label="p50")  # line keys in neutral grey
+        ax.plot([], [], color="#555555", linestyle="--", label="p99")
+        positive = [y for y in ys if y > 0]
+        if positive and max(positive) / min(positive) > 30:
+            ax.set_yscale("log")
+            ax.set_ylabel("latency from scheduled send (ms, log)")
+        else:
+            ax.set_ylabel("latency from scheduled send (ms)")
+        ax.set_xlabel("added network round-trip time (ms)")
+        ax.set_title(f"Latency vs round-trip time — {sc}, {int(c)} clients, {rate:g} msg/s, {int(p)} B payload")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize="small")
+        save(fig, run_dir, "latency_vs_rtt" if n == 1 else f"latency_vs_rtt_{n}", charts)
+
+
 def warnings_of(rows):
     out = []
     for r in rows:
         tag = f"{r['transport']} {r['scenario']} clients={int(r['clients'])} rate={r['rate_hz']:g} payload={int(r['payload_bytes'])}"
+        if r["net"] != "none":
+            tag += f" net={r['net']}"
         if r["client_bound"] == "true":
             out.append(f"{tag}: the load generator was the bottleneck (client_bound): latency includes its own queueing.")
+        if r["relay_bound"] == "true":
+            out.append(f"{tag}: the network relay was the bottleneck (relay_bound): latency includes its own queueing, "
+                       f"not only the network profile's delays.")
         in_flight = r.get("lost_in_flight_at_end", 0.0)
         if r["lost"] - in_flight > 0:
             out.append(f"{tag}: {int(r['lost'] - in_flight)} messages lost (skipped in the sequence).")
@@ -267,22 +420,40 @@ def warnings_of(rows):
     return out
 
 
+def has_relay(rows):
+    return any(r["relay_bound"] is not None for r in rows)
+
+
+def none_text(rows):
+    """The Warnings section when there is nothing to warn about."""
+    if has_relay(rows):
+        return "None: no loss, and the load generator and the network relay kept up."
+    return "None: no loss, and the load generator kept up."
+
+
 def table_rows(rows):
-    head = ["transport", "scenario", "clients", "rate/s", "payload B", "delivered", "lost", "p50 ms", "p99 ms",
+    # Format 3 runs on network profiles say each row's profile (and whether
+    # the relay kept up); runs without profiles keep their table as it was.
+    with_net = any(r["net"] != "none" for r in rows)
+    with_relay = has_relay(rows)
+    head = ["transport", "scenario", "clients", "rate/s", "payload B"] + (["net"] if with_net else []) + [
+            "delivered", "lost", "p50 ms", "p99 ms",
             "max ms", "framing B/msg", "envelope B/msg", "wire÷payload", "server µs/msg", "ready p50 ms",
-            "handshake B", "RSS B/conn", "client bound"]
+            "handshake B", "RSS B/conn", "client bound"] + (["relay bound"] if with_relay else [])
     body = []
     for r in rows:
         # Format 1 runs have no split: framing is unknown there, not zero.
         framing = f"{r['framing_bytes_per_msg']:.1f}" if "framing_bytes_per_msg" in r else "–"
         envelope = f"{r['envelope_bytes_per_msg']:.1f}" if "envelope_bytes_per_msg" in r else "–"
         body.append([r["transport"], r["scenario"], f"{int(r['clients'])}", f"{r['rate_hz']:g}",
-                     f"{int(r['payload_bytes'])}", f"{int(r['delivered'])}", f"{int(r['lost'])}",
+                     f"{int(r['payload_bytes'])}"] + ([r["net"]] if with_net else []) + [
+                     f"{int(r['delivered'])}", f"{int(r['lost'])}",
                      f"{r['latency_p50_us'] / 1000:.3f}", f"{r['latency_p99_us'] / 1000:.3f}",
                      f"{r['latency_max_us'] / 1000:.3f}", framing, envelope,
                      f"{r['overhead_ratio']:.2f}", f"{r['server_cpu_us_per_msg']:.2f}",
                      f"{r['connect_p50_us'] / 1000:.3f}", f"{r['handshake_bytes']:.0f}",
-                     f"{r['server_rss_bytes_per_conn']:.0f}", r["client_bound"]])
+                     f"{r['server_rss_bytes_per_conn']:.0f}", r["client_bound"]]
+                    + ([r["relay_bound"] or "–"] if with_relay else []))
     return head, body
 
 
@@ -321,7 +492,7 @@ def write_reports(run_dir, rows, charts, manifest):
     md += [f"- **{k}**: `{v}`" for k, v in facts]
     md += ["", "## Results", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     md += ["| " + " | ".join(b) + " |" for b in body]
-    md += ["", "## Warnings", ""] + ([f"- {w}" for w in warns] or ["None: no loss, and the load generator kept up."])
+    md += ["", "## Warnings", ""] + ([f"- {w}" for w in warns] or [none_text(rows)])
     md += ["", "## Charts", ""] + [f"![{c}]({c}.png)" for c in charts]
     with open(os.path.join(run_dir, "report.md"), "w") as f:
         f.write("\n".join(md) + "\n")
@@ -343,7 +514,7 @@ def write_reports(run_dir, rows, charts, manifest):
     h += ["</ul><h2>Results</h2><table><tr>" + "".join(f"<th>{html.escape(x)}</th>" for x in head) + "</tr>"]
     h += ["<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in b) + "</tr>" for b in body]
     h += ["</table><h2>Warnings</h2><ul>"]
-    h += [f'<li class=warn>{html.escape(w)}</li>' for w in warns] or ["<li>None: no loss, and the load generator kept up.</li>"]
+    h += [f'<li class=warn>{html.escape(w)}</li>' for w in warns] or [f"<li>{html.escape(none_text(rows))}</li>"]
     h += ["</ul><h2>Charts</h2>"] + [img(c) for c in charts] + ["</body></html>"]
     with open(os.path.join(run_dir, "report.html"), "w") as f:
         f.write("\n".join(h) + "\n")
@@ -369,6 +540,7 @@ def main(argv):
         return 2
     charts = []
     spectrum_charts(run_dir, spectra_rows, charts)
+    latency_rtt_charts(run_dir, spectra_rows, charts)
     overhead_chart(run_dir, rows, charts)
     per_payload_chart(run_dir, rows, "traffic_vs_clients", "Total wire traffic",
                       "bytes per second, both directions (B/s, log)", traffic, charts, logy=True)

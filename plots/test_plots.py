@@ -89,6 +89,10 @@ class FramingSplit(unittest.TestCase):
                 md = f.read()
             self.assertIn("| framing B/msg | envelope B/msg |", md)
             self.assertIn("| 1.5 | 31.0 |", md)
+            # No network profiles before format 3: no net column, no RTT chart.
+            self.assertNotIn("| net |", md)
+            self.assertNotIn("relay", md)
+            self.assertFalse(os.path.exists(os.path.join(run_dir, "latency_vs_rtt.png")))
             with open(os.path.join(run_dir, "overhead.svg")) as f:
                 self.assertIn("Framing per message", f.read())
         finally:
@@ -105,6 +109,126 @@ class FramingSplit(unittest.TestCase):
             self.assertIn("| – | – |", md)
         finally:
             shutil.rmtree(tmp)
+
+
+NET_COLUMNS = ["net", "net_rtt_ms", "net_jitter_ms", "net_down_bps", "net_up_bps", "net_loss_pct",
+               "net_resets_per_min", "relay_cpu_util", "relay_cpu_us_per_msg", "relay_rss_bytes",
+               "relay_lateness_p99_us", "relay_lateness_max_us", "relay_resets", "relay_bound"]
+
+
+def spectrum_slug(net):
+    """As harness/report.cpp spectrum_file_name: not [A-Za-z0-9.] -> '_'."""
+    return "".join(c if c.isalnum() or c == "." else "_" for c in net)
+
+
+class NetworkProfiles(unittest.TestCase):
+    """A format-3 run sweeping the network profile (none, rtt=50ms,
+    rtt=100ms, and one with jitter) for two transports: rows that differ
+    only by profile stay apart, and latency is drawn against the RTT."""
+
+    NETS = [("none", 0, 0), ("rtt=50ms", 50, 0), ("rtt=100ms", 100, 0), ("rtt=100ms jitter=10ms", 100, 10)]
+
+    @classmethod
+    def setUpClass(cls):
+        import csv
+        import json
+        cls.tmp = tempfile.mkdtemp()
+        cls.run_dir = os.path.join(cls.tmp, "run")
+        os.makedirs(os.path.join(cls.run_dir, "spectra"))
+        shutil.copytree(os.path.join(SAMPLE, "connect"), os.path.join(cls.run_dir, "connect"))  # a format-1 sub-run
+        with open(os.path.join(SAMPLE, "results.csv"), newline="") as f:
+            sample = [r for r in csv.DictReader(f)
+                      if r["transport"] in ("sse", "websocket") and r["clients"] == "2" and r["payload_bytes"] == "16"]
+        rows = []
+        for base in sample:
+            for net, rtt, jitter in cls.NETS:
+                r = dict(base)
+                r.update({"app_bytes_in_window": "0", "framing_bytes_per_msg": "1.500",
+                          "envelope_bytes_per_msg": "31.000", "framing_ratio": "1.020"})
+                for k in ("latency_p50_us", "latency_p99_us", "latency_max_us"):
+                    r[k] = f"{float(base[k]) + rtt * 1000 + jitter * 500:.3f}"
+                relay = net != "none"
+                r.update({"net": net, "net_rtt_ms": f"{rtt:.3f}", "net_jitter_ms": f"{jitter:.3f}",
+                          "net_down_bps": "0.000", "net_up_bps": "0.000", "net_loss_pct": "0.000",
+                          "net_resets_per_min": "0.000",
+                          "relay_cpu_util": "0.010" if relay else "", "relay_cpu_us_per_msg": "12.000" if relay else "",
+                          "relay_rss_bytes": "4194304" if relay else "",
+                          "relay_lateness_p99_us": "80.000" if relay else "",
+                          "relay_lateness_max_us": "200.000" if relay else "", "relay_resets": "0" if relay else "",
+                          "relay_bound": ("true" if (r["transport"], net) == ("websocket", "rtt=100ms") else "false")
+                          if relay else ""})
+                rows.append(r)
+                name = f"{r['transport']}_push_c2_r20_p16" + ("" if net == "none" else f"_net-{spectrum_slug(net)}")
+                shutil.copy(os.path.join(SAMPLE, "spectra", f"{r['transport']}_push_c2_r20_p16.txt"),
+                            os.path.join(cls.run_dir, "spectra", name + ".txt"))
+        with open(os.path.join(cls.run_dir, "results.csv"), "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+            w.writeheader()
+            w.writerows(rows)
+        with open(os.path.join(SAMPLE, "manifest.json")) as f:
+            manifest = json.load(f)
+        manifest["format"] = 3
+        with open(os.path.join(cls.run_dir, "manifest.json"), "w") as f:
+            json.dump(manifest, f)
+        cls.result = plot(cls.run_dir)
+        with open(os.path.join(cls.run_dir, "report.md")) as f:
+            cls.md = f.read()
+        with open(os.path.join(cls.run_dir, "report.html")) as f:
+            cls.page = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def test_synthetic_columns_match_the_cpp_list(self):
+        """The format-3 columns made up here are the ones harness/report.cpp writes, in its order."""
+        import re
+        src = os.path.join(HERE, "..", "harness", "report.cpp")
+        if not os.path.isfile(src):
+            self.skipTest("no harness/report.cpp")
+        with open(src) as f:
+            names = re.findall(r'^\s*\{"([a-z0-9_]+)", \[\]', f.read(), re.M)
+        self.assertEqual(names[-len(NET_COLUMNS):], NET_COLUMNS)
+
+    def test_exit_zero(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr)
+
+    def test_latency_vs_rtt_chart(self):
+        with open(os.path.join(self.run_dir, "latency_vs_rtt.png"), "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+        with open(os.path.join(self.run_dir, "latency_vs_rtt.svg")) as f:
+            svg = f.read()
+        self.assertIn("Latency vs round-trip time", svg)
+        self.assertIn("sse (rtt=100ms jitter=10ms)", svg)  # a profile with jitter is not on the RTT line
+        self.assertIn("![latency_vs_rtt](latency_vs_rtt.png)", self.md)
+        self.assertIn('alt="latency_vs_rtt"', self.page)
+        self.assertFalse(os.path.exists(os.path.join(self.run_dir, "latency_vs_rtt_2.png")))
+
+    def test_one_spectrum_chart_per_profile(self):
+        for net, _, _ in self.NETS:
+            name = "latency_spectrum_push_c2_r20_p16" + ("" if net == "none" else f"_net-{spectrum_slug(net)}")
+            self.assertTrue(os.path.isfile(os.path.join(self.run_dir, name + ".png")), name)
+            self.assertIn(f"![{name}]({name}.png)", self.md)
+
+    def test_report_table_keeps_profiles_apart(self):
+        self.assertIn("| transport | scenario | clients | rate/s | payload B | net |", self.md)
+        self.assertIn("| relay bound |", self.md)
+        for t in ("sse", "websocket"):
+            for net, _, _ in self.NETS:
+                self.assertIn(f"| {t} | push | 2 | 20 | 16 | {net} |", self.md)
+                self.assertIn(f"<td>{net}</td>", self.page)
+
+    def test_charts_label_profiles(self):
+        with open(os.path.join(self.run_dir, "traffic_vs_clients.svg")) as f:
+            svg = f.read()
+        for net, _, _ in self.NETS:
+            self.assertIn(f"websocket ({net})", svg)
+
+    def test_relay_bound_is_said_in_words(self):
+        self.assertIn("websocket push clients=2 rate=20 payload=16 net=rtt=100ms: the network relay was the bottleneck",
+                      self.md)
+        self.assertEqual(self.md.count("the network relay was the bottleneck"), 1)
+        self.assertIn("the network relay was the bottleneck", self.page)
 
 
 class BadInput(unittest.TestCase):

@@ -10,52 +10,13 @@
 #include <sstream>
 
 #include "harness/transport.hpp"
+#include "tests/cli_support.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct outcome {
-    int code = -1;
-    std::string out;
-};
-
-outcome rtbench(const std::string& args) {
-    std::string cmd = std::string(RTBENCH_BIN_PATH) + " " + args + " 2>&1";
-    outcome o;
-    FILE* f = ::popen(cmd.c_str(), "r");
-    std::array<char, 4096> buf{};
-    while (std::fgets(buf.data(), buf.size(), f)) o.out += buf.data();
-    int st = ::pclose(f);
-    o.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return o;
-}
-
-std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
-    std::ifstream f(p);
-    std::vector<std::vector<std::string>> rows;
-    std::string line;
-    while (std::getline(f, line)) {
-        std::vector<std::string> cells;
-        std::stringstream ss(line);
-        std::string c;
-        while (std::getline(ss, c, ',')) cells.push_back(c);
-        rows.push_back(cells);
-    }
-    return rows;
-}
-
-std::string cell(const std::vector<std::vector<std::string>>& rows, std::size_t row, const std::string& col) {
-    for (std::size_t i = 0; i < rows[0].size(); ++i)
-        if (rows[0][i] == col) return rows.at(row).at(i);
-    return "<no column " + col + ">";
-}
-
-fs::path temp_dir(const std::string& name) {
-    auto d = fs::temp_directory_path() / ("rtbench-test-" + name + "-" + std::to_string(::getpid()));
-    fs::remove_all(d);
-    return d;
-}
+using namespace rtb_test;
 
 // Header + one row per registered transport.
 std::size_t all_rows() { return 1 + rtb::all_transports().size(); }

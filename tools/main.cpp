@@ -6,6 +6,7 @@
 
 #include "harness/transport.hpp"
 #include "tools/cli_common.hpp"
+#include "tools/relay.hpp"
 #include "tools/run.hpp"
 #include "tools/serve.hpp"
 
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
     commands.push_back(add_serve(app));
     commands.push_back(add_run(app));
     commands.push_back(add_compare(app));
+    commands.push_back(add_relay(app));
     for (int i = 0; i < argc; ++i) g_argline += (i ? " " : "") + std::string(i ? argv[i] : "rtbench");
 
     try {

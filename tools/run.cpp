@@ -27,13 +27,22 @@ namespace {
 
 struct run_args {
     std::string transports = "all", scenario = "push", clients = "10", rates = "100", payloads = "64";
-    std::string out, headers = "minimal";
+    std::string out, headers = "minimal", net = "none";
     double duration = 5, warmup = 1, drain = 0, ready_timeout = 60;
     std::size_t client_threads = 1, connect_concurrency = 256;
     double connect_rate = 0;
     bool allow_loss = false, no_plot = false;
     option_flags flags; // server limits and the transports' own options
 };
+
+std::string net_help() {
+    return "The network between every client and the server, applied by an impairment relay in its own process "
+           "(netem/README.md): none (direct, loopback), a preset, or KEY=VALUE[,...] with keys rtt (ms, us, s), "
+           "jitter (ms), down and up (kbit, mbit, gbit), loss (%), reset (N/min, N/s, N/h: per connection), "
+           "queue (ms at the line rate; default 100ms). 'A;B;C' runs each profile, and a list value sweeps it: "
+           "rtt=0,50,100,200ms. A preset takes overrides: 4g,loss=1%. Each profile adds rows (column net).\n" +
+           net_presets_table();
+}
 
 void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
     if (matrix) {
@@ -57,6 +66,7 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
     cmd->add_option("--ready-timeout", a.ready_timeout, "Seconds to wait for all clients to be ready")->capture_default_str();
     cmd->add_option("--headers", a.headers, "HTTP request headers: minimal, or browser (what desktop Chrome sends)")
         ->capture_default_str()->check(CLI::IsMember({"minimal", "browser"}));
+    cmd->add_option("--net", a.net, net_help())->capture_default_str();
     cmd->add_flag("--allow-loss", a.allow_loss, "Exit 0 even when messages were lost, duplicated or corrupted (default: exit 3)");
     cmd->add_flag("--no-plot", a.no_plot, "Do not draw charts after the run");
     // Declared once by their owners (the server core, each transport) and
@@ -80,6 +90,14 @@ std::vector<double> parse_doubles(const std::string& list, const char* flag, dou
     }
     if (v.empty()) throw usage_error(fmt::format("{} needs at least one value", flag));
     return v;
+}
+
+std::vector<net_profile> parse_nets(const std::string& spec) {
+    try {
+        return parse_net(spec);
+    } catch (const std::invalid_argument& e) {
+        throw usage_error(e.what());
+    }
 }
 
 std::string utc_now(const char* fmt_str) {
@@ -129,6 +147,7 @@ void raise_fd_limit() {
 }
 
 struct matrix {
+    std::vector<net_profile> nets;
     std::vector<const transport_descriptor*> transports;
     scenario sc;
     std::vector<std::size_t> clients;
@@ -159,14 +178,15 @@ void write_verdict(const fs::path& dir, const std::vector<result_row>& rows) {
     }
 }
 
-// Runs every point of `m`. The verdict is printed and written here unless
-// `collect` is given: then the rows are handed to the caller, which writes
-// one verdict over several runs (compare).
-int execute(const run_args& a, const matrix& m, const std::string& argline, const std::string& label,
+// Runs every point of every matrix in `ms` into one run folder. The verdict
+// is printed and written here unless `collect` is given: then the rows are
+// handed to the caller, which writes one verdict over several runs (compare).
+int execute(const run_args& a, const std::vector<matrix>& ms, const std::string& argline, const std::string& label,
             std::vector<result_row>* collect = nullptr) {
     raise_fd_limit();
     rlimit rl{};
     ::getrlimit(RLIMIT_NOFILE, &rl);
+    for (auto& m : ms)
     for (auto c : m.clients) {
         // Each client holds one socket, two for HTTP transports in echo (POST /send).
         std::size_t per = m.sc == scenario::echo ? 2 : 1;
@@ -176,6 +196,7 @@ int execute(const run_args& a, const matrix& m, const std::string& argline, cons
     }
     const option_values given = a.flags.values();
     const std::uint64_t max_message = given.get(settings::max_message);
+    for (auto& m : ms)
     for (auto pl : m.payloads)
         if (pl > max_message) throw usage_error("--payload exceeds --max-message");
 
@@ -210,25 +231,31 @@ int execute(const run_args& a, const matrix& m, const std::string& argline, cons
     s.client.transport = given;
     s.rtbench_bin = self_exe();
     s.server_log = (out / "server.log").string();
+    s.relay_log = (out / "relay.log").string();
     s.server_args = a.flags.server_args();
 
     std::ofstream csv(out / "results.csv");
     write_csv_header(csv);
     csv.flush();
     bool tty = ::isatty(STDOUT_FILENO);
-    std::size_t total = m.transports.size() * m.clients.size() * m.rates.size() * m.payloads.size(), n = 0;
+    std::size_t total = 0, n = 0;
+    for (auto& m : ms) total += m.nets.size() * m.transports.size() * m.clients.size() * m.rates.size() * m.payloads.size();
     std::vector<result_row> rows;
     bool failed = false;
+    for (auto& m : ms)
+    for (auto& net : m.nets)
     for (auto* t : m.transports)
         for (auto c : m.clients)
             for (auto rate : m.rates)
                 for (auto pl : m.payloads) {
                     ++n;
                     point p{t, m.sc, c, rate, pl};
+                    s.net = net;
+                    std::string where = net.relay ? " net=" + net.name : "";
                     if (tty)
                         s.progress = [&](const char* phase, double done) {
-                            std::cout << fmt::format("\r[{}/{}] {} {} clients={} rate={} payload={}: {} {:3.0f}%   ", n, total,
-                                                     t->name, scenario_name(m.sc), c, rate, pl, phase, done * 100)
+                            std::cout << fmt::format("\r[{}/{}] {} {} clients={} rate={} payload={}{}: {} {:3.0f}%   ", n, total,
+                                                     t->name, scenario_name(m.sc), c, rate, pl, where, phase, done * 100)
                                       << std::flush;
                         };
                     try {
@@ -240,9 +267,9 @@ int execute(const run_args& a, const matrix& m, const std::string& argline, cons
                         rows.push_back(std::move(r));
                     } catch (const std::exception& e) {
                         failed = true;
-                        std::cerr << fmt::format("\nrtbench: {} {} clients={}: {}\n", t->name, scenario_name(m.sc), c, e.what());
+                        std::cerr << fmt::format("\nrtbench: {} {} clients={}{}: {}\n", t->name, scenario_name(m.sc), c, where, e.what());
                     }
-                    if (tty) std::cout << "\r" << std::string(100, ' ') << "\r" << std::flush;
+                    if (tty) std::cout << "\r" << std::string(110, ' ') << "\r" << std::flush;
                 }
     std::cout << "\n";
     write_summary(std::cout, rows);
@@ -280,39 +307,50 @@ std::function<int()> add_run(CLI::App& app) {
     return [cmd, a]() -> int {
         if (!cmd->parsed()) return -1;
         matrix m;
+        m.nets = parse_nets(a->net);
         m.transports = select_transports(a->transports);
         m.sc = parse_scenario(a->scenario);
         for (double c : parse_doubles(a->clients, "--clients", 1)) m.clients.push_back(static_cast<std::size_t>(c));
         m.rates = m.sc == scenario::connect ? std::vector<double>{0} : parse_doubles(a->rates, "--rate", 0.001);
         if (m.sc == scenario::connect) m.payloads = {0};
         else for (double p : parse_doubles(a->payloads, "--payload", 0)) m.payloads.push_back(static_cast<std::size_t>(p));
-        return execute(*a, m, g_argline, a->scenario);
+        return execute(*a, {m}, g_argline, a->scenario);
     };
 }
 
 std::function<int()> add_compare(CLI::App& app) {
-    auto* cmd = app.add_subcommand("compare", "The default side-by-side comparison of all five transports (about 2-3 minutes)");
+    auto* cmd = app.add_subcommand("compare", "The default side-by-side comparison of every transport, on loopback and "
+                                              "on a WAN profile (about 3 minutes)");
     auto a = std::make_shared<run_args>();
+    a->net = "4g"; // compare's --net: the WAN profile(s) run beside loopback
     add_run_options(cmd, *a, false);
     return [cmd, a]() -> int {
         if (!cmd->parsed()) return -1;
         // Push fan-out at 20 msg/s to 10 and 200 clients with a small and a
-        // 1 KiB payload, then the cost of 1,000 idle connections.
+        // 1 KiB payload on loopback, then the 200 x 64 B point again on the
+        // WAN profile (where the transports part ways: a round trip per
+        // long-poll answer, a poll interval, a stalled stream), then the
+        // cost of 1,000 idle connections.
         run_args push = *a;
         push.duration = 3;
         push.warmup = 1;
-        matrix m{select_transports("all"), scenario::push, {10, 200}, {20}, {64, 1024}};
+        auto all_transports = select_transports("all");
+        std::vector<net_profile> wan;
+        for (auto& n : parse_nets(a->net))
+            if (n.relay) wan.push_back(n);
+        std::vector<matrix> ms = {{parse_nets("none"), all_transports, scenario::push, {10, 200}, {20}, {64, 1024}}};
+        if (!wan.empty()) ms.push_back({wan, all_transports, scenario::push, {200}, {20}, {64}});
         std::string base = a->out.empty() ? (fs::path(project_root()) / "results" / (utc_now("%Y%m%dT%H%M%SZ") + "-compare")).string() : a->out;
         push.out = base;
         push.no_plot = true;
         std::vector<result_row> all;
-        int rc = execute(push, m, g_argline, "compare", &all);
+        int rc = execute(push, ms, g_argline, "compare", &all);
         run_args conn = *a;
         conn.duration = 3;
         conn.out = (fs::path(base) / "connect").string();
         conn.no_plot = true;
-        matrix mc{select_transports("all"), scenario::connect, {1000}, {0}, {0}};
-        int rc2 = execute(conn, mc, g_argline, "compare-connect", &all);
+        matrix mc{parse_nets("none"), all_transports, scenario::connect, {1000}, {0}, {0}};
+        int rc2 = execute(conn, {mc}, g_argline, "compare-connect", &all);
         write_verdict(base, all);
         if (!a->no_plot && plot_folder(project_root(), base) != 0)
             std::cerr << "rtbench: plotting failed (the CSV is complete)\n";

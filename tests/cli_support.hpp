@@ -1,0 +1,61 @@
+#pragma once
+// What the end-to-end tests share: run the real rtbench binary, read its CSV.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace rtb_test {
+namespace fs = std::filesystem;
+
+struct outcome {
+    int code = -1;
+    std::string out;
+};
+
+inline outcome rtbench(const std::string& args) {
+    std::string cmd = std::string(RTBENCH_BIN_PATH) + " " + args + " 2>&1";
+    outcome o;
+    FILE* f = ::popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf{};
+    while (std::fgets(buf.data(), buf.size(), f)) o.out += buf.data();
+    int st = ::pclose(f);
+    o.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return o;
+}
+
+inline std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
+    std::ifstream f(p);
+    std::vector<std::vector<std::string>> rows;
+    std::string line;
+    while (std::getline(f, line)) {
+        // Split on every comma, keeping empty cells (also a trailing one).
+        std::vector<std::string> cells(1);
+        for (char ch : line) {
+            if (ch == ',') cells.emplace_back();
+            else cells.back() += ch;
+        }
+        rows.push_back(cells);
+    }
+    return rows;
+}
+
+inline std::string cell(const std::vector<std::vector<std::string>>& rows, std::size_t row, const std::string& col) {
+    for (std::size_t i = 0; i < rows[0].size(); ++i)
+        if (rows[0][i] == col) return rows.at(row).at(i);
+    return "<no column " + col + ">";
+}
+
+inline fs::path temp_dir(const std::string& name) {
+    auto d = fs::temp_directory_path() / ("rtbench-test-" + name + "-" + std::to_string(::getpid()));
+    fs::remove_all(d);
+    return d;
+}
+
+} // namespace rtb_test

@@ -1,0 +1,139 @@
+// Network profiles end to end: real runs through the impairment relay,
+// each checked against the answer the path model predicts (netem/README.md
+// and each transport's README). Every run is a few seconds on loopback.
+#include <gtest/gtest.h>
+
+#include "harness/transport.hpp"
+#include "tests/cli_support.hpp"
+
+namespace {
+
+using namespace rtb_test;
+
+double num(const std::vector<std::vector<std::string>>& rows, std::size_t r, const std::string& col) {
+    return std::stod(cell(rows, r, col));
+}
+double ms(const std::vector<std::vector<std::string>>& rows, std::size_t r, const std::string& col) {
+    return num(rows, r, col) / 1000.0;
+}
+
+std::vector<std::vector<std::string>> run_ok(const std::string& name, const std::string& args) {
+    auto dir = temp_dir(name);
+    auto o = rtbench("run --no-plot --warmup 0.5 --out " + dir.string() + " " + args);
+    EXPECT_EQ(o.code, 0) << o.out;
+    auto rows = read_csv(dir / "results.csv");
+    fs::remove_all(dir);
+    return rows;
+}
+
+TEST(Net, RoundTripAddsToEchoAndHalfOfItToPush) {
+    // WebSocket echo crosses the path twice: p50 = loopback p50 + RTT.
+    auto e = run_ok("net-echo", "--transport websocket --scenario echo --clients 4 --rate 20 --duration 2 "
+                                "--net 'none;rtt=100ms'");
+    ASSERT_EQ(e.size(), 3u);
+    EXPECT_EQ(cell(e, 1, "net"), "none");
+    EXPECT_EQ(cell(e, 1, "relay_bound"), ""); // no relay: nothing measured, not zero
+    EXPECT_EQ(cell(e, 2, "net"), "rtt=100ms");
+    // The relay measured itself (whether it kept up depends on what else
+    // the machine runs; the p50 below is what must hold either way).
+    EXPECT_TRUE(cell(e, 2, "relay_bound") == "false" || cell(e, 2, "relay_bound") == "true");
+    EXPECT_GE(num(e, 2, "relay_lateness_p99_us"), 0.0);
+    EXPECT_NEAR(ms(e, 2, "latency_p50_us") - ms(e, 1, "latency_p50_us"), 100.0, 2.0);
+    // SSE push crosses it once: p50 = loopback p50 + RTT / 2.
+    auto p = run_ok("net-push", "--transport sse --clients 4 --rate 20 --duration 2 --net 'none;rtt=100ms'");
+    ASSERT_EQ(p.size(), 3u);
+    EXPECT_NEAR(ms(p, 2, "latency_p50_us") - ms(p, 1, "latency_p50_us"), 50.0, 2.0);
+}
+
+TEST(Net, RelayLeavesTheWireBytesAlone) {
+    // The kernel's counts at the client sockets: the same bytes per message
+    // with the relay in the path (lan) as without it.
+    auto r = run_ok("net-bytes", "--transport websocket,sse --clients 4 --rate 200 --duration 2 --net 'none;lan'");
+    ASSERT_EQ(r.size(), 5u);
+    for (std::size_t i : {1u, 2u}) {
+        auto per_msg = [&](std::size_t row) {
+            return (num(r, row, "wire_down_bytes") + num(r, row, "wire_up_bytes")) / num(r, row, "messages_in_window");
+        };
+        std::size_t j = i + 2; // the same transport on lan
+        ASSERT_EQ(cell(r, i, "transport"), cell(r, j, "transport"));
+        EXPECT_NEAR(per_msg(j) / per_msg(i), 1.0, 0.005) << cell(r, i, "transport");
+    }
+}
+
+TEST(Net, LongPollingPaysARoundTripOnlyWhenMessagesOutpaceIt) {
+    // netem/README.md and transports/long-polling/README.md: with a publish
+    // period longer than the RTT every message finds a poll waiting and
+    // takes the one-way delay (50 ms); with a period far shorter, a message
+    // waits on average half a round trip for the next poll and then travels
+    // one way: mean RTT (100 ms). Both within 10 %.
+    auto slow = run_ok("net-lp-slow", "--transport long-polling --clients 4 --rate 4 --duration 3 --net rtt=100ms");
+    ASSERT_EQ(slow.size(), 2u);
+    EXPECT_NEAR(ms(slow, 1, "latency_mean_us"), 50.0, 5.0);
+    auto fast = run_ok("net-lp-fast", "--transport long-polling --clients 4 --rate 200 --duration 3 --net rtt=100ms");
+    ASSERT_EQ(fast.size(), 2u);
+    EXPECT_NEAR(ms(fast, 1, "latency_mean_us"), 100.0, 10.0);
+}
+
+TEST(Net, PollingMeanLatencyIsHalfThePausePlusTheRoundTrip) {
+    // A poll cycle is pause T + RTT; a message lands uniformly in it, waits
+    // for the next poll to reach the server (on average half a cycle, minus
+    // the half RTT the poll spends on its way) and travels back one way:
+    // (T + RTT)/2 + RTT/2 = T/2 + RTT = 100 + 100 ms. Within 5 %.
+    auto r = run_ok("net-poll", "--transport polling --poll-interval-ms 200 --clients 20 --rate 13 --duration 4 "
+                                "--net rtt=100ms");
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_NEAR(ms(r, 1, "latency_mean_us"), 200.0, 10.0);
+}
+
+TEST(Net, BandwidthCapsThroughputAndQueueingShowsAsLatency) {
+    // 1 Mbit/s down: 4 KiB messages at 10/s (about 0.34 Mbit/s) pass at
+    // their own pace; at 50/s (1.7 Mbit/s) delivered bytes stop at the line
+    // rate (less the TCP/IP headers it also carries) and latency climbs.
+    auto r = run_ok("net-bw", "--transport sse --clients 1 --payload 4096 --rate 10,50 --duration 3 --drain 15 "
+                              "--net down=1mbit");
+    ASSERT_EQ(r.size(), 3u);
+    double bps = num(r, 2, "wire_down_bytes") * 8 / 3.0;
+    EXPECT_LE(bps, 1e6 * 1.03);
+    EXPECT_GE(bps, 0.9e6);
+    EXPECT_GT(ms(r, 2, "latency_p50_us"), 5 * ms(r, 1, "latency_p50_us"));
+    EXPECT_GT(ms(r, 2, "latency_max_us"), 500.0);
+}
+
+TEST(Net, JitterNeverReordersAStream) {
+    auto r = run_ok("net-jitter", "--transport websocket,sse --clients 4 --rate 200 --duration 2 "
+                                  "--net rtt=40ms,jitter=30ms");
+    ASSERT_EQ(r.size(), 3u);
+    for (std::size_t i : {1u, 2u}) {
+        EXPECT_EQ(cell(r, i, "reordered"), "0");
+        EXPECT_EQ(cell(r, i, "lost"), "0");
+        // The spread shows: p99 - p50 is a good part of the jitter band.
+        EXPECT_GT(ms(r, i, "latency_p99_us") - ms(r, i, "latency_p50_us"), 5.0);
+    }
+}
+
+TEST(Net, ResetsAreReconnectedAndResumedWithoutLoss) {
+    // 30 resets a minute per connection: every resuming transport loses and
+    // duplicates nothing, and each reset is one reconnect in the CSV (give or
+    // take one landing on a connection being closed at the very end).
+    auto r = run_ok("net-reset", "--transport all --clients 6 --rate 20 --duration 2 --net rtt=10ms,reset=30/min");
+    ASSERT_EQ(r.size(), 1 + rtb::all_transports().size());
+    for (std::size_t i = 1; i < r.size(); ++i) {
+        auto name = cell(r, i, "transport");
+        EXPECT_EQ(cell(r, i, "lost"), "0") << name;
+        EXPECT_EQ(cell(r, i, "duplicated"), "0") << name;
+        double resets = num(r, i, "relay_resets"), reconnects = num(r, i, "reconnects");
+        EXPECT_GE(resets, 1) << name;
+        EXPECT_NEAR(reconnects, resets, 1.0) << name;
+    }
+}
+
+TEST(Net, BadSpecIsOneLineAndExit2) {
+    for (const char* spec : {"mars", "rtt=-5ms", "loss=150%", "rtt=5parsecs"}) {
+        auto o = rtbench(std::string("run --transport sse --net '") + spec + "'");
+        EXPECT_EQ(o.code, 2) << spec << ": " << o.out;
+        EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 1) << o.out;
+        EXPECT_NE(o.out.find("--net"), std::string::npos) << o.out;
+    }
+}
+
+} // namespace
