@@ -128,6 +128,7 @@ const std::vector<column>& columns() {
         {"relay_lateness_max_us", [](auto& r) { return relay_col(r, f3(us(r.relay_lateness_max_ns))); }},
         {"relay_resets", [](auto& r) { return relay_col(r, u(r.relay_resets)); }},
         {"relay_bound", [](auto& r) { return relay_col(r, r.relay_bound ? "true" : "false"); }},
+        {"server_rss_window_start_bytes", [](auto& r) { return u(r.server_rss_window_start_bytes); }},
     };
     return cols;
 }

@@ -48,6 +48,7 @@ struct result_row {
     std::uint64_t relay_rss_bytes = 0, relay_resets = 0;
     std::uint64_t relay_lateness_p99_ns = 0, relay_lateness_max_ns = 0;
     bool relay_bound = false;
+    std::uint64_t server_rss_window_start_bytes = 0; // server RSS as the window opened (soak: flat?)
     std::vector<std::string> warnings; // in words, for the summary and report
 };
 
@@ -68,7 +69,7 @@ std::vector<std::string> csv_columns();
 // The results format: 1 = up to client_rss_peak_bytes; 2 adds
 // app_bytes_in_window, framing_bytes_per_msg, envelope_bytes_per_msg and
 // framing_ratio; 3 adds the network profile (net, net_*) and the relay's
-// columns (relay_*) (results/README.md). No column ever changes meaning.
+// columns (relay_*), and server_rss_window_start_bytes (results/README.md). No column ever changes meaning.
 inline constexpr int results_format = 3;
 
 struct manifest {

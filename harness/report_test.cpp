@@ -22,7 +22,7 @@ TEST(Report, CsvHeaderIsFrozen) {
               "client_rss_bytes,client_rss_peak_bytes,app_bytes_in_window,framing_bytes_per_msg,"
               "envelope_bytes_per_msg,framing_ratio,net,net_rtt_ms,net_jitter_ms,net_down_bps,net_up_bps,"
               "net_loss_pct,net_resets_per_min,relay_cpu_util,relay_cpu_us_per_msg,relay_rss_bytes,"
-              "relay_lateness_p99_us,relay_lateness_max_us,relay_resets,relay_bound\n");
+              "relay_lateness_p99_us,relay_lateness_max_us,relay_resets,relay_bound,server_rss_window_start_bytes\n");
 }
 
 TEST(Report, CsvRowHasKnownValues) {
@@ -66,7 +66,7 @@ TEST(Report, CsvRowHasKnownValues) {
               "1000,20.000,20.000,1.200,"
               // No relay: the profile is "none", its numbers 0, and the
               // relay's columns empty (nothing was measured).
-              "none,0.000,0.000,0.000,0.000,0.000,0.000,,,,,,,\n");
+              "none,0.000,0.000,0.000,0.000,0.000,0.000,,,,,,,,0\n");
 }
 
 TEST(Report, RelayColumnsHaveKnownValues) {
@@ -90,7 +90,7 @@ TEST(Report, RelayColumnsHaveKnownValues) {
     write_csv_row(os, r);
     std::string line = os.str();
     auto tail = line.substr(line.find(",rtt=100ms"));
-    EXPECT_EQ(tail, ",rtt=100ms loss=1%,100.000,0.000,1000000.000,0.000,1.000,0.000,0.250,500.000,3000000,120.000,2500.000,7,true\n");
+    EXPECT_EQ(tail, ",rtt=100ms loss=1%,100.000,0.000,1000000.000,0.000,1.000,0.000,0.250,500.000,3000000,120.000,2500.000,7,true,0\n");
     EXPECT_EQ(spectrum_file_name(r), "spectra/sse_push_c0_r0_p0_net-rtt_100ms_loss_1_.txt");
 }
 

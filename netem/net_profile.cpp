@@ -16,7 +16,7 @@ namespace {
 // Published figures only (netem/README.md gives each source in full).
 // WebPageTest applies its "latency" as the round trip, and so does rtbench.
 constexpr std::array<net_preset, 13> presets = {{
-    {"lan", 1, 1'000'000, 1'000'000, 0, "a switched gigabit LAN: 1 ms RTT, 1 Gbit/s (rtbench's own)"},
+    {"lan", 1, 1'000'000, 1'000'000, 0, "a switched gigabit LAN (rtbench's own)"},
     {"fios", 4, 20'000, 5'000, 0, "WebPageTest FIOS"},
     {"cable", 28, 5'000, 1'000, 0, "WebPageTest Cable"},
     {"dsl", 50, 1'500, 384, 0, "WebPageTest DSL"},
@@ -215,9 +215,9 @@ void parse_item(std::string_view spec, std::string_view item, std::vector<net_pr
 std::span<const net_preset> net_presets() { return presets; }
 
 std::string net_presets_table() {
-    std::string s = fmt::format("{:<8} {:>8} {:>10} {:>10}  {}\n", "preset", "RTT ms", "down kbit", "up kbit", "source");
+    std::string s = fmt::format("{:<8} {:>8} {:>10} {:>10}  {}", "preset", "RTT ms", "down kbit", "up kbit", "source");
     for (auto& p : presets)
-        s += fmt::format("{:<8} {:>8g} {:>10g} {:>10g}  {}\n", p.name, p.rtt_ms, p.down_kbps, p.up_kbps, p.source);
+        s += fmt::format("\n{:<8} {:>8.7g} {:>10.7g} {:>10.7g}  {}", p.name, p.rtt_ms, p.down_kbps, p.up_kbps, p.source);
     return s;
 }
 

@@ -32,7 +32,7 @@ struct net_preset {
     std::string_view source;
 };
 std::span<const net_preset> net_presets();
-// The preset table as text, for --help and the README.
+// The preset table as text (no final newline), for --help.
 std::string net_presets_table();
 
 // Parses a --net SPEC into the profiles it names, in order:

@@ -19,8 +19,9 @@ struct outcome {
     std::string out;
 };
 
-inline outcome rtbench(const std::string& args) {
-    std::string cmd = std::string(RTBENCH_BIN_PATH) + " " + args + " 2>&1";
+// `env`: "NAME=value ..." put before the command (may be empty).
+inline outcome rtbench_env(const std::string& env, const std::string& args) {
+    std::string cmd = env + std::string(RTBENCH_BIN_PATH) + " " + args + " 2>&1";
     outcome o;
     FILE* f = ::popen(cmd.c_str(), "r");
     std::array<char, 4096> buf{};
@@ -29,6 +30,8 @@ inline outcome rtbench(const std::string& args) {
     o.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     return o;
 }
+
+inline outcome rtbench(const std::string& args) { return rtbench_env("", args); }
 
 inline std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
     std::ifstream f(p);
