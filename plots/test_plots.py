@@ -113,7 +113,8 @@ class FramingSplit(unittest.TestCase):
 
 NET_COLUMNS = ["net", "net_rtt_ms", "net_jitter_ms", "net_down_bps", "net_up_bps", "net_loss_pct",
                "net_resets_per_min", "relay_cpu_util", "relay_cpu_us_per_msg", "relay_rss_bytes",
-               "relay_lateness_p99_us", "relay_lateness_max_us", "relay_resets", "relay_bound"]
+               "relay_lateness_p99_us", "relay_lateness_max_us", "relay_resets", "relay_bound",
+               "server_rss_window_start_bytes"]
 
 
 def spectrum_slug(net):
