@@ -172,8 +172,17 @@ std::vector<std::string> verdict(const std::vector<result_row>& rows) {
     auto nets = by_net(msg);
     for (auto& [net, group] : nets) {
         std::string on = nets.size() == 1 && net == "none" ? "" : " on " + net_name(net);
-        add(lowest(group, "Lowest median latency" + on, "ms", p50_ms, 3, 0.20));
-        add(lowest(group, "Lowest p99 latency" + on, "ms", p99_ms, 3, 2.0));
+        // A ranking that left a transport out says so where it is read.
+        std::string out;
+        for (auto& r : group)
+            if (r.relay_bound && out.find(r.transport) == std::string::npos) out += (out.empty() ? "" : ", ") + r.transport;
+        auto with_left_out = [&](std::string line) {
+            if (line.empty() || out.empty()) return line;
+            line.pop_back(); // the final '.'
+            return line + " (left out, limited by the relay: " + out + ").";
+        };
+        add(with_left_out(lowest(group, "Lowest median latency" + on, "ms", p50_ms, 3, 0.20)));
+        add(with_left_out(lowest(group, "Lowest p99 latency" + on, "ms", p99_ms, 3, 2.0)));
     }
     add(lowest(msg, "Least server CPU per delivered message", "µs", server_cpu_us_per_msg, 2, 0.28));
     add(lowest(conn, "Least server memory per connection", "B", rss_per_conn, 0, 0.44));

@@ -65,6 +65,12 @@ TEST(Verdict, LatencyIsRankedPerNetwork) {
     EXPECT_EQ(line_starting(v, "Lowest median latency on loopback"),
               "Lowest median latency on loopback: websocket (1.000 ms).");
     EXPECT_EQ(line_starting(v, "Lowest median latency on 4g"), "Lowest median latency on 4g: sse (90.000 ms).");
+    // A relay-bound row is left out of the ranking, and the line says so.
+    auto bound = wan(row("streaming", 200, 7, 3.0, 9), 80);
+    bound.relay_bound = true;
+    auto w = verdict({wan(row("websocket", 200, 2, 1.0, 5), 200), wan(row("sse", 200, 21, 3.0, 9), 90), bound});
+    EXPECT_EQ(line_starting(w, "Lowest median latency on 4g"),
+              "Lowest median latency on 4g: sse (90.000 ms) (left out, limited by the relay: streaming).");
     EXPECT_EQ(v.back().rfind("Rows with a network profile (column net) went through rtbench's impairment relay", 0), 0u);
 }
 
