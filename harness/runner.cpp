@@ -46,6 +46,7 @@ snapshot take(server_process& srv, relay_process* relay, std::vector<std::unique
     s.client_cpu = process_cpu_ns(::getpid());
     if (relay) {
         s.relay_cpu = process_cpu_ns(relay->pid());
+        s.relay_rss = process_memory(relay->pid()).rss_bytes;
         if (open) relay->command("open", false); // its lateness counts from here
     }
     s.t = now_ns();
@@ -58,12 +59,13 @@ snapshot take(server_process& srv, relay_process* relay, std::vector<std::unique
 // relay, not the transport or the profile, set part of the latency. The
 // 5 % keeps a timer waking a millisecond late on a 100 ms path (seen on
 // this VM with the relay idle) from voiding a row it barely touches.
+// Read right after the drain, before the clients close (their FINs and
+// final answers are not the load being measured).
 void relay_figures(relay_process& relay, const snapshot& a, const snapshot& b, result_row& r) {
     auto st = relay.command("stats", true);
     r.relay = true;
     r.relay_cpu_ns = b.relay_cpu - a.relay_cpu;
-    r.relay_rss_bytes = process_memory(relay.pid()).rss_bytes;
-    r.relay_resets = static_cast<std::uint64_t>(json_int(st, "resets").value_or(0));
+    r.relay_rss_bytes = b.relay_rss;
     r.relay_lateness_p99_ns = static_cast<std::uint64_t>(json_int(st, "late_p99_ns").value_or(0));
     r.relay_lateness_max_ns = static_cast<std::uint64_t>(json_int(st, "late_max_ns").value_or(0));
     double util = r.window_s > 0 ? static_cast<double>(r.relay_cpu_ns) / 1e9 / r.window_s : 0;
@@ -73,8 +75,9 @@ void relay_figures(relay_process& relay, const snapshot& a, const snapshot& b, r
                                          "lower the load or use fewer clients per run", util * 100));
     } else if (double limit = std::max(1e6, 0.05 * r.net_rtt_ms / 2 * 1e6); static_cast<double>(r.relay_lateness_p99_ns) > limit) {
         r.relay_bound = true;
-        r.warnings.push_back(fmt::format("the impairment relay moved 1% of its bytes {:.1f} ms or more after the network "
-                                         "model's time (the limit: {:.1f} ms, 1 ms or 5 % of the one-way delay): latency includes the relay's own delay",
+        r.warnings.push_back(fmt::format("the impairment relay made 1% of its releases {:.1f} ms or more after the network "
+                                         "model's time (the limit: {:.1f} ms, 1 ms or 5 % of the one-way delay): latency "
+                                         "includes the relay's own delay",
                                          static_cast<double>(r.relay_lateness_p99_ns) / 1e6, limit / 1e6));
     }
 }
@@ -265,12 +268,15 @@ result_row run_point(const point& p, const run_settings& s) {
     r.slow_consumers = static_cast<std::uint64_t>(json_int(final_stats, "slow_consumers").value_or(0));
     r.bad_requests = static_cast<std::uint64_t>(json_int(final_stats, "bad_requests").value_or(0));
     r.window_s = static_cast<double>(b.t - a.t) / 1e9;
+    if (relay) relay_figures(*relay, a, b, r);
     for (auto& t : threads) t->close_all();
     for (auto& t : threads) t->stop();
-    // After the clients have stopped, so that every reset it counts has
-    // been seen (and counted as a reconnect) or never will be.
-    if (relay) relay_figures(*relay, a, b, r);
-    if (relay) relay->stop();
+    if (relay) {
+        // Resets after the clients have stopped, so that every reset it
+        // counts has been seen (and counted as a reconnect) or never will be.
+        r.relay_resets = static_cast<std::uint64_t>(json_int(relay->command("stats", true), "resets").value_or(0));
+        relay->stop();
+    }
     srv.stop();
 
     auto d = b.wire - a.wire;

@@ -174,8 +174,9 @@ std::vector<std::string> verdict(const std::vector<result_row>& rows) {
         std::string on = nets.size() == 1 && net == "none" ? "" : " on " + net_name(net);
         // A ranking that left a transport out says so where it is read.
         std::string out;
+        std::set<std::string> named;
         for (auto& r : group)
-            if (r.relay_bound && out.find(r.transport) == std::string::npos) out += (out.empty() ? "" : ", ") + r.transport;
+            if (r.relay_bound && named.insert(r.transport).second) out += (out.empty() ? "" : ", ") + r.transport;
         auto with_left_out = [&](std::string line) {
             if (line.empty() || out.empty()) return line;
             line.pop_back(); // the final '.'

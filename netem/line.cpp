@@ -135,6 +135,12 @@ std::uint64_t line::backlog(std::int64_t now_ns) const {
 
 bool line::queue_full(std::int64_t now_ns) const { return p_.rate_bps > 0 && backlog(now_ns) >= p_.queue_bytes; }
 
+std::uint64_t line::queue_room(std::int64_t now_ns) const {
+    if (p_.rate_bps <= 0) return UINT64_MAX;
+    auto b = backlog(now_ns);
+    return b >= p_.queue_bytes ? 0 : p_.queue_bytes - b;
+}
+
 std::int64_t line::queue_free_at() const {
     if (p_.rate_bps <= 0) return INT64_MIN;
     return link_free_ - static_cast<std::int64_t>(static_cast<double>(p_.queue_bytes) * 8e9 / p_.rate_bps) + 1;

@@ -51,6 +51,8 @@ public:
     // `now_ns`: the queue the bound is on.
     std::uint64_t backlog(std::int64_t now_ns) const;
     bool queue_full(std::int64_t now_ns) const;
+    // Bytes the queue can still take at `now_ns` (no limit without a rate).
+    std::uint64_t queue_room(std::int64_t now_ns) const;
     // When the queue will have room again (meaningful while it is full).
     std::int64_t queue_free_at() const;
     std::uint64_t held() const { return held_; }

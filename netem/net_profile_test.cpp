@@ -66,7 +66,9 @@ TEST(NetProfile, Sweeps) {
 
 TEST(NetProfile, BadSpecsSayWhy) {
     for (const char* bad : {"mars", "rtt=-5ms", "loss=150%", "rtt=100parsecs", "rtt=100", "down=10", "loss=1",
-                            "rtt=10ms,rtt=20ms", "colour=red", "", "4g;;3g", "rtt=", "queue=0ms", "reset=2/fortnight"}) {
+                            "rtt=10ms,rtt=20ms", "colour=red", "", "4g;;3g", "rtt=", "queue=0ms", "reset=2/fortnight",
+                            "none;none", "4g;4g", "rtt=1e400ms", "rtt=nan ms",
+                            "rtt=1,2,3,4,5,6,7,8,9ms,jitter=1,2,3,4,5,6,7,8,9ms" /* 81 profiles */}) {
         try {
             parse_net(bad);
             ADD_FAILURE() << "accepted '" << bad << "'";
@@ -76,6 +78,13 @@ TEST(NetProfile, BadSpecsSayWhy) {
             EXPECT_EQ(m.find('\n'), std::string::npos) << m;
         }
     }
+}
+
+TEST(NetProfile, LabelsKeepEveryDigit) {
+    auto v = parse_net("rtt=100.0001,100.0002ms;down=1234567bit");
+    EXPECT_EQ(v[0].name, "rtt=100.0001ms");
+    EXPECT_EQ(v[1].name, "rtt=100.0002ms");
+    EXPECT_EQ(v[2].name, "down=1234567bit");
 }
 
 TEST(NetProfile, SpecRoundTrips) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstring>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -40,28 +41,34 @@ struct relay_stats {
     histogram lateness; // ns a release happened after the model's time
 };
 
-// Bytes read and not yet written, in arrival order. Two empty vectors per
-// idle direction (a std::deque would allocate on construction).
+// Bytes read and not yet written, in arrival order. A chunk's bytes live on
+// the heap and never move while a write points into them (a std::string in
+// a growing vector would carry short reads along in its own storage). Two
+// empty vectors per idle direction (a std::deque allocates on construction).
 class byte_fifo {
 public:
-    void push(const char* p, std::size_t n) { chunks_.emplace_back(p, n); }
+    void push(const char* p, std::size_t n) {
+        chunk c{std::make_unique<char[]>(n), n};
+        std::memcpy(c.data.get(), p, n);
+        chunks_.push_back(std::move(c));
+    }
     // Up to `n` bytes from the front, as buffers for one gathered write.
     std::vector<asio::const_buffer> front(std::uint64_t n) const {
         std::vector<asio::const_buffer> out;
         std::size_t off = offset_;
         for (std::size_t i = head_; i < chunks_.size() && n > 0 && out.size() < 64; ++i, off = 0) {
-            std::size_t k = std::min<std::uint64_t>(n, chunks_[i].size() - off);
-            out.emplace_back(chunks_[i].data() + off, k);
+            std::size_t k = std::min<std::uint64_t>(n, chunks_[i].size - off);
+            out.emplace_back(chunks_[i].data.get() + off, k);
             n -= k;
         }
         return out;
     }
     void consume(std::uint64_t n) {
         while (n > 0) {
-            std::size_t k = std::min<std::uint64_t>(n, chunks_[head_].size() - offset_);
+            std::size_t k = std::min<std::uint64_t>(n, chunks_[head_].size - offset_);
             offset_ += k;
             n -= k;
-            if (offset_ == chunks_[head_].size()) ++head_, offset_ = 0;
+            if (offset_ == chunks_[head_].size) chunks_[head_++].data.reset(), offset_ = 0;
         }
         if (head_ == chunks_.size()) chunks_.clear(), head_ = 0;
         else if (head_ > 32 && head_ * 2 > chunks_.size())
@@ -69,7 +76,11 @@ public:
     }
 
 private:
-    std::vector<std::string> chunks_;
+    struct chunk {
+        std::unique_ptr<char[]> data;
+        std::size_t size;
+    };
+    std::vector<chunk> chunks_;
     std::size_t head_ = 0, offset_ = 0;
 };
 
@@ -168,8 +179,12 @@ void pump::on_readable(error_code ec) {
     reading_ = false;
     if (c_.closed()) return;
     if (ec) return c_.abort();
+    // Read no more than the queue and the window have room for (at least a
+    // segment), so a full bottleneck pushes back within one segment.
     static thread_local std::array<char, 65536> scratch;
-    std::size_t n = from_.read_some(asio::buffer(scratch), ec);
+    std::uint64_t room = std::min<std::uint64_t>(scratch.size(), c_.max_held() - std::min(c_.max_held(), line_.held() + ready_));
+    room = std::max<std::uint64_t>(1448, std::min(room, line_.queue_room(now_ns())));
+    std::size_t n = from_.read_some(asio::buffer(scratch.data(), room), ec);
     if (ec == asio::error::would_block) return do_wait_read();
     if (ec == asio::error::eof) {
         eof_ = true;
@@ -178,8 +193,10 @@ void pump::on_readable(error_code ec) {
     if (ec) return c_.abort();
     std::int64_t now = now_ns();
     fifo_.push(scratch.data(), n);
+    auto lost_before = line_.lost_segments();
     line_.arrive(now, n);
     auto& st = c_.stats();
+    st.lost_segments += line_.lost_segments() - lost_before;
     st.held_now += n;
     st.held_peak = std::max(st.held_peak, st.held_now);
     release(now);
@@ -358,9 +375,9 @@ private:
         });
     }
     std::string stats_json() const {
-        return fmt::format("{{\"accepted\":{},\"open\":{},\"resets\":{},\"bytes_down\":{},\"bytes_up\":{},"
+        return fmt::format("{{\"accepted\":{},\"open\":{},\"resets\":{},\"lost_segments\":{},\"bytes_down\":{},\"bytes_up\":{},"
                            "\"held_peak\":{},\"late_count\":{},\"late_p50_ns\":{},\"late_p99_ns\":{},\"late_max_ns\":{}}}",
-                           st_.accepted, st_.open, st_.resets, st_.bytes_down, st_.bytes_up, st_.held_peak,
+                           st_.accepted, st_.open, st_.resets, st_.lost_segments, st_.bytes_down, st_.bytes_up, st_.held_peak,
                            st_.lateness.count(), st_.lateness.percentile(50), st_.lateness.percentile(99),
                            st_.lateness.max());
     }

@@ -8,7 +8,8 @@
 // Control is a pipe, never a socket: the parent writes a command line to
 // the relay's stdin and reads one JSON line back from its stdout:
 //   open   -> starts the measure window (lateness histogram and peaks reset)
-//   stats  -> {"accepted":..,"open":..,"resets":..,"lost_segments":..,...}
+//   stats  -> {"accepted":..,"open":..,"resets":..,"lost_segments":..,
+//              "bytes_down":..,"bytes_up":..,"held_peak":..,"late_*":..}
 // The relay's first stdout line is "port N" once it listens; it exits when
 // its stdin closes (the parent went away) or on SIGTERM.
 #include <cstdint>

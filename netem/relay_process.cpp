@@ -52,12 +52,14 @@ relay_process::relay_process(const std::string& rtbench_bin, const net_profile& 
         throw std::runtime_error("cannot start the relay process " + rtbench_bin);
     }
     pid_ = pid;
-    std::string first = read_line(10'000);
-    if (first.rfind("port ", 0) != 0) {
-        stop();
-        throw std::runtime_error("the relay process did not start (see " + err + ")");
+    try {
+        std::string first = read_line(10'000);
+        if (first.rfind("port ", 0) != 0) throw std::runtime_error("no port");
+        port_ = static_cast<std::uint16_t>(std::stoul(first.substr(5)));
+    } catch (const std::exception& e) {
+        stop(); // the destructor will not run: no child or pipe may outlive this
+        throw std::runtime_error("the relay process did not start (" + std::string(e.what()) + "; see " + err + ")");
     }
-    port_ = static_cast<std::uint16_t>(std::stoul(first.substr(5)));
 }
 
 relay_process::~relay_process() { stop(); }

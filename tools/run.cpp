@@ -193,6 +193,11 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
         if (c * per + 64 > rl.rlim_cur)
             throw usage_error(fmt::format("{} clients need about {} open files; this process may have {} "
                                           "(run several rtbench processes for more)", c, c * per + 64, rl.rlim_cur));
+        // The relay holds both ends of every client connection.
+        bool relayed = std::any_of(m.nets.begin(), m.nets.end(), [](auto& n) { return n.relay; });
+        if (relayed && 2 * c * per + 64 > rl.rlim_max)
+            throw usage_error(fmt::format("{} clients through the relay need about {} open files in it; a process may "
+                                          "have {} here", c, 2 * c * per + 64, rl.rlim_max));
     }
     const option_values given = a.flags.values();
     const std::uint64_t max_message = given.get(settings::max_message);
