@@ -48,6 +48,19 @@ TEST(Net, RoundTripAddsToEchoAndHalfOfItToPush) {
     EXPECT_NEAR(ms(p, 2, "latency_p50_us") - ms(p, 1, "latency_p50_us"), 50.0, 2.0);
 }
 
+TEST(Net, ConnectCostsTheHandshakeRoundTripPlusTheSubscribeRoundTrip) {
+    // connect start -> subscribed: the TCP handshake (one RTT) and the
+    // subscribe request and its answer (one more): every transport 2 x RTT
+    // above its loopback figure. 200 +- 5 ms at rtt=100ms.
+    auto r = run_ok("net-connect", "--transport all --scenario connect --clients 5 --duration 1 --net 'none;rtt=100ms'");
+    std::size_t n = rtb::all_transports().size();
+    ASSERT_EQ(r.size(), 1 + 2 * n);
+    for (std::size_t i = 1; i <= n; ++i) {
+        ASSERT_EQ(cell(r, i, "transport"), cell(r, i + n, "transport"));
+        EXPECT_NEAR(ms(r, i + n, "connect_p50_us") - ms(r, i, "connect_p50_us"), 200.0, 5.0) << cell(r, i, "transport");
+    }
+}
+
 TEST(Net, RelayLeavesTheWireBytesAlone) {
     // The kernel's counts at the client sockets: the same bytes per message
     // with the relay in the path (lan) as without it.
