@@ -178,6 +178,19 @@ void write_verdict(const fs::path& dir, const std::vector<result_row>& rows) {
     }
 }
 
+// Every point of every matrix, in run order: network, transport, clients,
+// rate, payload.
+std::vector<std::pair<net_profile, point>> plan(const std::vector<matrix>& ms) {
+    std::vector<std::pair<net_profile, point>> out;
+    for (auto& m : ms)
+        for (auto& net : m.nets)
+            for (auto* t : m.transports)
+                for (auto c : m.clients)
+                    for (auto rate : m.rates)
+                        for (auto pl : m.payloads) out.push_back({net, point{t, m.sc, c, rate, pl}});
+    return out;
+}
+
 // Runs every point of every matrix in `ms` into one run folder. The verdict
 // is printed and written here unless `collect` is given: then the rows are
 // handed to the caller, which writes one verdict over several runs (compare).
@@ -186,24 +199,21 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     raise_fd_limit();
     rlimit rl{};
     ::getrlimit(RLIMIT_NOFILE, &rl);
-    for (auto& m : ms)
-    for (auto c : m.clients) {
+    for (auto& [net, p] : plan(ms)) {
         // Each client holds one socket, two for HTTP transports in echo (POST /send).
-        std::size_t per = m.sc == scenario::echo ? 2 : 1;
+        std::size_t c = p.clients, per = p.sc == scenario::echo ? 2 : 1;
         if (c * per + 64 > rl.rlim_cur)
             throw usage_error(fmt::format("{} clients need about {} open files; this process may have {} "
                                           "(run several rtbench processes for more)", c, c * per + 64, rl.rlim_cur));
         // The relay holds both ends of every client connection.
-        bool relayed = std::any_of(m.nets.begin(), m.nets.end(), [](auto& n) { return n.relay; });
-        if (relayed && 2 * c * per + 64 > rl.rlim_max)
+        if (net.relay && 2 * c * per + 64 > rl.rlim_max)
             throw usage_error(fmt::format("{} clients through the relay need about {} open files in it; a process may "
                                           "have {} here", c, 2 * c * per + 64, rl.rlim_max));
     }
     const option_values given = a.flags.values();
     const std::uint64_t max_message = given.get(settings::max_message);
-    for (auto& m : ms)
-    for (auto pl : m.payloads)
-        if (pl > max_message) throw usage_error("--payload exceeds --max-message");
+    for (auto& [net, p] : plan(ms))
+        if (p.payload > max_message) throw usage_error("--payload exceeds --max-message");
 
     std::string root = project_root();
     fs::path out = a.out.empty() ? fs::path(root) / "results" / (utc_now("%Y%m%dT%H%M%SZ") + "-" + label) : fs::path(a.out);
@@ -243,39 +253,32 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     write_csv_header(csv);
     csv.flush();
     bool tty = ::isatty(STDOUT_FILENO);
-    std::size_t total = 0, n = 0;
-    for (auto& m : ms) total += m.nets.size() * m.transports.size() * m.clients.size() * m.rates.size() * m.payloads.size();
+    auto points = plan(ms);
     std::vector<result_row> rows;
     bool failed = false;
-    for (auto& m : ms)
-    for (auto& net : m.nets)
-    for (auto* t : m.transports)
-        for (auto c : m.clients)
-            for (auto rate : m.rates)
-                for (auto pl : m.payloads) {
-                    ++n;
-                    point p{t, m.sc, c, rate, pl};
-                    s.net = net;
-                    std::string where = net.relay ? " net=" + net.name : "";
-                    if (tty)
-                        s.progress = [&](const char* phase, double done) {
-                            std::cout << fmt::format("\r[{}/{}] {} {} clients={} rate={} payload={}{}: {} {:3.0f}%   ", n, total,
-                                                     t->name, scenario_name(m.sc), c, rate, pl, where, phase, done * 100)
-                                      << std::flush;
-                        };
-                    try {
-                        auto r = run_point(p, s);
-                        write_csv_row(csv, r);
-                        csv.flush();
-                        std::ofstream sp(out / spectrum_file_name(r));
-                        r.latency.write_spectrum(sp, 1000.0); // microseconds
-                        rows.push_back(std::move(r));
-                    } catch (const std::exception& e) {
-                        failed = true;
-                        std::cerr << fmt::format("\nrtbench: {} {} clients={}{}: {}\n", t->name, scenario_name(m.sc), c, where, e.what());
-                    }
-                    if (tty) std::cout << "\r" << std::string(110, ' ') << "\r" << std::flush;
-                }
+    for (std::size_t n = 0; n < points.size(); ++n) {
+        auto& [net, p] = points[n];
+        s.net = net;
+        std::string what = fmt::format("{} {} clients={} rate={} payload={}{}", p.transport->name, scenario_name(p.sc),
+                                       p.clients, p.rate_hz, p.payload, net.relay ? " net=" + net.name : "");
+        if (tty)
+            s.progress = [&](const char* phase, double done) {
+                std::cout << fmt::format("\r[{}/{}] {}: {} {:3.0f}%   ", n + 1, points.size(), what, phase, done * 100)
+                          << std::flush;
+            };
+        try {
+            auto r = run_point(p, s);
+            write_csv_row(csv, r);
+            csv.flush();
+            std::ofstream sp(out / spectrum_file_name(r));
+            r.latency.write_spectrum(sp, 1000.0); // microseconds
+            rows.push_back(std::move(r));
+        } catch (const std::exception& e) {
+            failed = true;
+            std::cerr << fmt::format("\nrtbench: {}: {}\n", what, e.what());
+        }
+        if (tty) std::cout << "\r" << std::string(120, ' ') << "\r" << std::flush;
+    }
     std::cout << "\n";
     write_summary(std::cout, rows);
     {
