@@ -50,15 +50,15 @@ TEST(Net, RoundTripAddsToEchoAndHalfOfItToPush) {
 
 TEST(Net, ConnectCostsTheHandshakeRoundTripPlusTheSubscribeRoundTrip) {
     // connect start -> subscribed: the TCP handshake (one RTT) and the
-    // subscribe request and its answer (one more): every transport 2 x RTT
-    // above its loopback figure. 200 ms +- 5 % at rtt=100ms (a loaded
-    // machine stretches the connect phase, where every client starts at once).
-    auto r = run_ok("net-connect", "--transport all --scenario connect --clients 5 --duration 1 --net 'none;rtt=100ms'");
-    std::size_t n = rtb::all_transports().size();
-    ASSERT_EQ(r.size(), 1 + 2 * n);
-    for (std::size_t i = 1; i <= n; ++i) {
-        ASSERT_EQ(cell(r, i, "transport"), cell(r, i + n, "transport"));
-        EXPECT_NEAR(ms(r, i + n, "connect_p50_us") - ms(r, i, "connect_p50_us"), 200.0, 10.0) << cell(r, i, "transport");
+    // subscribe request and its answer (one more): every transport's p50 is
+    // 2 x RTT plus its loopback figure: at rtt=100ms at least 200 ms, and
+    // well short of a third round trip (within 25 ms: the connect phase,
+    // where every client starts at once, is the part a busy machine stretches).
+    auto r = run_ok("net-connect", "--transport all --scenario connect --clients 5 --duration 1 --net rtt=100ms");
+    ASSERT_EQ(r.size(), 1 + rtb::all_transports().size());
+    for (std::size_t i = 1; i < r.size(); ++i) {
+        EXPECT_GE(ms(r, i, "connect_p50_us"), 200.0) << cell(r, i, "transport");
+        EXPECT_LE(ms(r, i, "connect_p50_us"), 225.0) << cell(r, i, "transport");
     }
 }
 
