@@ -52,13 +52,14 @@ TEST(Net, ConnectCostsTheHandshakeRoundTripPlusTheSubscribeRoundTrip) {
     // connect start -> subscribed: the TCP handshake (one RTT) and the
     // subscribe request and its answer (one more): every transport's p50 is
     // 2 x RTT plus its loopback figure: at rtt=100ms at least 200 ms, and
-    // well short of a third round trip (within 25 ms: the connect phase,
-    // where every client starts at once, is the part a busy machine stretches).
+    // short of a third round trip (under 250 ms: the connect phase, where
+    // every client starts at once, is the part a busy machine stretches;
+    // a CI run saw long polling at 235 ms).
     auto r = run_ok("net-connect", "--transport all --scenario connect --clients 5 --duration 1 --net rtt=100ms");
     ASSERT_EQ(r.size(), 1 + rtb::all_transports().size());
     for (std::size_t i = 1; i < r.size(); ++i) {
         EXPECT_GE(ms(r, i, "connect_p50_us"), 200.0) << cell(r, i, "transport");
-        EXPECT_LE(ms(r, i, "connect_p50_us"), 225.0) << cell(r, i, "transport");
+        EXPECT_LE(ms(r, i, "connect_p50_us"), 250.0) << cell(r, i, "transport");
     }
 }
 
@@ -132,7 +133,10 @@ TEST(Net, JitterNeverReordersAStream) {
 TEST(Net, ResetsAreReconnectedAndResumedWithoutLoss) {
     // 30 resets a minute per connection: every resuming transport loses and
     // duplicates nothing, and each reset is one reconnect in the CSV (give or
-    // take one landing on a connection being closed at the very end).
+    // take one landing on a connection being closed at the very end) — except
+    // that a polling client notices a reset of its idle connection only at
+    // its next poll: resets in the last poll interval go unseen, about
+    // clients x rate x interval of them (netem/README.md).
     auto r = run_ok("net-reset", "--transport all --clients 6 --rate 20 --duration 2 --net rtt=10ms,reset=30/min");
     ASSERT_EQ(r.size(), 1 + rtb::all_transports().size());
     for (std::size_t i = 1; i < r.size(); ++i) {
@@ -140,8 +144,13 @@ TEST(Net, ResetsAreReconnectedAndResumedWithoutLoss) {
         EXPECT_EQ(cell(r, i, "lost"), "0") << name;
         EXPECT_EQ(cell(r, i, "duplicated"), "0") << name;
         double resets = num(r, i, "relay_resets"), reconnects = num(r, i, "reconnects");
+        auto* t = rtb::find_transport(name);
+        ASSERT_NE(t, nullptr) << name;
+        double interval_s = t->max_delivery_wait ? static_cast<double>(t->max_delivery_wait({}).count()) / 1000.0 : 0;
+        double unseen = 6 * 30.0 / 60 * interval_s;
         EXPECT_GE(resets, 1) << name;
-        EXPECT_NEAR(reconnects, resets, 1.0) << name;
+        EXPECT_LE(reconnects, resets + 1) << name;
+        EXPECT_GE(reconnects, resets - 1 - 2 * unseen) << name;
     }
 }
 
