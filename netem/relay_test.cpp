@@ -90,24 +90,26 @@ TEST(Relay, DeliversEveryByteInOrderAfterTheOneWayDelay) {
     std::int64_t t1 = read_exactly(p.client, got, sent.size());
     EXPECT_EQ(got, sent);
     EXPECT_GE(t1 - t0, 20 * ms);  // down: RTT/2
-    EXPECT_LT(t1 - t0, 35 * ms);
+    EXPECT_LT(t1 - t0, 60 * ms); // not a second trip (slack for a busy machine)
 }
 
 TEST(Relay, LatenessIsTheStallWeCaused) {
-    // The relay is stopped right after the server's bytes reach it, for
-    // about 100 ms; they were due 10 ms after arrival, so they leave the
-    // stall's length less 10 ms late, and the relay's own figure must say
-    // so. The stall is timed here, not assumed (the machine may be busy).
-    pair_through_relay p("rtt=20ms");
+    // The server's byte is due 100 ms after the relay reads it. Once the
+    // relay says it holds the byte, it is stopped (SIGSTOP) for 300 ms, so
+    // the byte leaves about 200 ms late, and the relay's own figure must say
+    // so. Every time is taken here, not assumed (the machine may be busy).
+    pair_through_relay p("rtt=200ms");
     ASSERT_GE(p.server, 0);
     p.relay.command("open", false);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50)); // past the connection's start
     std::int64_t written = now_ns();
     ASSERT_EQ(::write(p.server, "x", 1), 1);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2)); // the relay has read it
-    std::int64_t stopped = now_ns();
+    std::int64_t seen = 0; // the relay has read the byte by this time
+    for (int i = 0; i < 1000 && !seen; ++i)
+        if (json_int(p.relay.command("stats", true), "held_peak").value_or(0) >= 1) seen = now_ns();
+    ASSERT_GT(seen, 0);
+    ASSERT_LT(seen - written, 80 * ms) << "the relay read the byte too late for this test";
     ::kill(p.relay.pid(), SIGSTOP);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ::kill(p.relay.pid(), SIGCONT);
     std::int64_t resumed = now_ns();
     std::string got;
@@ -115,10 +117,9 @@ TEST(Relay, LatenessIsTheStallWeCaused) {
     EXPECT_EQ(got, "x");
     auto st = p.relay.command("stats", true);
     double late = static_cast<double>(json_int(st, "late_max_ns").value_or(-1));
-    // Read before the stop (arrival >= written): late >= the stall - 10 ms;
-    // at most (resumed - written) - 10 ms plus the wake-up after SIGCONT.
-    EXPECT_GE(late, static_cast<double>(resumed - stopped - 10 * ms - 1 * ms)) << st;
-    EXPECT_LE(late, static_cast<double>(resumed - written - 10 * ms + 10 * ms)) << st;
+    // Read in [written, seen], due 100 ms later, released after `resumed`.
+    EXPECT_GE(late, static_cast<double>(resumed - seen - 100 * ms)) << st;
+    EXPECT_LE(late, static_cast<double>(resumed - written - 100 * ms + 20 * ms)) << st;
     EXPECT_EQ(json_int(st, "accepted").value_or(-1), 1) << st;
 }
 
