@@ -1,6 +1,7 @@
 #include "harness/procstat.hpp"
 
 #include <dirent.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -55,6 +56,14 @@ std::string kernel_release() {
 std::string host_name() {
     char buf[256] = {};
     return ::gethostname(buf, sizeof buf - 1) == 0 ? std::string(buf) : "unknown";
+}
+
+void raise_fd_limit() {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 } // namespace rtb

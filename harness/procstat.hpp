@@ -17,6 +17,10 @@ struct memory_usage {
 };
 memory_usage process_memory(pid_t pid);
 
+// Raises this process's open-file limit to its hard limit (the load
+// generator and the relay both hold a socket or two per client).
+void raise_fd_limit();
+
 // Facts for the manifest.
 std::string cpu_model();
 std::string kernel_release();

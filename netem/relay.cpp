@@ -1,7 +1,6 @@
 #include "netem/relay.hpp"
 
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <array>
@@ -24,6 +23,7 @@
 
 #include "harness/clock.hpp"
 #include "harness/histogram.hpp"
+#include "harness/procstat.hpp"
 #include "netem/line.hpp"
 
 namespace rtb {
@@ -397,11 +397,7 @@ private:
 int relay_main(const relay_config& cfg) {
     // Timers here are the delay line: no 50 us slack on their wake-ups.
     ::prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-    rlimit rl{};
-    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-        rl.rlim_cur = rl.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &rl);
-    }
+    raise_fd_limit();
     asio::io_context io{1};
     relay r(io, cfg);
     asio::signal_set signals(io, SIGINT, SIGTERM);

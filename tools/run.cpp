@@ -138,14 +138,6 @@ std::string git_commit(const std::string& root) {
     return dirty ? out + "-dirty" : out;
 }
 
-void raise_fd_limit() {
-    rlimit rl{};
-    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
-
 struct matrix {
     std::vector<net_profile> nets;
     std::vector<const transport_descriptor*> transports;
