@@ -91,16 +91,39 @@ void load_thread::on_ready(client_session& s) {
     auto* st = by_session_.at(&s);
     if (st->ready) return; // a reconnect
     st->ready = true;
+    if (st->failures >= stuck_after) stuck_.fetch_sub(1, std::memory_order_relaxed);
     // Time to ready: connect() called -> subscribed and able to receive.
     connect.record(static_cast<std::uint64_t>(now_ns() - st->connect_start_ns));
     auto w = s.wire();
     handshake_bytes_sum += static_cast<double>(w.down + w.up);
+    handshake_down_sum += static_cast<double>(w.down);
+    handshake_up_sum += static_cast<double>(w.up);
     --connecting_;
     ready_.fetch_add(1, std::memory_order_relaxed);
     start_next();
 }
 
-void load_thread::on_closed(client_session&, std::string_view) { ++reconnects; }
+void load_thread::on_closed(client_session& s, std::string_view why) {
+    ++reconnects;
+    auto* st = by_session_.at(&s);
+    if (st->ready) return;
+    if (++st->failures == stuck_after) stuck_.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(failure_mu_);
+    if (failure_.empty()) failure_ = std::string(why);
+}
+
+std::string load_thread::first_failure() {
+    std::lock_guard lock(failure_mu_);
+    return failure_;
+}
+
+void load_thread::on_connected(client_session&, const connection_timing& t) {
+    tcp_connect.record(static_cast<std::uint64_t>(t.tcp_ns));
+    if (!t.tls) return;
+    tls_handshake.record(static_cast<std::uint64_t>(t.tls_ns));
+    ++tls_handshakes;
+    if (t.resumed) ++tls_resumed;
+}
 
 void load_thread::on_message(client_session& s, std::string_view rec, std::int64_t recv_ns) {
     if (rec.empty()) return;

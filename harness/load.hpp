@@ -4,6 +4,8 @@
 // is shared on the hot path).
 #include <atomic>
 #include <deque>
+#include <mutex>
+#include <string>
 #include <memory>
 #include <thread>
 #include <unordered_map>
@@ -26,6 +28,7 @@ struct session_state {
     seq_tracker tracker;   // push: server seq; echo: this client's send number
     std::int64_t connect_start_ns = 0;
     bool ready = false;
+    std::uint32_t failures = 0; // connection attempts that failed before the first ready
     // echo: this client's send schedule
     std::unique_ptr<boost::asio::steady_timer> timer;
     std::int64_t first_send_ns = 0;
@@ -43,6 +46,12 @@ public:
     // rate_hz > 0, no faster than rate_hz new connections per second.
     void start(std::size_t concurrency, double rate_hz = 0);
     std::size_t ready_count() const { return ready_.load(std::memory_order_relaxed); }
+    // Sessions not ready that have failed this many times in a row: the
+    // connect phase stops waiting when every client is ready or stuck.
+    static constexpr std::uint32_t stuck_after = 3;
+    std::size_t stuck_count() const { return stuck_.load(std::memory_order_relaxed); }
+    // Why the last connection attempt that failed before ready failed.
+    std::string first_failure();
 
     // Measurement window [ms, me) in CLOCK_MONOTONIC ns. Set before ms.
     void set_window(std::int64_t ms, std::int64_t me);
@@ -65,6 +74,11 @@ public:
 
     // Results (read after stop()).
     histogram latency, latency_uncorrected, connect;
+    // Every connection the clients opened (first ones, reconnects, upstream
+    // and per-poll connections): TCP connect and TLS handshake times.
+    histogram tcp_connect, tls_handshake;
+    std::uint64_t tls_handshakes = 0, tls_resumed = 0;
+    double handshake_down_sum = 0, handshake_up_sum = 0;
     std::uint64_t received_in_window = 0, payload_in_window = 0, gaps = 0, corrupt = 0;
     // What the application handed the transport for the messages received
     // in the window: their bodies (push), plus the upstream records that
@@ -79,6 +93,7 @@ public:
     void on_ready(client_session& s) override;
     void on_message(client_session& s, std::string_view rec, std::int64_t recv_ns) override;
     void on_closed(client_session& s, std::string_view why) override;
+    void on_connected(client_session& s, const connection_timing& t) override;
 
 private:
     void start_next();
@@ -97,7 +112,9 @@ private:
     double connect_rate_ = 0;
     std::int64_t connect_t0_ = 0;
     std::unique_ptr<boost::asio::steady_timer> pace_;
-    std::atomic<std::size_t> ready_{0};
+    std::atomic<std::size_t> ready_{0}, stuck_{0};
+    std::mutex failure_mu_;
+    std::string failure_;
     boost::asio::io_context io_{1};
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
     std::thread thread_;

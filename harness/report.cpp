@@ -29,7 +29,7 @@ double overhead_ratio(const result_row& r) { return per(wire_total(r), static_ca
 // field names, empty polls): what RFC 6455, RFC 9112 and the SSE spec
 // predict, the transport's own cost. Envelope: rtbench's instrumentation in
 // each message (sequence number, timestamps, tag), the same in every
-// transport. framing + envelope = overhead_bytes_per_msg.
+// transport. framing + envelope + tls_bytes_per_msg = overhead_bytes_per_msg.
 double envelope_per_msg(const result_row& r) {
     return per(static_cast<double>(r.app_bytes_in_window - std::min(r.app_bytes_in_window, r.app_payload_in_window)),
                static_cast<double>(delivered_messages(r)));
@@ -45,6 +45,14 @@ std::string f3(double v) { return fmt::format("{:.3f}", v); }
 std::string u(std::uint64_t v) { return std::to_string(v); }
 // Empty, not zero, when no relay was in the path: nothing was measured.
 std::string relay_col(const result_row& r, std::string v) { return r.relay ? v : std::string(); }
+std::string tls_col(const result_row& r, std::string v) { return r.tls != "none" ? v : std::string(); }
+std::string proxy_col(const result_row& r, std::string v) { return r.proxy ? v : std::string(); }
+// A CSV cell of free text: no commas, quotes or line breaks.
+std::string text_cell(std::string s) {
+    for (auto& c : s)
+        if (c == ',' || c == '"' || c == '\n' || c == '\r') c = c == ',' ? ';' : ' ';
+    return s;
+}
 
 // The frozen column list. Append only; never reorder or rename.
 const std::vector<column>& columns() {
@@ -129,14 +137,44 @@ const std::vector<column>& columns() {
         {"relay_resets", [](auto& r) { return relay_col(r, u(r.relay_resets)); }},
         {"relay_bound", [](auto& r) { return relay_col(r, r.relay_bound ? "true" : "false"); }},
         {"server_rss_window_start_bytes", [](auto& r) { return u(r.server_rss_window_start_bytes); }},
+        // Format 4: TLS (tls_* empty without it), the reverse proxy (proxy_*
+        // empty without one), and why a row could not measure everything.
+        {"tls", [](auto& r) { return r.tls; }},
+        {"tls_cert", [](auto& r) { return r.tls_cert; }},
+        {"tls_resume", [](auto& r) { return tls_col(r, r.tls_resume ? "true" : "false"); }},
+        {"tcp_connect_p50_us", [](auto& r) { return f3(us(r.tcp_connect.percentile(50))); }},
+        {"tcp_connect_p99_us", [](auto& r) { return f3(us(r.tcp_connect.percentile(99))); }},
+        {"tls_handshake_p50_us", [](auto& r) { return tls_col(r, f3(us(r.tls_handshake.percentile(50)))); }},
+        {"tls_handshake_p99_us", [](auto& r) { return tls_col(r, f3(us(r.tls_handshake.percentile(99)))); }},
+        {"tls_handshakes", [](auto& r) { return tls_col(r, u(r.tls_handshakes)); }},
+        {"tls_resumed", [](auto& r) { return tls_col(r, u(r.tls_resumed)); }},
+        {"handshake_down_bytes", [](auto& r) { return f3(r.handshake_down_bytes); }},
+        {"handshake_up_bytes", [](auto& r) { return f3(r.handshake_up_bytes); }},
+        {"tls_bytes_per_msg", [](auto& r) { return tls_col(r, f3(tls_per_msg(r))); }},
+        {"via", [](auto& r) { return r.via; }},
+        {"proxy_cpu_util", [](auto& r) { return proxy_col(r, f3(per(static_cast<double>(r.proxy_cpu_ns) / 1e9, r.window_s))); }},
+        {"proxy_cpu_us_per_msg", [](auto& r) {
+             return proxy_col(r, f3(per(static_cast<double>(r.proxy_cpu_ns) / 1000.0, static_cast<double>(delivered_messages(r)))));
+         }},
+        {"proxy_rss_bytes", [](auto& r) { return proxy_col(r, u(r.proxy_rss_bytes)); }},
+        {"failure", [](auto& r) { return text_cell(r.failure); }},
     };
     return cols;
 }
 
 } // namespace
 
+// TLS's bytes are not the transport's framing: they are split out below.
 double framing_per_msg(const result_row& r) {
-    return per(wire_total(r) - static_cast<double>(r.app_bytes_in_window), static_cast<double>(delivered_messages(r)));
+    return per(wire_total(r) - static_cast<double>(r.tls_bytes_in_window) - static_cast<double>(r.app_bytes_in_window),
+               static_cast<double>(delivered_messages(r)));
+}
+
+// What TLS added on the wire per message: record headers and AEAD tags,
+// plus anything else TLS sent in the window (tickets, alerts, handshakes of
+// connections opened in it).
+double tls_per_msg(const result_row& r) {
+    return per(static_cast<double>(r.tls_bytes_in_window), static_cast<double>(delivered_messages(r)));
 }
 // In echo each message crosses twice (up as an upstream record, down as a
 // body): both envelopes count, the payload in neither.

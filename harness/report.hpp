@@ -49,6 +49,21 @@ struct result_row {
     std::uint64_t relay_lateness_p99_ns = 0, relay_lateness_max_ns = 0;
     bool relay_bound = false;
     std::uint64_t server_rss_window_start_bytes = 0; // server RSS as the window opened (soak: flat?)
+    // Format 4: TLS and the reverse proxy.
+    std::string tls = "none";  // "none", or the version the server accepted ("1.2", "1.3")
+    std::string tls_cert;      // "ecdsa-p256", "rsa2048" (empty without TLS)
+    bool tls_resume = false;   // reconnects offered their last session
+    histogram tcp_connect, tls_handshake; // every connection the clients opened during the point
+    std::uint64_t tls_handshakes = 0, tls_resumed = 0;
+    double handshake_down_bytes = 0, handshake_up_bytes = 0; // of handshake_bytes, each way
+    std::uint64_t tls_bytes_in_window = 0; // what TLS added on the wire in the window, both ways
+    std::string via = "none";  // the reverse proxy in the path: "none", "nginx:default", ...
+    bool proxy = false;
+    std::int64_t proxy_cpu_ns = 0;
+    std::uint64_t proxy_rss_bytes = 0;
+    // Why nothing (or not everything) could be measured, in words: a client
+    // that never connected, an upgrade a proxy refused. Empty when all went well.
+    std::string failure;
     std::vector<std::string> warnings; // in words, for the summary and report
 };
 
@@ -60,6 +75,7 @@ inline constexpr double tcpip_bytes_per_segment = 52.0;
 // verdict all call these). 0 when no message was received.
 double framing_per_msg(const result_row& r);
 double server_cpu_us_per_msg(const result_row& r);
+double tls_per_msg(const result_row& r);
 
 // Header and rows come from one column table, so they cannot drift apart.
 void write_csv_header(std::ostream& os);
@@ -70,7 +86,11 @@ std::vector<std::string> csv_columns();
 // app_bytes_in_window, framing_bytes_per_msg, envelope_bytes_per_msg and
 // framing_ratio; 3 adds the network profile (net, net_*) and the relay's
 // columns (relay_*), and server_rss_window_start_bytes (results/README.md). No column ever changes meaning.
-inline constexpr int results_format = 3;
+// 4 adds TLS (tls, tls_*, tcp_connect_*, handshake_{down,up}_bytes), the
+// reverse proxy (via, proxy_*) and failure; framing_bytes_per_msg leaves
+// out what TLS added (tls_bytes_per_msg), as it always meant the transport's
+// own framing.
+inline constexpr int results_format = 4;
 
 struct manifest {
     std::string version, git_commit, host, kernel, cpu_model, arguments, start_time_utc;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 using namespace rtb;
@@ -22,7 +23,10 @@ TEST(Report, CsvHeaderIsFrozen) {
               "client_rss_bytes,client_rss_peak_bytes,app_bytes_in_window,framing_bytes_per_msg,"
               "envelope_bytes_per_msg,framing_ratio,net,net_rtt_ms,net_jitter_ms,net_down_bps,net_up_bps,"
               "net_loss_pct,net_resets_per_min,relay_cpu_util,relay_cpu_us_per_msg,relay_rss_bytes,"
-              "relay_lateness_p99_us,relay_lateness_max_us,relay_resets,relay_bound,server_rss_window_start_bytes\n");
+              "relay_lateness_p99_us,relay_lateness_max_us,relay_resets,relay_bound,server_rss_window_start_bytes,"
+              "tls,tls_cert,tls_resume,tcp_connect_p50_us,tcp_connect_p99_us,tls_handshake_p50_us,tls_handshake_p99_us,"
+              "tls_handshakes,tls_resumed,handshake_down_bytes,handshake_up_bytes,tls_bytes_per_msg,via,proxy_cpu_util,"
+              "proxy_cpu_us_per_msg,proxy_rss_bytes,failure\n");
 }
 
 TEST(Report, CsvRowHasKnownValues) {
@@ -66,7 +70,8 @@ TEST(Report, CsvRowHasKnownValues) {
               "1000,20.000,20.000,1.200,"
               // No relay: the profile is "none", its numbers 0, and the
               // relay's columns empty (nothing was measured).
-              "none,0.000,0.000,0.000,0.000,0.000,0.000,,,,,,,,0\n");
+              "none,0.000,0.000,0.000,0.000,0.000,0.000,,,,,,,,0,"
+              "none,,,0.000,0.000,,,,,0.000,0.000,,none,,,,\n");
 }
 
 TEST(Report, RelayColumnsHaveKnownValues) {
@@ -90,7 +95,8 @@ TEST(Report, RelayColumnsHaveKnownValues) {
     write_csv_row(os, r);
     std::string line = os.str();
     auto tail = line.substr(line.find(",rtt=100ms"));
-    EXPECT_EQ(tail, ",rtt=100ms loss=1%,100.000,0.000,1000000.000,0.000,1.000,0.000,0.250,500.000,3000000,120.000,2500.000,7,true,0\n");
+    EXPECT_EQ(tail, ",rtt=100ms loss=1%,100.000,0.000,1000000.000,0.000,1.000,0.000,0.250,500.000,3000000,120.000,2500.000,7,true,0,"
+                    "none,,,0.000,0.000,,,,,0.000,0.000,,none,,,,\n");
     EXPECT_EQ(spectrum_file_name(r), "spectra/sse_push_c0_r0_p0_net-rtt_100ms_loss_1_.txt");
 }
 
@@ -109,7 +115,7 @@ TEST(Report, ManifestIsJsonWithEveryField) {
     EXPECT_EQ(os.str(), "{\n"
                         "  \"tool\": \"rtbench\",\n"
                         "  \"version\": \"0.1.0\",\n"
-                        "  \"format\": 3,\n"
+                        "  \"format\": 4,\n"
                         "  \"git_commit\": \"abc123\",\n"
                         "  \"host\": \"host\",\n"
                         "  \"kernel\": \"6.1\",\n"
@@ -159,4 +165,43 @@ TEST(Report, SummaryShowsFramingAndEnvelopeApart) {
               "env B/msg srv us/msg bound\n"
               "websocket     push           1       10      64        10     0     1.000     1.000     1.000         2.0 "
               "     36.0       0.00    no\n");
+}
+
+// TLS's bytes are split out of framing: 10 messages, 1,200 wire bytes of
+// which 220 TLS added and 800 the application's: framing (1200 - 220 -
+// 800) / 10 = 18, TLS 22 per message (a TLS 1.3 record each), and the
+// overhead still all of it, 40.
+TEST(Report, TlsBytesLeaveFramingAndHaveTheirOwnColumn) {
+    rtb::result_row r;
+    r.transport = "websocket";
+    r.scenario = "push";
+    r.wire_down_bytes = 1000;
+    r.wire_up_bytes = 200;
+    r.received_in_window = 10;
+    r.payload_in_window = 800;
+    r.app_bytes_in_window = 800;
+    r.tls_bytes_in_window = 220;
+    r.tls = "1.3";
+    r.tls_cert = "ecdsa-p256";
+    r.tls_handshakes = 4;
+    EXPECT_DOUBLE_EQ(rtb::framing_per_msg(r), 18.0);
+    EXPECT_DOUBLE_EQ(rtb::tls_per_msg(r), 22.0);
+    std::ostringstream os;
+    rtb::write_csv_row(os, r);
+    auto cols = rtb::csv_columns();
+    std::vector<std::string> cells(1);
+    for (char c : os.str()) {
+        if (c == ',') cells.emplace_back();
+        else if (c != '\n') cells.back() += c;
+    }
+    auto at = [&](const std::string& name) {
+        return cells.at(static_cast<std::size_t>(std::find(cols.begin(), cols.end(), name) - cols.begin()));
+    };
+    EXPECT_EQ(at("overhead_bytes_per_msg"), "40.000");
+    EXPECT_EQ(at("framing_bytes_per_msg"), "18.000");
+    EXPECT_EQ(at("tls_bytes_per_msg"), "22.000");
+    EXPECT_EQ(at("tls"), "1.3");
+    EXPECT_EQ(at("tls_resume"), "false");
+    EXPECT_EQ(at("tls_handshakes"), "4");
+    EXPECT_EQ(at("proxy_cpu_util"), "") << "no proxy: empty, not zero";
 }

@@ -111,6 +111,11 @@ result_row empty_row(const point& p, const run_settings& s) {
     r.duration_s = s.duration_s;
     r.client_threads = s.client_threads;
     set_net(s.net, r);
+    r.tls = s.tls.version;
+    if (s.tls.client) {
+        r.tls_cert = s.tls.cert;
+        r.tls_resume = s.tls.resume;
+    }
     return r;
 }
 
@@ -122,6 +127,7 @@ std::vector<std::unique_ptr<load_thread>> make_threads(const point& p, const run
         client_config cfg = s.client;
         cfg.port = port;
         cfg.id = "c" + std::to_string(i);
+        cfg.tls = s.tls.client;
         threads[i % threads.size()]->add_session(i, cfg);
     }
     return threads;
@@ -135,16 +141,27 @@ std::size_t connect_phase(point_context& c, result_row& r) {
     for (auto& t : threads)
         t->start(std::max<std::size_t>(1, c.s.connect_concurrency / threads.size()),
                  c.s.connect_rate / static_cast<double>(threads.size()));
-    std::size_t ready = 0;
+    std::size_t ready = 0, stuck = 0;
     for (;;) {
-        ready = 0;
-        for (auto& t : threads) ready += t->ready_count();
-        if (ready == c.p.clients || now_ns() - start > secs(c.s.ready_timeout_s)) break;
+        ready = stuck = 0;
+        for (auto& t : threads) ready += t->ready_count(), stuck += t->stuck_count();
+        // Every client is ready, or the rest have each failed a few times
+        // in a row (a refused upgrade, a failed handshake): waiting for the
+        // ready timeout would only delay the row that says so.
+        if (ready == c.p.clients || ready + stuck >= c.p.clients || now_ns() - start > secs(c.s.ready_timeout_s)) break;
         if (c.s.progress) c.s.progress("connect", static_cast<double>(ready) / static_cast<double>(c.p.clients));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    if (ready < c.p.clients)
-        r.warnings.push_back(fmt::format("only {} of {} clients connected within {} s", ready, c.p.clients, c.s.ready_timeout_s));
+    if (ready < c.p.clients) {
+        std::string why;
+        for (auto& t : threads)
+            if (why.empty()) why = t->first_failure();
+        r.failure = fmt::format("{} of {} clients never connected{}", c.p.clients - ready, c.p.clients,
+                                why.empty() ? " (ready timeout)" : ": " + why);
+        r.warnings.push_back(stuck ? r.failure
+                                   : fmt::format("only {} of {} clients connected within {} s{}", ready, c.p.clients,
+                                                 c.s.ready_timeout_s, why.empty() ? "" : " (" + why + ")"));
+    }
     return ready;
 }
 
@@ -170,6 +187,12 @@ void merge_threads(point_context& c, scenario_driver& d, result_row& r) {
         r.latency.merge(t->latency);
         r.latency_uncorrected.merge(t->latency_uncorrected);
         r.connect.merge(t->connect);
+        r.tcp_connect.merge(t->tcp_connect);
+        r.tls_handshake.merge(t->tls_handshake);
+        r.tls_handshakes += t->tls_handshakes;
+        r.tls_resumed += t->tls_resumed;
+        r.handshake_down_bytes += t->handshake_down_sum;
+        r.handshake_up_bytes += t->handshake_up_sum;
         r.received_in_window += t->received_in_window;
         r.payload_in_window += t->payload_in_window;
         r.app_bytes_in_window += t->app_bytes_in_window;
@@ -190,6 +213,8 @@ void merge_threads(point_context& c, scenario_driver& d, result_row& r) {
     }
     r.expected = r.delivered + r.lost;
     r.handshake_bytes = c.ready ? hs / static_cast<double>(c.ready) : 0;
+    r.handshake_down_bytes = c.ready ? r.handshake_down_bytes / static_cast<double>(c.ready) : 0;
+    r.handshake_up_bytes = c.ready ? r.handshake_up_bytes / static_cast<double>(c.ready) : 0;
 }
 
 // Honesty: say when the load generator, not the server, was the limit, and
@@ -283,6 +308,10 @@ result_row run_point(const point& p, const run_settings& s) {
     r.wire_down_bytes = d.down;
     r.wire_up_bytes = d.up;
     r.tcp_segments = d.segs_in + d.segs_out;
+    // TLS bytes can dip for a moment (ciphertext read before its plaintext
+    // is): a window edge inside a record never makes the count negative.
+    std::uint64_t tls_a = a.wire.tls_down + a.wire.tls_up, tls_b = b.wire.tls_down + b.wire.tls_up;
+    r.tls_bytes_in_window = tls_b > tls_a ? tls_b - tls_a : 0;
     r.window_s = static_cast<double>(b.t - a.t) / 1e9;
     r.server_cpu_ns = b.server_cpu - a.server_cpu;
     r.client_cpu_ns = b.client_cpu - a.client_cpu;

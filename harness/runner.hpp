@@ -21,6 +21,15 @@ struct point {
     std::size_t payload = 64;
 };
 
+// TLS for a point: the server's flags and the clients' shared context.
+struct tls_setup {
+    std::string version = "none"; // "none" (plain), "1.2", "1.3": what the server accepts
+    std::string cert;              // certificate kind, for the row
+    bool resume = false;           // reconnects offer the last session
+    std::vector<std::string> server_args; // --tls ... for `rtbench serve`
+    std::shared_ptr<const tls_client> client; // null: plain
+};
+
 struct run_settings {
     double duration_s = 5, warmup_s = 1, drain_s = 0; // drain 0: automatic
     std::size_t client_threads = 1;
@@ -33,6 +42,7 @@ struct run_settings {
     std::string server_log;               // server stdout/stderr go here
     net_profile net;                      // the path between clients and server ("none": direct)
     std::string relay_log;                // the relay's stderr
+    tls_setup tls;
     // Called about every 200 ms with a phase name and progress 0..1.
     std::function<void(const char* phase, double done)> progress;
 };

@@ -47,6 +47,7 @@ server_process::server_process(const run_settings& s, const std::string& transpo
                                      // two connections per client at most (HTTP upstream) + slack
                                      "--max-connections", std::to_string(std::max<std::size_t>(19000, clients * 2 + 16))};
     args.insert(args.end(), s.server_args.begin(), s.server_args.end());
+    args.insert(args.end(), s.tls.server_args.begin(), s.tls.server_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -63,9 +64,10 @@ server_process::server_process(const run_settings& s, const std::string& transpo
     // The server writes its port to the file (atomically) once listening.
     for (int i = 0; i < 1000; ++i) {
         std::ifstream f(port_file_);
-        unsigned p = 0;
-        if (f >> p && p > 0) {
+        unsigned p = 0, cp = 0;
+        if (f >> p >> cp && p > 0) {
             port_ = static_cast<std::uint16_t>(p);
+            control_port_ = static_cast<std::uint16_t>(cp);
             return;
         }
         int status = 0;
@@ -82,7 +84,7 @@ server_process::server_process(const run_settings& s, const std::string& transpo
 server_process::~server_process() { stop(); }
 
 std::string server_process::call(const std::string& method, const std::string& target) {
-    auto a = http_call("127.0.0.1", port_, method, target, token_);
+    auto a = http_call("127.0.0.1", control_port(), method, target, token_);
     if (a.status != 200) throw std::runtime_error(fmt::format("server answered {} to {}", a.status, target));
     return a.body;
 }

@@ -17,13 +17,16 @@ public:
     server_process(const server_process&) = delete;
     server_process& operator=(const server_process&) = delete;
     std::uint16_t port() const { return port_; }
+    // Where the harness's control calls go: the port, or with TLS the
+    // server's plain control port.
+    std::uint16_t control_port() const { return control_port_ ? control_port_ : port_; }
     int pid() const { return pid_; }
     std::string call(const std::string& method, const std::string& target);
     void stop();
 
 private:
     int pid_ = -1;
-    std::uint16_t port_ = 0;
+    std::uint16_t port_ = 0, control_port_ = 0;
     std::string dir_, port_file_, token_;
 };
 

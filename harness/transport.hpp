@@ -16,7 +16,13 @@
 #include "harness/message.hpp"
 #include "harness/wire_bytes.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace rtb {
+
+struct tls_client; // harness/tls.hpp
 
 enum class header_profile { minimal, browser };
 
@@ -29,6 +35,14 @@ struct client_config {
     std::size_t max_message = 1 << 20; // largest record accepted from the server
     std::chrono::milliseconds reconnect_delay{50};
     option_values transport; // the transports' own client-side options
+    std::shared_ptr<const tls_client> tls; // null: plain TCP; else every connection is TLS
+};
+
+// How one connection a client opened came up: TCP connect, then the TLS
+// handshake (zero and false without TLS).
+struct connection_timing {
+    std::int64_t tcp_ns = 0, tls_ns = 0;
+    bool tls = false, resumed = false; // resumed: an earlier session's ticket was accepted
 };
 
 class client_session;
@@ -44,6 +58,9 @@ public:
     // The subscription connection was lost; the session reconnects by itself
     // and resumes after last_seq() unless close() was called.
     virtual void on_closed(client_session& s, std::string_view why) = 0;
+    // Each connection the session opens (subscription, reconnects, the
+    // upstream POST connection, a poll's new connection), once it is up.
+    virtual void on_connected(client_session&, const connection_timing&) {}
 };
 
 // One client of one transport. Every method is called on its io_context's thread.
@@ -90,6 +107,9 @@ struct server_options {
     std::string control_token;
     std::uint64_t test_drop_every = 0;             // test hook: lose every Nth message live
     option_values transport;                       // the transports' own server-side options
+    // TLS on every connection (harness/tls.hpp make_server_tls); null: plain.
+    // A plain HTTP request to a TLS port is answered 400 and closed.
+    std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 struct server_stats {
@@ -98,6 +118,7 @@ struct server_stats {
     std::uint64_t slow_consumers = 0; // dropped: send queue over max_queue
     std::uint64_t published = 0, upstream = 0, frames_sent = 0;
     std::uint64_t subscribers = 0;
+    std::uint64_t tls_handshakes = 0, tls_resumed = 0, tls_failed = 0;
 };
 
 class server_core;
@@ -154,6 +175,9 @@ public:
     // Binds and listens; throws std::system_error when it cannot.
     virtual void start() = 0;
     virtual std::uint16_t port() const = 0;
+    // With TLS and control both on: a second, plain listener on 127.0.0.1
+    // for /control/* and /stats only (the harness's calls); else 0.
+    virtual std::uint16_t control_port() const { return 0; }
     // Publishes one message (serialised once); returns its sequence number.
     virtual std::uint64_t publish(const target& to, std::string_view tag,
                                   std::string_view payload) = 0;

@@ -68,7 +68,7 @@ def main(rtbench, out_dir):
             time.sleep(0.01)
         else:
             fail("rtbench serve did not start")
-        sport = int(open(port_file).read())
+        sport = int(open(port_file).read().split()[0])
         with urllib.request.urlopen(f"http://127.0.0.1:{sport}/transports", timeout=10) as r:
             names = {t["name"] for t in json.loads(r.read())}
         driver = subprocess.Popen(["/usr/bin/chromedriver", f"--port={dport}"], stdout=subprocess.DEVNULL,

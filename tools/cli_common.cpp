@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "harness/tls.hpp"
+
 namespace rtb {
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -34,6 +36,24 @@ std::vector<const transport_descriptor*> select_transports(const std::string& li
     }
     if (out.empty()) throw usage_error("--transport needs at least one name");
     return out;
+}
+
+void add_tls_server_options(CLI::App* cmd, bool& tls, std::string& version, std::string& cert) {
+    cmd->add_flag("--tls", tls, "Every transport over TLS (https://, wss://) with OpenSSL, on a throw-away self-signed "
+                                "certificate for localhost made at start (never written outside the run folder or a "
+                                "temporary directory)")->group("TLS");
+    cmd->add_option("--tls-cert", cert, "Key of the throw-away certificate: ecdsa-p256 or rsa2048")
+        ->capture_default_str()->check(CLI::IsMember({"ecdsa-p256", "rsa2048"}))->group("TLS");
+    cmd->add_option("--tls-version", version, "TLS version the server accepts: 1.2, 1.3 or any (both)")
+        ->capture_default_str()->group("TLS");
+}
+
+tls_version parse_tls_version_arg(const std::string& s) {
+    try {
+        return parse_tls_version(s);
+    } catch (const std::invalid_argument& e) {
+        throw usage_error(e.what());
+    }
 }
 
 void option_flags::add(CLI::App* cmd, std::span<const transport_option> decls, const std::string& group,

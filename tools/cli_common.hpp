@@ -13,6 +13,8 @@
 
 namespace rtb {
 
+enum class tls_version; // harness/tls.hpp
+
 // Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 measured loss.
 inline constexpr int exit_usage = 2;
 inline constexpr int exit_loss = 3;
@@ -28,6 +30,12 @@ std::vector<const transport_descriptor*> select_transports(const std::string& li
 // Flags made from option declarations (harness/options.hpp): the server
 // core's settings and every registered transport's own, each transport's
 // under its name in --help.
+// --tls, --tls-version, --tls-cert, shared by serve and run.
+void add_tls_server_options(CLI::App* cmd, bool& tls, std::string& version, std::string& cert);
+// "1.2", "1.3" or "any" as a tls_version (an int here to keep OpenSSL out);
+// throws usage_error.
+tls_version parse_tls_version_arg(const std::string& s);
+
 class option_flags {
 public:
     // Adds `decls` to `cmd` under `group`; with server_only, just those the

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -17,6 +18,7 @@
 #include "harness/procstat.hpp"
 #include "harness/runner.hpp"
 #include "harness/server_settings.hpp"
+#include "harness/tls.hpp"
 #include "harness/verdict.hpp"
 #include "tools/cli_common.hpp"
 
@@ -32,6 +34,8 @@ struct run_args {
     std::size_t client_threads = 1, connect_concurrency = 256;
     double connect_rate = 0;
     bool allow_loss = false, no_plot = false;
+    bool tls = false, tls_resume = false;
+    std::string tls_versions = "1.3", tls_cert = "ecdsa-p256", tls_client_version = "any";
     option_flags flags; // server limits and the transports' own options
 };
 
@@ -67,6 +71,19 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
     cmd->add_option("--headers", a.headers, "HTTP request headers: minimal, or browser (what desktop Chrome sends)")
         ->capture_default_str()->check(CLI::IsMember({"minimal", "browser"}));
     cmd->add_option("--net", a.net, net_help())->capture_default_str();
+    cmd->add_flag("--tls", a.tls, "Every transport over TLS (https://, wss://) with OpenSSL, on a throw-away self-signed "
+                                  "certificate made for the run (kept in a private temporary directory, removed after)")
+        ->group("TLS");
+    cmd->add_option("--tls-version", a.tls_versions, "Implies --tls. TLS version the server accepts: 1.2, 1.3 or any; "
+                                                     "a comma list sweeps, and 'off' adds plain rows beside: off,1.2,1.3")
+        ->capture_default_str()->group("TLS");
+    cmd->add_option("--tls-cert", a.tls_cert, "Key of the throw-away certificate: ecdsa-p256 or rsa2048")
+        ->capture_default_str()->check(CLI::IsMember({"ecdsa-p256", "rsa2048"}))->group("TLS");
+    cmd->add_flag("--tls-resume", a.tls_resume, "Reconnects offer the session ticket of the client's last connection "
+                                                "(column tls_resumed counts the handshakes the server resumed)")->group("TLS");
+    cmd->add_option("--tls-client-version", a.tls_client_version, "TLS versions the clients offer: any (1.2 and 1.3, as a "
+                                                                  "browser), 1.2 or 1.3")
+        ->capture_default_str()->check(CLI::IsMember({"any", "1.2", "1.3"}))->group("TLS");
     cmd->add_flag("--allow-loss", a.allow_loss, "Exit 0 even when messages were lost, duplicated or corrupted (default: exit 3)");
     cmd->add_flag("--no-plot", a.no_plot, "Do not draw charts after the run");
     // Declared once by their owners (the server core, each transport) and
@@ -140,6 +157,7 @@ std::string git_commit(const std::string& root) {
 
 struct matrix {
     std::vector<net_profile> nets;
+    std::vector<std::string> tls = {"none"}; // TLS versions the server accepts; "none": plain
     std::vector<const transport_descriptor*> transports;
     scenario sc;
     std::vector<std::size_t> clients;
@@ -170,18 +188,63 @@ void write_verdict(const fs::path& dir, const std::vector<result_row>& rows) {
     }
 }
 
-// Every point of every matrix, in run order: network, transport, clients,
-// rate, payload.
-std::vector<std::pair<net_profile, point>> plan(const std::vector<matrix>& ms) {
-    std::vector<std::pair<net_profile, point>> out;
+struct planned {
+    net_profile net;
+    std::string tls;
+    point p;
+};
+
+// Every point of every matrix, in run order: network, TLS, transport,
+// clients, rate, payload.
+std::vector<planned> plan(const std::vector<matrix>& ms) {
+    std::vector<planned> out;
     for (auto& m : ms)
         for (auto& net : m.nets)
-            for (auto* t : m.transports)
-                for (auto c : m.clients)
-                    for (auto rate : m.rates)
-                        for (auto pl : m.payloads) out.push_back({net, point{t, m.sc, c, rate, pl}});
+            for (auto& tls : m.tls)
+                for (auto* t : m.transports)
+                    for (auto c : m.clients)
+                        for (auto rate : m.rates)
+                            for (auto pl : m.payloads) out.push_back({net, tls, point{t, m.sc, c, rate, pl}});
     return out;
 }
+
+// The TLS versions the rows run with: "none" for plain ("off" on the
+// command line), else what the server accepts.
+std::vector<std::string> parse_tls_list(const run_args& a, bool given) {
+    if (!a.tls && !given) return {"none"};
+    std::vector<std::string> out;
+    for (auto& v : split_list(a.tls_versions)) {
+        std::string name = v == "off" || v == "none" ? "none" : tls_version_name(parse_tls_version_arg(v));
+        if (std::find(out.begin(), out.end(), name) != out.end())
+            throw usage_error("--tls-version lists '" + v + "' twice");
+        out.push_back(name);
+    }
+    if (out.empty()) throw usage_error("--tls-version needs at least one value");
+    return out;
+}
+
+// A private directory for the run's throw-away key and certificate,
+// removed (with them) when the run ends.
+class tls_files {
+public:
+    explicit tls_files(const cert_pair& c) {
+        std::string tmpl = (fs::temp_directory_path() / "rtbench-tls-XXXXXX").string();
+        if (!::mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary directory for TLS files");
+        dir_ = tmpl;
+        write_cert_files(c, cert(), key());
+    }
+    ~tls_files() {
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+    tls_files(const tls_files&) = delete;
+    tls_files& operator=(const tls_files&) = delete;
+    std::string cert() const { return dir_ + "/cert.pem"; }
+    std::string key() const { return dir_ + "/key.pem"; }
+
+private:
+    std::string dir_;
+};
 
 // Runs every point of every matrix in `ms` into one run folder. The verdict
 // is printed and written here unless `collect` is given: then the rows are
@@ -191,7 +254,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     raise_fd_limit();
     rlimit rl{};
     ::getrlimit(RLIMIT_NOFILE, &rl);
-    for (auto& [net, p] : plan(ms)) {
+    for (auto& [net, tls, p] : plan(ms)) {
         // Each client holds one socket, two for HTTP transports in echo (POST /send).
         std::size_t c = p.clients, per = p.sc == scenario::echo ? 2 : 1;
         if (c * per + 64 > rl.rlim_cur)
@@ -204,7 +267,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     }
     const option_values given = a.flags.values();
     const std::uint64_t max_message = given.get(settings::max_message);
-    for (auto& [net, p] : plan(ms))
+    for (auto& [net, tls, p] : plan(ms))
         if (p.payload > max_message) throw usage_error("--payload exceeds --max-message");
 
     std::string root = project_root();
@@ -241,6 +304,19 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     s.relay_log = (out / "relay.log").string();
     s.server_args = a.flags.server_args();
 
+    // TLS: one throw-away certificate for the run, its files in a private
+    // temporary directory for the server processes, one client context.
+    std::unique_ptr<tls_files> tls_dir;
+    std::shared_ptr<tls_client> tls_clients;
+    bool any_tls = false;
+    for (auto& m : ms)
+        for (auto& v : m.tls) any_tls = any_tls || v != "none";
+    if (any_tls) {
+        auto cert = make_self_signed(a.tls_cert);
+        tls_dir = std::make_unique<tls_files>(cert);
+        tls_clients = make_client_tls(cert, parse_tls_version_arg(a.tls_client_version), a.tls_resume);
+    }
+
     std::ofstream csv(out / "results.csv");
     write_csv_header(csv);
     csv.flush();
@@ -249,10 +325,17 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     std::vector<result_row> rows;
     bool failed = false;
     for (std::size_t n = 0; n < points.size(); ++n) {
-        auto& [net, p] = points[n];
+        auto& [net, tls, p] = points[n];
         s.net = net;
-        std::string what = fmt::format("{} {} clients={} rate={} payload={}{}", p.transport->name, scenario_name(p.sc),
-                                       p.clients, p.rate_hz, p.payload, net.relay ? " net=" + net.name : "");
+        s.tls = {};
+        if (tls != "none") {
+            s.tls = {tls, a.tls_cert, a.tls_resume,
+                     {"--tls", "--tls-version", tls, "--tls-cert-file", tls_dir->cert(), "--tls-key-file", tls_dir->key()},
+                     tls_clients};
+        }
+        std::string what = fmt::format("{} {} clients={} rate={} payload={}{}{}", p.transport->name, scenario_name(p.sc),
+                                       p.clients, p.rate_hz, p.payload, net.relay ? " net=" + net.name : "",
+                                       tls != "none" ? " tls=" + tls : "");
         if (tty)
             s.progress = [&](const char* phase, double done) {
                 std::cout << fmt::format("\r[{}/{}] {}: {} {:3.0f}%   ", n + 1, points.size(), what, phase, done * 100)
@@ -308,6 +391,7 @@ std::function<int()> add_run(CLI::App& app) {
         if (!cmd->parsed()) return -1;
         matrix m;
         m.nets = parse_nets(a->net);
+        m.tls = parse_tls_list(*a, cmd->get_option("--tls-version")->count() > 0);
         m.transports = select_transports(a->transports);
         m.sc = parse_scenario(a->scenario);
         for (double c : parse_doubles(a->clients, "--clients", 1)) m.clients.push_back(static_cast<std::size_t>(c));
@@ -338,8 +422,9 @@ std::function<int()> add_compare(CLI::App& app) {
         std::vector<net_profile> wan;
         for (auto& n : parse_nets(a->net))
             if (n.relay) wan.push_back(n);
-        std::vector<matrix> ms = {{parse_nets("none"), all_transports, scenario::push, {10, 200}, {20}, {64, 1024}}};
-        if (!wan.empty()) ms.push_back({wan, all_transports, scenario::push, {200}, {20}, {64}});
+        auto tls = parse_tls_list(*a, cmd->get_option("--tls-version")->count() > 0);
+        std::vector<matrix> ms = {{parse_nets("none"), tls, all_transports, scenario::push, {10, 200}, {20}, {64, 1024}}};
+        if (!wan.empty()) ms.push_back({wan, tls, all_transports, scenario::push, {200}, {20}, {64}});
         std::string base = a->out.empty() ? (fs::path(project_root()) / "results" / (utc_now("%Y%m%dT%H%M%SZ") + "-compare")).string() : a->out;
         push.out = base;
         push.no_plot = true;
@@ -349,7 +434,7 @@ std::function<int()> add_compare(CLI::App& app) {
         conn.duration = 3;
         conn.out = (fs::path(base) / "connect").string();
         conn.no_plot = true;
-        matrix mc{parse_nets("none"), all_transports, scenario::connect, {1000}, {0}, {0}};
+        matrix mc{parse_nets("none"), tls, all_transports, scenario::connect, {1000}, {0}, {0}};
         int rc2 = execute(conn, {mc}, g_argline, "compare-connect", &all);
         write_verdict(base, all);
         if (!a->no_plot && plot_folder(project_root(), base) != 0)

@@ -12,6 +12,7 @@
 #include "harness/control_client.hpp"
 #include "harness/message.hpp"
 #include "harness/server_settings.hpp"
+#include "harness/tls.hpp"
 #include "tools/cli_common.hpp"
 
 namespace rtb {
@@ -26,6 +27,8 @@ std::function<int()> add_serve(CLI::App& app) {
         double duration = 0;
         server_options opt;
         option_flags flags;
+        bool tls = false;
+        std::string tls_version = "1.3", tls_cert = "ecdsa-p256", cert_file, key_file;
     };
     auto a = std::make_shared<args>();
     cmd->add_option("--transport", a->transports, "Transports to serve: NAME[,NAME...] or all")->capture_default_str();
@@ -43,6 +46,10 @@ std::function<int()> add_serve(CLI::App& app) {
                               "token in {}: ${} if set, else a random one printed at start. Refused on a "
                               "non-loopback --bind unless ${} is set", control_token_header, control_token_env,
                               control_token_env));
+    add_tls_server_options(cmd, a->tls, a->tls_version, a->tls_cert);
+    cmd->add_option("--tls-cert-file", a->cert_file, "With --tls: PEM certificate (chain) to serve instead of a "
+                                                     "throw-away one")->group("TLS");
+    cmd->add_option("--tls-key-file", a->key_file, "With --tls-cert-file: its PEM private key")->group("TLS");
     a->flags.add(cmd, settings::core, "Server limits", true);
     a->flags.add_transports(cmd, true);
     a->flags.add(cmd, settings::testing, "Testing", true);
@@ -71,6 +78,23 @@ std::function<int()> add_serve(CLI::App& app) {
             }
         }
         if (a->payload > a->opt.max_message) throw usage_error("--payload exceeds --max-message");
+        if (a->cert_file.empty() != a->key_file.empty()) throw usage_error("--tls-cert-file and --tls-key-file go together");
+        if (!a->cert_file.empty()) a->tls = true;
+        std::string fingerprint;
+        if (a->tls) {
+            tls_version v = parse_tls_version_arg(a->tls_version);
+            cert_pair cert;
+            try {
+                cert = a->cert_file.empty() ? make_self_signed(a->tls_cert) : load_cert_files(a->cert_file, a->key_file);
+                a->opt.tls = make_server_tls(cert, v);
+                fingerprint = cert_fingerprint(cert);
+            } catch (const std::invalid_argument& e) {
+                throw usage_error(e.what());
+            } catch (const std::exception& e) {
+                std::cerr << "rtbench serve: " << e.what() << "\n";
+                return 1;
+            }
+        }
 
         boost::asio::io_context io(1);
         auto srv = make_server(io, a->opt, transports);
@@ -82,10 +106,17 @@ std::function<int()> add_serve(CLI::App& app) {
         }
         std::string names;
         for (auto* t : transports) names += fmt::format(" {}={}", t->name, t->path);
-        std::cout << fmt::format("rtbench serve: listening on http://{}:{} ({} )\n", a->opt.bind, srv->port(), names) << std::flush;
+        std::cout << fmt::format("rtbench serve: listening on {}://{}:{} ({} )\n", a->tls ? "https" : "http", a->opt.bind,
+                                 srv->port(), names);
+        if (a->tls)
+            std::cout << fmt::format("rtbench serve: TLS {} with {} certificate, SHA-256 fingerprint {}\n",
+                                     a->tls_version, a->cert_file.empty() ? "a throw-away " + a->tls_cert : a->cert_file,
+                                     fingerprint);
+        std::cout << std::flush;
         if (!a->port_file.empty()) {
             std::string tmp = a->port_file + ".tmp";
-            std::ofstream(tmp) << srv->port() << "\n";
+            // The port; with TLS and --control, the plain control port next.
+            std::ofstream(tmp) << srv->port() << "\n" << srv->control_port() << "\n";
             std::rename(tmp.c_str(), a->port_file.c_str()); // appears whole or not at all
         }
         boost::asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -9,20 +9,17 @@ batch_client::batch_client(asio::io_context& io, const client_config& cfg, clien
                            const browser_request& kind)
     : client_base(io, cfg, ev), path_(std::move(path)), pause_(pause),
       reconnect_each_(reconnect_each), stream_(io), pause_timer_(io), kind_(kind) {
-    meter_.watch(stream_.socket());
+    meter_.watch(stream_);
 }
 
 void batch_client::connect() {
     subscribed_ = false;
-    stream_.async_connect(endpoint(), beast::bind_front_handler(&batch_client::on_connect,
-                                                                self<batch_client>(), gen_));
+    open(stream_, beast::bind_front_handler(&batch_client::on_connect, self<batch_client>(), gen_));
 }
 
 void batch_client::on_connect(std::uint64_t gen, beast::error_code ec) {
     if (stale(gen)) return;
-    if (ec) return lost("connect: " + ec.message());
-    beast::error_code ignored;
-    stream_.socket().set_option(tcp::no_delay(true), ignored);
+    if (ec) return lost("connect: " + describe_error(ec));
     do_request();
 }
 
@@ -63,13 +60,12 @@ void batch_client::on_read(std::uint64_t gen, beast::error_code ec, std::size_t)
         if (stale(gen)) return;
     }
     bool reconnect = reconnect_each_ || !res.keep_alive();
-    if (reconnect) meter_.retire(stream_.socket());
+    if (reconnect) meter_.retire(stream_);
     auto next = [self = self<batch_client>(), gen, reconnect](beast::error_code e) {
         if (e || self->stale(gen)) return;
         if (!reconnect) return self->do_request();
         self->buffer_.clear();
-        self->stream_.async_connect(self->endpoint(),
-                                    beast::bind_front_handler(&batch_client::on_connect, self, gen));
+        self->open(self->stream_, beast::bind_front_handler(&batch_client::on_connect, self, gen));
     };
     if (pause_.count() == 0) return next({});
     auto pause = pause_;
@@ -101,7 +97,7 @@ bool batch_client::on_answer(const http::response<http::string_body>& res, std::
 
 void batch_client::teardown() {
     pause_timer_.cancel();
-    meter_.retire(stream_.socket());
+    meter_.retire(stream_);
     buffer_.clear();
 }
 

@@ -38,7 +38,7 @@ private:
 
     std::chrono::milliseconds pause_;
     bool reconnect_each_;
-    beast::tcp_stream stream_;
+    flex_stream stream_;
     beast::flat_buffer buffer_;
     http::request<http::empty_body> req_;
     std::optional<http::response_parser<http::string_body>> parser_;

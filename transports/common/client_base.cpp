@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "harness/clock.hpp"
 #include "transports/common/wire.hpp"
 
 namespace rtb {
@@ -74,30 +75,62 @@ std::string make_target(std::string_view path, std::initializer_list<std::string
 
 // ---- socket_meter ---------------------------------------------------------------
 
-void socket_meter::forget(tcp::socket& s) {
+void socket_meter::forget(flex_stream& s) {
     live_.erase(std::remove(live_.begin(), live_.end(), &s), live_.end());
 }
 
-void socket_meter::retire(tcp::socket& s) noexcept {
-    if (!s.is_open()) return;
-    closed_ += socket_wire(s.native_handle());
+void socket_meter::retire(flex_stream& s) noexcept {
+    auto& sock = s.socket();
+    if (!sock.is_open()) return;
+    closed_ += s.wire();
     beast::error_code ec;
-    s.shutdown(tcp::socket::shutdown_both, ec);
-    s.close(ec);
+    sock.shutdown(tcp::socket::shutdown_both, ec);
+    sock.close(ec);
 }
 
 wire_bytes socket_meter::total() const {
     wire_bytes w = closed_;
-    for (auto* s : live_)
-        if (s->is_open()) w += socket_wire(s->native_handle());
+    for (auto* s : live_) w += s->wire();
     return w;
+}
+
+void open_connection(asio::io_context& io, const client_config& cfg, flex_stream& s,
+                     const std::shared_ptr<tls_session_slot>& slot,
+                     std::function<void(const connection_timing&)> timing,
+                     std::function<void(beast::error_code)> done) {
+    s.renew(io, cfg.tls.get(), slot);
+    std::int64_t t0 = now_ns();
+    tcp::endpoint ep{asio::ip::make_address(cfg.host), cfg.port};
+    s.tcp_layer().async_connect(ep, [&s, t0, timing = std::move(timing), done = std::move(done)](beast::error_code ec) mutable {
+        if (ec) return done(ec);
+        beast::error_code ignored;
+        s.socket().set_option(tcp::no_delay(true), ignored);
+        connection_timing t;
+        std::int64_t t1 = now_ns();
+        t.tcp_ns = t1 - t0;
+        if (!s.is_tls()) {
+            timing(t);
+            return done({});
+        }
+        SSL* ssl = s.native_handle(); // kept alive by the handshake until it completes
+        s.async_handshake(asio::ssl::stream_base::client, {},
+                          [ssl, t, t1, timing = std::move(timing), done = std::move(done)](beast::error_code ec, std::size_t) mutable {
+                              if (ec) return done(ec);
+                              t.tls = true;
+                              t.tls_ns = now_ns() - t1;
+                              t.resumed = SSL_session_reused(ssl) == 1;
+                              timing(t);
+                              done({});
+                          });
+    });
 }
 
 // ---- http_upstream ------------------------------------------------------------
 
-http_upstream::http_upstream(asio::io_context& io, const client_config& cfg)
-    : cfg_(cfg), stream_(io) {
-    meter_.watch(stream_.socket());
+http_upstream::http_upstream(asio::io_context& io, const client_config& cfg,
+                             std::function<void(const connection_timing&)> timing)
+    : io_(io), cfg_(cfg), timing_(std::move(timing)), stream_(io) {
+    meter_.watch(stream_);
 }
 
 void http_upstream::send(std::shared_ptr<const std::string> record) {
@@ -113,9 +146,8 @@ void http_upstream::do_next() {
     }
     busy_ = true;
     if (!connected_) {
-        stream_.async_connect(
-            tcp::endpoint{asio::ip::make_address(cfg_.host), cfg_.port},
-            beast::bind_front_handler(&http_upstream::on_connect, shared_from_this()));
+        open_connection(io_, cfg_, stream_, slot_, timing_,
+                        beast::bind_front_handler(&http_upstream::on_connect, shared_from_this()));
         return;
     }
     req_ = {http::verb::post, "/send", 11};
@@ -133,8 +165,6 @@ void http_upstream::on_connect(beast::error_code ec) {
         queue_.pop_front();
         return do_next();
     }
-    beast::error_code ignored;
-    stream_.socket().set_option(tcp::no_delay(true), ignored);
     connected_ = true;
     do_next();
 }
@@ -153,7 +183,7 @@ void http_upstream::on_read(beast::error_code ec, std::size_t) {
     if (res_.result_int() / 100 == 2) ++acked_;
     queue_.pop_front();
     if (!res_.keep_alive()) {
-        meter_.retire(stream_.socket());
+        meter_.retire(stream_);
         connected_ = false;
     }
     do_next();
@@ -163,7 +193,7 @@ void http_upstream::reset() {
     // The in-flight record may or may not have arrived; it is not resent (a
     // resend could duplicate it). The harness counts what never came back.
     queue_.pop_front();
-    meter_.retire(stream_.socket());
+    meter_.retire(stream_);
     buffer_.clear();
     connected_ = false;
     do_next();
@@ -172,7 +202,7 @@ void http_upstream::reset() {
 void http_upstream::close() {
     closed_ = true;
     queue_.clear();
-    meter_.retire(stream_.socket());
+    meter_.retire(stream_);
 }
 
 // ---- client_base ----------------------------------------------------------------
@@ -180,13 +210,21 @@ void http_upstream::close() {
 client_base::client_base(asio::io_context& io, const client_config& cfg, client_events& ev)
     : io_(io), cfg_(cfg), ev_(ev), retry_(io) {}
 
-tcp::endpoint client_base::endpoint() const {
-    return {asio::ip::make_address(cfg_.host), cfg_.port};
+void client_base::open(flex_stream& s, std::function<void(beast::error_code)> done) {
+    std::weak_ptr<client_base> weak = shared_from_this();
+    open_connection(io_, cfg_, s, tls_slot_, [weak](const connection_timing& t) {
+        if (auto self = weak.lock(); self && !self->closed_) self->ev_.on_connected(*self, t);
+    }, std::move(done));
 }
 
 void client_base::send(std::shared_ptr<const std::string> record) {
     if (closed_) return;
-    if (!upstream_) upstream_ = std::make_shared<http_upstream>(io_, cfg_);
+    if (!upstream_) {
+        std::weak_ptr<client_base> weak = shared_from_this();
+        upstream_ = std::make_shared<http_upstream>(io_, cfg_, [weak](const connection_timing& t) {
+            if (auto self = weak.lock(); self && !self->closed_) self->ev_.on_connected(*self, t);
+        });
+    }
     upstream_->send(std::move(record));
 }
 

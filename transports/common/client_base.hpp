@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 
 #include "harness/transport.hpp"
+#include "transports/common/flex_stream.hpp"
 
 namespace rtb {
 
@@ -50,21 +51,31 @@ std::string make_target(std::string_view path, std::initializer_list<std::string
 // live) plus those already closed (counted as they close).
 class socket_meter {
 public:
-    // Counts `s` while it is open; `s` must outlive the meter or be forgotten.
-    void watch(tcp::socket& s) { live_.push_back(&s); }
-    void forget(tcp::socket& s);
-    // Adds the counts of `s` to the closed total, then closes it.
-    void retire(tcp::socket& s) noexcept;
+    // Counts the connection of `s` (whichever socket it has now) while it
+    // is open; `s` must outlive the meter or be forgotten.
+    void watch(flex_stream& s) { live_.push_back(&s); }
+    void forget(flex_stream& s);
+    // Adds the counts of the connection of `s` to the closed total, then closes it.
+    void retire(flex_stream& s) noexcept;
     wire_bytes total() const;
 
 private:
-    std::vector<tcp::socket*> live_;
+    std::vector<flex_stream*> live_;
     wire_bytes closed_;
 };
 
+// Opens a new connection on `s` for a client: TCP connect to cfg's server,
+// then, when cfg.tls is set, the TLS handshake (resuming the session in
+// `slot` when the run asks for it). `timing` gets how long each took;
+// `done` the outcome (describe_error() words it).
+void open_connection(asio::io_context& io, const client_config& cfg, flex_stream& s,
+                     const std::shared_ptr<tls_session_slot>& slot,
+                     std::function<void(const connection_timing&)> timing,
+                     std::function<void(beast::error_code)> done);
+
 class http_upstream : public std::enable_shared_from_this<http_upstream> {
 public:
-    http_upstream(asio::io_context& io, const client_config& cfg);
+    http_upstream(asio::io_context& io, const client_config& cfg, std::function<void(const connection_timing&)> timing);
     void send(std::shared_ptr<const std::string> record);
     void close();
     wire_bytes wire() const { return meter_.total(); }
@@ -77,8 +88,11 @@ private:
     void on_read(beast::error_code ec, std::size_t n);
     void reset();
 
+    asio::io_context& io_;
     const client_config& cfg_;
-    beast::tcp_stream stream_;
+    std::function<void(const connection_timing&)> timing_;
+    std::shared_ptr<tls_session_slot> slot_ = std::make_shared<tls_session_slot>();
+    flex_stream stream_;
     beast::flat_buffer buffer_;
     std::deque<std::shared_ptr<const std::string>> queue_;
     http::request<http::string_body> req_;
@@ -130,12 +144,15 @@ protected:
     std::shared_ptr<Derived> self() {
         return std::static_pointer_cast<Derived>(shared_from_this());
     }
-    tcp::endpoint endpoint() const;
+    // Opens a new connection on `s` (open_connection), reporting its timing.
+    void open(flex_stream& s, std::function<void(beast::error_code)> done);
 
     asio::io_context& io_;
     client_config cfg_;
     client_events& ev_;
     socket_meter meter_;
+    // The session this client resumes on its next TLS connection.
+    std::shared_ptr<tls_session_slot> tls_slot_ = std::make_shared<tls_session_slot>();
 
 private:
     std::uint64_t last_seq_ = 0;

@@ -14,7 +14,8 @@ namespace {
 void add_control_route(server_core& core, std::string_view path, route_handler h) {
     core.add_route(path, [&core, h = std::move(h)](const std::shared_ptr<http_session>& s, request&& req,
                                                     const query& q) {
-        if (auto why = control_refusal(req.base(), core.options().control_token, core.options().bind, core.port()))
+        unsigned port = s->control_only() ? core.control_port() : core.port();
+        if (auto why = control_refusal(req.base(), core.options().control_token, core.options().bind, port))
             return s->fail(http::status::forbidden, "control refused: " + *why + "\n");
         if (req.method() != http::verb::post) return s->fail(http::status::method_not_allowed, "POST only\n");
         h(s, std::move(req), q);

@@ -86,10 +86,49 @@ connection::~connection() {
 
 // ---- http_session -----------------------------------------------------------
 
-http_session::http_session(server_core& core, tcp::socket&& sock)
-    : connection(core), stream_(std::move(sock)) {}
+http_session::http_session(server_core& core, tcp::socket&& sock, bool control_only)
+    : connection(core), stream_(std::move(sock)), control_only_(control_only) {}
 
-void http_session::run() { do_read(); }
+void http_session::run() {
+    if (core_.options().tls && !control_only_) return tls_accept();
+    do_read();
+}
+
+// TLS: the first bytes tell a TLS ClientHello (a handshake record, type 22)
+// from a plain HTTP request sent to the TLS port by mistake, which gets a
+// 400 in plain text, as nginx answers it, instead of a failed handshake the
+// client cannot read. The handshake must finish within the header timeout.
+void http_session::tls_accept() {
+    stream_.tcp_layer().expires_after(core_.options().header_timeout);
+    stream_.async_read_some(buffer_.prepare(512),
+                            beast::bind_front_handler(&http_session::on_tls_first_bytes, shared_from_this()));
+}
+
+void http_session::on_tls_first_bytes(beast::error_code ec, std::size_t n) {
+    if (ec) return do_close();
+    buffer_.commit(n);
+    auto first = static_cast<const unsigned char*>(buffer_.data().data())[0];
+    if (first != 0x16) {
+        buffer_.clear();
+        return fail(http::status::bad_request, "plain HTTP request sent to the TLS port: use https:// or wss://\n");
+    }
+    stream_.start_tls(*core_.options().tls);
+    stream_.async_handshake(asio::ssl::stream_base::server, buffer_.data(),
+                            beast::bind_front_handler(&http_session::on_tls_handshake, shared_from_this()));
+}
+
+void http_session::on_tls_handshake(beast::error_code ec, std::size_t) {
+    // A TLS 1.2/1.3 client sends nothing after its ClientHello before the
+    // server answers: what was read first is all handshake.
+    buffer_.clear();
+    if (ec) {
+        ++core_.counters().tls_failed;
+        return do_close();
+    }
+    ++core_.counters().tls_handshakes;
+    if (SSL_session_reused(stream_.native_handle()) == 1) ++core_.counters().tls_resumed;
+    do_read();
+}
 
 // Between requests a keep-alive connection may idle for --idle-timeout-ms;
 // once the first byte of a request has come, its whole header must follow
@@ -102,7 +141,7 @@ void http_session::do_read() {
     // An upstream record is at most max_message plus its "to" and tag fields.
     parser_->body_limit(core_.options().max_message + 256);
     if (buffer_.size() > 0) return read_header(); // a pipelined request is already here
-    stream_.expires_after(core_.options().idle_timeout);
+    stream_.tcp_layer().expires_after(core_.options().idle_timeout);
     // 512 bytes, as Beast's own first read of an empty buffer: this buffer
     // stays allocated on every idle keep-alive connection, so its size is
     // server memory per connection (the header read grows it when needed).
@@ -117,14 +156,14 @@ void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
 }
 
 void http_session::read_header() {
-    stream_.expires_after(core_.options().header_timeout);
+    stream_.tcp_layer().expires_after(core_.options().header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&http_session::on_header, shared_from_this()));
 }
 
 void http_session::on_header(beast::error_code ec, std::size_t n) {
     if (ec || parser_->is_done()) return on_read(ec, n);
-    stream_.expires_after(core_.options().idle_timeout);
+    stream_.tcp_layer().expires_after(core_.options().idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
@@ -140,7 +179,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
         return fail(http::status::payload_too_large, "request body too large\n");
     if (ec) return fail(http::status::bad_request, "malformed request\n");
     ++core_.counters().requests;
-    stream_.expires_never();
+    stream_.tcp_layer().expires_never();
     core_.route(shared_from_this(), parser_->release());
 }
 
@@ -148,7 +187,7 @@ void http_session::respond(response&& res) {
     if (released_) return;
     bool close = res.need_eof();
     res_.emplace(std::move(res));
-    stream_.expires_after(core_.options().idle_timeout);
+    stream_.tcp_layer().expires_after(core_.options().idle_timeout);
     http::async_write(stream_, *res_,
                       beast::bind_front_handler(&http_session::on_write, shared_from_this(), close));
 }
@@ -175,9 +214,9 @@ void http_session::do_close() {
     stream_.socket().close(ec);
 }
 
-beast::tcp_stream http_session::release() {
+flex_stream http_session::release() {
     released_ = true;
-    stream_.expires_never();
+    stream_.tcp_layer().expires_never();
     return std::move(stream_);
 }
 
@@ -189,6 +228,19 @@ void http_session::shut() {
 // A client that half-closes its side during a hold reads as gone (EOF):
 // HTTP/1.1 clients do not do that while waiting for an answer.
 void http_session::watch_for_close(std::function<void()> on_close) {
+    if (stream_.is_tls()) {
+        // TLS cannot peek without reading a record: read into the request
+        // buffer (early bytes are kept for the next request, as below).
+        return stream_.async_read_some(
+            buffer_.prepare(512), [self = shared_from_this(), f = std::move(on_close)](beast::error_code ec, std::size_t n) mutable {
+                if (ec == asio::error::operation_aborted || self->released_) return;
+                if (ec) return f();
+                self->buffer_.commit(n);
+                auto& o = self->core_.options();
+                if (self->buffer_.size() > o.max_header + o.max_message + 256) return f();
+                self->watch_for_close(std::move(f));
+            });
+    }
     stream_.socket().async_wait(
         tcp::socket::wait_read, [self = shared_from_this(), f = std::move(on_close)](beast::error_code ec) mutable {
             if (ec == asio::error::operation_aborted || self->released_) return;
@@ -216,7 +268,7 @@ void http_session::stop_watching() {
 server_core::server_core(asio::io_context& io, server_options opt,
                          std::span<const transport_descriptor* const> transports)
     : io_(io), opt_(std::move(opt)), transports_(transports.begin(), transports.end()),
-      hub_(opt_.history, opt_.history_bytes), acceptor_(io), accept_retry_(io),
+      hub_(opt_.history, opt_.history_bytes), acceptor_(io), control_acceptor_(io),
       pub_(io, [this](const target& to, std::string_view tag, std::string_view payload) {
           publish(to, tag, payload);
       }) {
@@ -239,21 +291,32 @@ void server_core::start() {
     acceptor_.bind(ep);
     acceptor_.listen(asio::socket_base::max_listen_connections);
     port_ = acceptor_.local_endpoint().port();
-    do_accept();
+    do_accept(acceptor_, false);
+    if (opt_.tls && opt_.control) {
+        // Loopback whatever --bind says: only the harness on this machine
+        // calls it, and the token is still required.
+        tcp::endpoint cep{asio::ip::make_address("127.0.0.1"), 0};
+        control_acceptor_.open(cep.protocol());
+        control_acceptor_.bind(cep);
+        control_acceptor_.listen();
+        control_port_ = control_acceptor_.local_endpoint().port();
+        do_accept(control_acceptor_, true);
+    }
 }
 
-void server_core::do_accept() {
-    acceptor_.async_accept(beast::bind_front_handler(&server_core::on_accept, this));
+void server_core::do_accept(tcp::acceptor& acc, bool control) {
+    acc.async_accept(beast::bind_front_handler(&server_core::on_accept, this, std::ref(acc), control));
 }
 
-void server_core::on_accept(beast::error_code ec, tcp::socket sock) {
+void server_core::on_accept(tcp::acceptor& acc, bool control, beast::error_code ec, tcp::socket sock) {
     if (stopped_ || ec == asio::error::operation_aborted) return;
     if (ec) {
         // Out of file descriptors (or similar): back off instead of spinning.
         ++stats_.refused;
-        accept_retry_.expires_after(std::chrono::milliseconds(50));
-        accept_retry_.async_wait([this](beast::error_code e) {
-            if (!e) do_accept();
+        // A timer per wait: the two listeners may back off at once.
+        auto t = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(50));
+        t->async_wait([this, t, &acc, control](beast::error_code e) {
+            if (!e && !stopped_) do_accept(acc, control);
         });
         return;
     }
@@ -264,14 +327,16 @@ void server_core::on_accept(beast::error_code ec, tcp::socket sock) {
         sock.close(ignored);
     } else {
         sock.set_option(tcp::no_delay(true), ec);
-        std::make_shared<http_session>(*this, std::move(sock))->run();
+        std::make_shared<http_session>(*this, std::move(sock), control)->run();
     }
-    do_accept();
+    do_accept(acc, control);
 }
 
 void server_core::route(const std::shared_ptr<http_session>& s, request&& req) {
     auto q = parse_query(req.target());
     if (!q) return s->fail(http::status::bad_request, "bad request target\n");
+    if (s->control_only() && q->path != "/stats" && q->path.rfind("/control/", 0) != 0)
+        return s->fail(http::status::not_found, "the control port serves /control/* and /stats only\n");
     auto* h = routes_.match(q->path, q->route_params);
     if (!h) return s->fail(http::status::not_found, "unknown path\n");
     (*h)(s, std::move(req), *q);
@@ -297,7 +362,7 @@ void server_core::stop() {
     stopped_ = true;
     beast::error_code ec;
     acceptor_.close(ec);
-    accept_retry_.cancel();
+    control_acceptor_.close(ec);
     pub_.stop();
     // shut() may destroy a connection (and erase it from conns_): copy first.
     std::vector<connection*> all(conns_.begin(), conns_.end());
@@ -329,11 +394,11 @@ std::string server_core::stats_json() const {
         "\"slow_consumers\":{},\"published\":{},\"upstream\":{},\"frames_sent\":{},"
         "\"subscribers\":{},\"head_seq\":{},\"history_messages\":{},\"history_bytes\":{},"
         "\"pub_running\":{},\"pub_rate_hz\":{},\"pub_t0_ns\":{},\"pub_first_seq\":{},"
-        "\"pub_count\":{},\"pub_max_behind_ns\":{}}}\n",
+        "\"pub_count\":{},\"pub_max_behind_ns\":{},\"tls_handshakes\":{},\"tls_resumed\":{},\"tls_failed\":{}}}\n",
         s.accepted, s.refused, s.active, s.requests, s.bad_requests, s.slow_consumers,
         s.published, s.upstream, s.frames_sent, s.subscribers, hub_.head(), hub_.history_size(),
         hub_.history_bytes(), p.running ? 1 : 0, p.schedule.rate_hz, p.schedule.t0_ns,
-        p.first_seq, p.published, p.max_behind_ns);
+        p.first_seq, p.published, p.max_behind_ns, s.tls_handshakes, s.tls_resumed, s.tls_failed);
 }
 
 void server_core::install_core_routes() {

@@ -22,6 +22,7 @@
 #include <boost/beast/http.hpp>
 
 #include "harness/transport.hpp"
+#include "transports/common/flex_stream.hpp"
 #include "transports/common/hub.hpp"
 #include "transports/common/publisher.hpp"
 #include "transports/common/query.hpp"
@@ -91,6 +92,7 @@ public:
 
     void start() override;
     std::uint16_t port() const override { return port_; }
+    std::uint16_t control_port() const override { return control_port_; }
     std::uint64_t publish(const target& to, std::string_view tag,
                           std::string_view payload) override;
     void start_publisher(double rate_hz, std::size_t payload, const target& to,
@@ -113,17 +115,16 @@ public:
 
 private:
     friend class connection;
-    void do_accept();
-    void on_accept(beast::error_code ec, tcp::socket sock);
+    void do_accept(tcp::acceptor& acc, bool control);
+    void on_accept(tcp::acceptor& acc, bool control, beast::error_code ec, tcp::socket sock);
     void install_core_routes();
 
     asio::io_context& io_;
     server_options opt_;
     std::vector<const transport_descriptor*> transports_;
     hub hub_;
-    tcp::acceptor acceptor_;
-    asio::steady_timer accept_retry_;
-    std::uint16_t port_ = 0;
+    tcp::acceptor acceptor_, control_acceptor_;
+    std::uint16_t port_ = 0, control_port_ = 0;
     bool stopped_ = false;
     server_stats stats_;
     router<route_handler> routes_;
@@ -139,7 +140,10 @@ void install_page_routes(server_core& core);
 
 class http_session : public connection, public std::enable_shared_from_this<http_session> {
 public:
-    http_session(server_core& core, tcp::socket&& sock);
+    // control_only: a session of the plain control listener (TLS runs),
+    // which serves /control/* and /stats and nothing else.
+    http_session(server_core& core, tcp::socket&& sock, bool control_only = false);
+    bool control_only() const { return control_only_; }
     void run();
     // Writes the answer, then reads the next request (or closes when the
     // answer says Connection: close).
@@ -147,7 +151,7 @@ public:
     // Answers a bad request with `status`, counts it, and closes.
     void fail(http::status status, std::string_view why);
     // Hands the socket over to a long-lived session; this one ends.
-    beast::tcp_stream release();
+    flex_stream release();
     bool released() const { return released_; }
     void shut() override;
     // While a request is held (long polling) nothing reads the socket:
@@ -157,6 +161,9 @@ public:
     void stop_watching();
 
 private:
+    void tls_accept();
+    void on_tls_first_bytes(beast::error_code ec, std::size_t n);
+    void on_tls_handshake(beast::error_code ec, std::size_t used);
     void do_read();
     void on_first_bytes(beast::error_code ec, std::size_t n);
     void read_header();
@@ -165,11 +172,12 @@ private:
     void on_write(bool close, beast::error_code ec, std::size_t n);
     void do_close();
 
-    beast::tcp_stream stream_;
+    flex_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::optional<response> res_;
     bool released_ = false;
+    bool control_only_ = false;
 };
 
 // An answer with the request's version and keep-alive, Content-Length set.

@@ -12,24 +12,55 @@ std::string make_chunk(std::string_view data) {
     return s;
 }
 
+// The data of a string of chunks (size CRLF data CRLF ...), as written by
+// make_chunk: what an HTTP/1.0 response carries instead.
+std::string_view chunk_data(std::string_view chunk) {
+    auto crlf = chunk.find("\r\n");
+    if (crlf == std::string_view::npos || chunk.size() < crlf + 4) return chunk;
+    return chunk.substr(crlf + 2, chunk.size() - crlf - 4);
+}
+
+namespace {
+// A preamble made for HTTP/1.1 (status line, header with Transfer-Encoding:
+// chunked, then chunks) as the HTTP/1.0 answer: 1.0 status line, no
+// Transfer-Encoding, Connection: close, the chunks' data.
+std::string as_http10(const std::string& pre) {
+    auto end = pre.find("\r\n\r\n");
+    std::string head = pre.substr(0, end + 2), body = pre.substr(end + 4);
+    if (head.rfind("HTTP/1.1", 0) == 0) head.replace(0, 8, "HTTP/1.0");
+    if (auto te = head.find("Transfer-Encoding: chunked\r\n"); te != std::string::npos) head.erase(te, 28);
+    head += "Connection: close\r\n\r\n";
+    std::string_view rest = body;
+    while (!rest.empty()) {
+        auto crlf = rest.find("\r\n");
+        std::size_t n = std::stoul(std::string(rest.substr(0, crlf)), nullptr, 16);
+        head += rest.substr(crlf + 2, n);
+        rest.remove_prefix(crlf + 2 + n + 2);
+    }
+    return head;
+}
+} // namespace
+
 void install_stream_route(server_core& core, stream_route route) {
     route.frame_slot = core.messages().add_frame_slot();
     auto r = std::make_shared<const stream_route>(std::move(route));
     core.add_route(r->path, [&core, r](const std::shared_ptr<http_session>& s, request&& req, const query& q) {
         auto sub = read_subscription(s, req, q, r->cursor);
         if (!sub) return;
-        if (req.version() != 11) return s->fail(http::status::bad_request, "HTTP/1.1 required (chunked)\n");
+        if (req.version() != 11 && req.version() != 10) return s->fail(http::status::bad_request, "HTTP/1.1 or 1.0 required\n");
         std::optional<std::uint64_t> head;
         if (!sub->cursor) head = core.messages().head();
-        auto ps = std::make_shared<push_stream>(core, s->release(), r);
+        bool http10 = req.version() == 10;
+        auto ps = std::make_shared<push_stream>(core, s->release(), r, http10);
         ps->filter = std::move(sub->filter);
         ps->route = r->path;
-        ps->start(r->preamble(core.options(), head), sub->cursor);
+        auto pre = r->preamble(core.options(), head);
+        ps->start(http10 ? as_http10(pre) : std::move(pre), sub->cursor);
     });
 }
 
-push_stream::push_stream(server_core& core, beast::tcp_stream&& stream, std::shared_ptr<const stream_route> r)
-    : push_session(core), stream_(std::move(stream)), r_(std::move(r)), timer_(core.io()) {}
+push_stream::push_stream(server_core& core, flex_stream&& stream, std::shared_ptr<const stream_route> r, bool http10)
+    : push_session(core), stream_(std::move(stream)), r_(std::move(r)), http10_(http10), timer_(core.io()) {}
 
 void push_stream::start(std::string head, std::optional<std::uint64_t> cursor) {
     enqueue(std::make_shared<const std::string>(std::move(head)));
@@ -51,7 +82,8 @@ std::shared_ptr<const std::string> push_stream::frame_control(std::string record
 }
 
 void push_stream::start_write(const std::string& bytes) {
-    asio::async_write(stream_, asio::buffer(bytes),
+    std::string_view out = http10_ ? chunk_data(bytes) : std::string_view(bytes);
+    asio::async_write(stream_, asio::buffer(out.data(), out.size()),
                       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->written(ec); });
 }
 

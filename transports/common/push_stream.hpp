@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "transports/common/flex_stream.hpp"
 #include "transports/common/push_session.hpp"
 
 namespace rtb {
@@ -12,6 +13,8 @@ namespace rtb {
 // Builds a chunk of the HTTP/1.1 chunked encoding (RFC 9112 section 7.1):
 // hex size CRLF data CRLF. No extensions.
 std::string make_chunk(std::string_view data);
+// The data of a chunk made by make_chunk (what an HTTP/1.0 body carries).
+std::string_view chunk_data(std::string_view chunk);
 
 // What a chunked push transport declares; serve_stream does the rest.
 struct stream_route {
@@ -32,7 +35,7 @@ void install_stream_route(server_core& core, stream_route r);
 
 class push_stream final : public push_session, public std::enable_shared_from_this<push_stream> {
 public:
-    push_stream(server_core& core, beast::tcp_stream&& stream, std::shared_ptr<const stream_route> r);
+    push_stream(server_core& core, flex_stream&& stream, std::shared_ptr<const stream_route> r, bool http10 = false);
 
     // Writes `head` (the response header and any preamble), then the replay
     // after `cursor`, then goes live.
@@ -47,8 +50,12 @@ private:
     void do_watch();
     void do_heartbeat();
 
-    beast::tcp_stream stream_;
+    flex_stream stream_;
     std::shared_ptr<const stream_route> r_;
+    // An HTTP/1.0 request (a proxy's default upstream protocol): the body is
+    // not chunked but delimited by the close (RFC 9112 6.3), so each chunk
+    // is written without its size line and CRLF.
+    bool http10_;
     char watch_buf_[64];
     std::shared_ptr<const std::string> heartbeat_;
     asio::steady_timer timer_;

@@ -7,7 +7,7 @@ namespace rtb {
 stream_client::stream_client(asio::io_context& io, const client_config& cfg, client_events& ev,
                              const browser_request& kind)
     : client_base(io, cfg, ev), kind_(kind), stream_(io) {
-    meter_.watch(stream_.socket());
+    meter_.watch(stream_);
     on_chunk_ = [this](std::uint64_t, std::string_view body, beast::error_code&) {
         on_data(body, now_ns());
         return body.size();
@@ -16,15 +16,12 @@ stream_client::stream_client(asio::io_context& io, const client_config& cfg, cli
 
 void stream_client::connect() {
     reset_decoder();
-    stream_.async_connect(endpoint(), beast::bind_front_handler(&stream_client::on_connect,
-                                                                self<stream_client>(), gen_));
+    open(stream_, beast::bind_front_handler(&stream_client::on_connect, self<stream_client>(), gen_));
 }
 
 void stream_client::on_connect(std::uint64_t gen, beast::error_code ec) {
     if (stale(gen)) return;
-    if (ec) return lost("connect: " + ec.message());
-    beast::error_code ignored;
-    stream_.socket().set_option(tcp::no_delay(true), ignored);
+    if (ec) return lost("connect: " + describe_error(ec));
     req_ = {http::verb::get, target(), 11};
     add_profile_headers(req_.base(), cfg_, kind_);
     decorate(req_);
@@ -68,7 +65,7 @@ void stream_client::on_read(std::uint64_t gen, beast::error_code ec, std::size_t
 }
 
 void stream_client::teardown() {
-    meter_.retire(stream_.socket());
+    meter_.retire(stream_);
     buffer_.clear();
 }
 

@@ -35,7 +35,7 @@ private:
     void on_read(std::uint64_t gen, beast::error_code ec, std::size_t n);
 
     const browser_request& kind_;
-    beast::tcp_stream stream_;
+    flex_stream stream_;
     beast::flat_buffer buffer_;
     http::request<http::empty_body> req_;
     std::optional<http::response_parser<http::string_body>> parser_;

@@ -37,17 +37,15 @@ protected:
         pmd.client_enable = deflate_;
         ws_->set_option(pmd);
         ws_->read_message_max(cfg_.max_message + 256);
-        meter_.watch(beast::get_lowest_layer(*ws_).socket());
-        beast::get_lowest_layer(*ws_).async_connect(
-            endpoint(), beast::bind_front_handler(&ws_client::on_connect, self<ws_client>(), gen_, ws_));
+        meter_.watch(ws_->next_layer());
+        open(ws_->next_layer(), beast::bind_front_handler(&ws_client::on_connect, self<ws_client>(), gen_, ws_));
     }
 
     void teardown() override {
         open_ = writing_ = false;
         if (!ws_) return;
-        auto& sock = beast::get_lowest_layer(*ws_).socket();
-        meter_.retire(sock);
-        meter_.forget(sock);
+        meter_.retire(ws_->next_layer());
+        meter_.forget(ws_->next_layer());
         ws_.reset(); // pending handlers hold their own reference to the old stream
         buffer_.clear();
     }
@@ -57,9 +55,7 @@ private:
 
     void on_connect(std::uint64_t gen, ws_ptr ws, beast::error_code ec) {
         if (stale(gen)) return;
-        if (ec) return lost("connect: " + ec.message());
-        beast::error_code ignored;
-        beast::get_lowest_layer(*ws).socket().set_option(tcp::no_delay(true), ignored);
+        if (ec) return lost("connect: " + describe_error(ec));
         beast::get_lowest_layer(*ws).expires_never();
         auto c = cursor();
         auto target = make_target("/ws", {c ? "since=" + std::to_string(*c) : "", identity_query(cfg_)});

@@ -2,15 +2,33 @@
 // Shared by the WebSocket server and client translation units (split so the
 // two heavy Beast instantiations compile in parallel).
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "transports/common/client_base.hpp"
 #include "transports/common/http_server.hpp"
 #include "transports/websocket/ws_options.hpp"
 
+namespace rtb {
+
+// WebSocket's closing of the connection under it (found by argument-
+// dependent lookup): over TLS, Beast's TLS teardown (close_notify), else the
+// TCP one.
+inline void teardown(beast::role_type role, flex_stream& s, beast::error_code& ec) {
+    if (auto* t = s.tls()) return beast::teardown(role, *t, ec);
+    beast::websocket::teardown(role, s.socket(), ec);
+}
+template <class Handler>
+void async_teardown(beast::role_type role, flex_stream& s, Handler&& h) {
+    if (auto* t = s.tls()) return beast::async_teardown(role, *t, std::forward<Handler>(h));
+    beast::websocket::async_teardown(role, s.socket(), std::forward<Handler>(h));
+}
+
+} // namespace rtb
+
 namespace rtb::ws {
 
 namespace websocket = beast::websocket;
-using ws_stream = websocket::stream<beast::tcp_stream>;
+using ws_stream = websocket::stream<flex_stream>;
 
 // Options both roles share. auto_fragment off: Beast would otherwise split a
 // message larger than its write buffer (4 KiB) into several frames, and our

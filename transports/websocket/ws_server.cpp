@@ -32,7 +32,7 @@ bool valid_key(std::string_view k) {
 
 class ws_session final : public push_session, public std::enable_shared_from_this<ws_session> {
 public:
-    ws_session(server_core& core, beast::tcp_stream&& s)
+    ws_session(server_core& core, flex_stream&& s)
         : push_session(core), ws_(std::move(s)), grace_(core.io()) {}
 
     void run(request&& req, std::optional<std::uint64_t> cursor) {

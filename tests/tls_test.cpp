@@ -1,0 +1,159 @@
+// TLS known answers: record overhead per message as RFC 8446 and RFC 5288
+// put it, the transports' framing unchanged under TLS, resumption across
+// forced reconnects, a version mismatch reported in words, and a plain
+// HTTP request to the TLS port refused while TLS clients go on.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
+#include <gtest/gtest.h>
+
+#include "cli_support.hpp"
+#include "harness/tls.hpp"
+#include "loopback.hpp"
+
+namespace {
+
+using namespace rtb_test;
+
+double num(const std::vector<std::vector<std::string>>& r, std::size_t i, const std::string& col) {
+    return std::atof(cell(r, i, col).c_str());
+}
+
+std::vector<std::vector<std::string>> run_csv(const std::string& name, const std::string& args, int want = 0) {
+    auto dir = temp_dir(name);
+    auto o = rtbench("run --no-plot --warmup 0.5 " + args + " --out " + dir.string());
+    EXPECT_EQ(o.code, want) << o.out;
+    auto rows = read_csv(dir / "results.csv");
+    fs::remove_all(dir);
+    return rows;
+}
+
+// A stream message over TLS 1.3 costs 5 B of record header, 1 B of inner
+// content type and a 16 B AEAD tag (RFC 8446 5.2): 22 B. Over TLS 1.2 with
+// AES-GCM: 5 B header, 8 B explicit nonce, 16 B tag (RFC 5288 3): 29 B.
+// The transports' own framing is the same as without TLS, to the byte.
+TEST(Cli, TlsRecordOverheadIsWhatTheRfcsSayAndFramingIsUnchanged) {
+    auto r = run_csv("tls-overhead", "--transport streaming,sse,websocket --clients 3 --rate 50 --duration 1.5 "
+                                     "--tls-version off,1.3,1.2");
+    ASSERT_EQ(r.size(), 10u);
+    for (std::size_t i = 1; i <= 3; ++i) {
+        auto name = cell(r, i, "transport");
+        EXPECT_EQ(cell(r, i, "tls"), "none");
+        EXPECT_EQ(cell(r, i, "tls_bytes_per_msg"), "") << "empty, not zero, without TLS";
+        for (std::size_t j : {i + 3, i + 6}) {
+            EXPECT_EQ(cell(r, j, "transport"), name);
+            EXPECT_EQ(cell(r, j, "lost"), "0") << name;
+            EXPECT_EQ(cell(r, j, "reordered"), "0") << name;
+            EXPECT_GT(num(r, j, "delivered"), 0) << name;
+            EXPECT_NEAR(num(r, j, "framing_bytes_per_msg"), num(r, i, "framing_bytes_per_msg"), 0.05) << name;
+        }
+        EXPECT_EQ(cell(r, i + 3, "tls"), "1.3");
+        EXPECT_NEAR(num(r, i + 3, "tls_bytes_per_msg"), 22.0, 0.05) << name;
+        EXPECT_EQ(cell(r, i + 6, "tls"), "1.2");
+        EXPECT_NEAR(num(r, i + 6, "tls_bytes_per_msg"), 29.0, 0.05) << name;
+        // The handshake: a P-256 certificate of about 500 B and, in 1.3,
+        // two session tickets; the client's ClientHello and Finished.
+        for (std::size_t j : {i + 3, i + 6}) {
+            double extra_down = num(r, j, "handshake_down_bytes") - num(r, i, "handshake_down_bytes");
+            double extra_up = num(r, j, "handshake_up_bytes") - num(r, i, "handshake_up_bytes");
+            EXPECT_GT(extra_down, 700) << name;
+            EXPECT_LT(extra_down, 1800) << name;
+            EXPECT_GT(extra_up, 250) << name;
+            EXPECT_LT(extra_up, 600) << name;
+            EXPECT_EQ(cell(r, j, "tls_handshakes"), "3") << name;
+            EXPECT_GT(num(r, j, "tls_handshake_p50_us"), 0) << name;
+        }
+    }
+}
+
+// Every transport over TLS through connection resets: nothing lost or
+// duplicated, and with --tls-resume the reconnects resume their session.
+TEST(Cli, TlsEveryTransportResumesAcrossForcedReconnects) {
+    auto r = run_csv("tls-resume", "--transport all --clients 4 --rate 20 --duration 2 --tls --tls-resume "
+                                   "--net rtt=4ms,reset=60/min");
+    ASSERT_EQ(r.size(), 1 + rtb::all_transports().size());
+    for (std::size_t i = 1; i < r.size(); ++i) {
+        auto name = cell(r, i, "transport");
+        EXPECT_EQ(cell(r, i, "lost"), "0") << name;
+        EXPECT_EQ(cell(r, i, "duplicated"), "0") << name;
+        EXPECT_EQ(cell(r, i, "tls_resume"), "true") << name;
+        double handshakes = num(r, i, "tls_handshakes"), resumed = num(r, i, "tls_resumed");
+        EXPECT_GE(num(r, i, "relay_resets"), 1) << name;
+        // Every handshake after a client's first is a resumption.
+        EXPECT_GE(resumed, 1) << name;
+        EXPECT_LE(resumed, handshakes - 4) << name;
+    }
+}
+
+TEST(Cli, TlsVersionMismatchIsARowThatSaysWhy) {
+    auto r = run_csv("tls-mismatch", "--transport websocket,sse --clients 2 --duration 0.5 --tls-version 1.3 "
+                                     "--tls-client-version 1.2 --ready-timeout 30", 3);
+    ASSERT_EQ(r.size(), 3u);
+    for (std::size_t i : {1u, 2u}) {
+        EXPECT_EQ(cell(r, i, "delivered"), "0");
+        auto why = cell(r, i, "failure");
+        EXPECT_NE(why.find("2 of 2 clients never connected"), std::string::npos) << why;
+        EXPECT_NE(why.find("TLS handshake"), std::string::npos) << why;
+        EXPECT_NE(why.find("protocol version"), std::string::npos) << why;
+    }
+}
+
+TEST(Cli, TlsBadVersionIsOneLineAndExit2) {
+    auto o = rtbench("run --transport sse --tls-version 1.1");
+    EXPECT_EQ(o.code, 2) << o.out;
+    EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 1) << o.out;
+}
+
+// A plain HTTP request to the TLS port gets a 400 that says what happened,
+// and the TLS clients beside it keep receiving.
+TEST(Tls, PlainHttpToTheTlsPortIs400AndOthersGoOn) {
+    auto cert = rtb::make_self_signed("ecdsa-p256");
+    rtb::server_options opt;
+    opt.tls = rtb::make_server_tls(cert, rtb::tls_version::v1_3);
+    rtb::test::server_rig rig(opt);
+
+    namespace asio = boost::asio;
+    asio::io_context io;
+    auto tls = rtb::make_client_tls(cert, rtb::tls_version::any, false);
+    asio::ssl::stream<asio::ip::tcp::socket> good(io, *tls->ctx);
+    good.next_layer().connect({asio::ip::make_address("127.0.0.1"), rig.port});
+    rtb::tls_prepare_client(good.native_handle(), *tls, nullptr);
+    good.handshake(asio::ssl::stream_base::client);
+    std::string req = "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    asio::write(good, asio::buffer(req));
+
+    asio::ip::tcp::socket plain(io);
+    plain.connect({asio::ip::make_address("127.0.0.1"), rig.port});
+    std::string preq = "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    asio::write(plain, asio::buffer(preq));
+    std::string answer;
+    boost::system::error_code ec;
+    char buf[512];
+    for (;;) {
+        auto n = plain.read_some(asio::buffer(buf), ec);
+        if (ec) break;
+        answer.append(buf, n);
+    }
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+    EXPECT_NE(answer.find("plain HTTP request sent to the TLS port"), std::string::npos) << answer;
+
+    rig.publish("all", "after", 16);
+    std::string got;
+    while (got.find("after") == std::string::npos) {
+        auto n = good.read_some(asio::buffer(buf), ec);
+        ASSERT_FALSE(ec) << ec.message();
+        got.append(buf, n);
+    }
+    EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+    auto st = rig.stats();
+    EXPECT_EQ(st.bad_requests, 1u);
+    EXPECT_EQ(st.tls_handshakes, 1u);
+}
+
+} // namespace
