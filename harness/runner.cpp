@@ -39,8 +39,10 @@ std::int64_t secs(double s) { return static_cast<std::int64_t>(s * 1e9); }
 
 // `open`: the measure window starts (true) or ends (false) here: each load
 // thread reads its bytes and flips its message counting in one task.
-snapshot take(server_process& srv, relay_process* relay, std::vector<std::unique_ptr<load_thread>>& threads, bool open) {
+snapshot take(server_process& srv, relay_process* relay, proxy_process* proxy,
+              std::vector<std::unique_ptr<load_thread>>& threads, bool open) {
     snapshot s;
+    if (proxy) s.proxy_cpu = process_cpu_ns(proxy->pid());
     for (auto& t : threads) s.wire += t->mark_window(open);
     s.server_cpu = process_cpu_ns(srv.pid());
     s.client_cpu = process_cpu_ns(::getpid());
@@ -112,6 +114,8 @@ result_row empty_row(const point& p, const run_settings& s) {
     r.client_threads = s.client_threads;
     set_net(s.net, r);
     r.tls = s.tls.version;
+    r.via = s.via.name;
+    r.proxy = s.via.active();
     if (s.tls.client) {
         r.tls_cert = s.tls.cert;
         r.tls_resume = s.tls.resume;
@@ -156,8 +160,10 @@ std::size_t connect_phase(point_context& c, result_row& r) {
         std::string why;
         for (auto& t : threads)
             if (why.empty()) why = t->first_failure();
-        r.failure = fmt::format("{} of {} clients never connected{}", c.p.clients - ready, c.p.clients,
-                                why.empty() ? " (ready timeout)" : ": " + why);
+        r.failure = why.empty() ? fmt::format("{} of {} clients not ready within the {} s ready timeout (a proxy "
+                                              "holding the response header, or a server too slow to accept)",
+                                              c.p.clients - ready, c.p.clients, c.s.ready_timeout_s)
+                                : fmt::format("{} of {} clients never connected: {}", c.p.clients - ready, c.p.clients, why);
         r.warnings.push_back(stuck ? r.failure
                                    : fmt::format("only {} of {} clients connected within {} s{}", ready, c.p.clients,
                                                  c.s.ready_timeout_s, why.empty() ? "" : " (" + why + ")"));
@@ -253,10 +259,18 @@ result_row run_point(const point& p, const run_settings& s) {
     auto base_mem = process_memory(srv.pid());
     // With a network profile, every client connection goes through the
     // relay; the harness's control calls go straight to the server.
+    // With a proxy, it stands in front of the server (TLS ends there when
+    // the run uses TLS), and the relay, if any, in front of it.
+    std::unique_ptr<proxy_process> proxy;
+    if (s.via.active())
+        proxy = std::make_unique<proxy_process>(s.via, s.proxy_dir, srv.port(), p.clients,
+                                                s.tls.client ? s.tls.cert_file : "", s.tls.client ? s.tls.key_file : "",
+                                                s.tls.version);
+    std::uint16_t front = proxy ? proxy->port() : srv.port();
     std::unique_ptr<relay_process> relay;
     if (s.net.relay)
-        relay = std::make_unique<relay_process>(s.rtbench_bin, s.net, srv.port(), s.relay_log, static_cast<std::uint64_t>(now_ns()));
-    auto threads = make_threads(p, s, relay ? relay->port() : srv.port());
+        relay = std::make_unique<relay_process>(s.rtbench_bin, s.net, front, s.relay_log, static_cast<std::uint64_t>(now_ns()));
+    auto threads = make_threads(p, s, relay ? relay->port() : front);
     point_context c{p, s, srv, threads};
     c.ready = connect_phase(c, r);
 
@@ -269,7 +283,7 @@ result_row run_point(const point& p, const run_settings& s) {
     sleep_until(ms, s, p.sc == scenario::connect ? "idle" : "warm-up", now_ns());
 
     // Measure.
-    snapshot a = take(srv, relay.get(), threads, true);
+    snapshot a = take(srv, relay.get(), proxy.get(), threads, true);
     // Server RSS growth over the idle server, per connected client.
     auto mem = process_memory(srv.pid());
     r.server_rss_window_start_bytes = mem.rss_bytes;
@@ -277,7 +291,7 @@ result_row run_point(const point& p, const run_settings& s) {
         r.server_rss_bytes_per_conn = static_cast<double>(mem.rss_bytes - base_mem.rss_bytes) /
                                       static_cast<double>(std::max<std::size_t>(1, c.ready));
     sleep_until(me, s, p.sc == scenario::connect ? "idle" : "measure", a.t);
-    snapshot b = take(srv, relay.get(), threads, false);
+    snapshot b = take(srv, relay.get(), proxy.get(), threads, false);
     driver->end_load(c, ms, me);
 
     drain_phase(c, *driver);
@@ -294,6 +308,10 @@ result_row run_point(const point& p, const run_settings& s) {
     r.bad_requests = static_cast<std::uint64_t>(json_int(final_stats, "bad_requests").value_or(0));
     r.window_s = static_cast<double>(b.t - a.t) / 1e9;
     if (relay) relay_figures(*relay, a, b, r);
+    if (proxy) {
+        r.proxy_cpu_ns = b.proxy_cpu - a.proxy_cpu;
+        r.proxy_rss_bytes = process_memory(proxy->pid()).rss_bytes;
+    }
     for (auto& t : threads) t->close_all();
     for (auto& t : threads) t->stop();
     if (relay) {
@@ -302,6 +320,7 @@ result_row run_point(const point& p, const run_settings& s) {
         r.relay_resets = static_cast<std::uint64_t>(json_int(relay->command("stats", true), "resets").value_or(0));
         relay->stop();
     }
+    if (proxy) proxy->stop();
     srv.stop();
 
     auto d = b.wire - a.wire;

@@ -10,6 +10,7 @@
 #include "harness/report.hpp"
 #include "harness/server_process.hpp"
 #include "netem/net_profile.hpp"
+#include "proxy/proxy_process.hpp"
 
 namespace rtb {
 
@@ -26,7 +27,8 @@ struct tls_setup {
     std::string version = "none"; // "none" (plain), "1.2", "1.3": what the server accepts
     std::string cert;              // certificate kind, for the row
     bool resume = false;           // reconnects offer the last session
-    std::vector<std::string> server_args; // --tls ... for `rtbench serve`
+    std::vector<std::string> server_args; // --tls ... for `rtbench serve` (empty when a proxy ends TLS)
+    std::string cert_file, key_file;      // for a proxy that ends TLS
     std::shared_ptr<const tls_client> client; // null: plain
 };
 
@@ -43,6 +45,8 @@ struct run_settings {
     net_profile net;                      // the path between clients and server ("none": direct)
     std::string relay_log;                // the relay's stderr
     tls_setup tls;
+    proxy_spec via;        // the reverse proxy between clients (or relay) and server
+    std::string proxy_dir; // its directory (config, logs), under the run folder
     // Called about every 200 ms with a phase name and progress 0..1.
     std::function<void(const char* phase, double done)> progress;
 };

@@ -20,7 +20,7 @@ class server_process;
 
 // The byte and CPU counters taken at one edge of the measure window.
 struct snapshot {
-    std::int64_t t = 0, server_cpu = 0, client_cpu = 0, relay_cpu = 0;
+    std::int64_t t = 0, server_cpu = 0, client_cpu = 0, relay_cpu = 0, proxy_cpu = 0;
     std::uint64_t relay_rss = 0;
     wire_bytes wire;
 };

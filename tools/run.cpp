@@ -36,6 +36,7 @@ struct run_args {
     bool allow_loss = false, no_plot = false;
     bool tls = false, tls_resume = false;
     std::string tls_versions = "1.3", tls_cert = "ecdsa-p256", tls_client_version = "any";
+    std::string via = "none";
     option_flags flags; // server limits and the transports' own options
 };
 
@@ -84,6 +85,12 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
     cmd->add_option("--tls-client-version", a.tls_client_version, "TLS versions the clients offer: any (1.2 and 1.3, as a "
                                                                   "browser), 1.2 or 1.3")
         ->capture_default_str()->check(CLI::IsMember({"any", "1.2", "1.3"}))->group("TLS");
+    cmd->add_option("--via", a.via, "A real reverse proxy in front of the server, started by rtbench (Debian's nginx, "
+                                    "unprivileged, 127.0.0.1 only, its files under the run folder; proxy/README.md): "
+                                    "none, nginx:default (the plain proxy_pass of nginx's documentation), nginx:tuned "
+                                    "(what an operator sets for streaming, SSE, WebSocket, long polling), or "
+                                    "nginx:FILE (a config template of yours). A comma list sweeps: none,nginx:default,"
+                                    "nginx:tuned. With --tls, TLS ends at nginx")->capture_default_str();
     cmd->add_flag("--allow-loss", a.allow_loss, "Exit 0 even when messages were lost, duplicated or corrupted (default: exit 3)");
     cmd->add_flag("--no-plot", a.no_plot, "Do not draw charts after the run");
     // Declared once by their owners (the server core, each transport) and
@@ -158,6 +165,7 @@ std::string git_commit(const std::string& root) {
 struct matrix {
     std::vector<net_profile> nets;
     std::vector<std::string> tls = {"none"}; // TLS versions the server accepts; "none": plain
+    std::vector<proxy_spec> via = {proxy_spec{}};
     std::vector<const transport_descriptor*> transports;
     scenario sc;
     std::vector<std::size_t> clients;
@@ -191,6 +199,7 @@ void write_verdict(const fs::path& dir, const std::vector<result_row>& rows) {
 struct planned {
     net_profile net;
     std::string tls;
+    proxy_spec via;
     point p;
 };
 
@@ -201,10 +210,11 @@ std::vector<planned> plan(const std::vector<matrix>& ms) {
     for (auto& m : ms)
         for (auto& net : m.nets)
             for (auto& tls : m.tls)
-                for (auto* t : m.transports)
-                    for (auto c : m.clients)
-                        for (auto rate : m.rates)
-                            for (auto pl : m.payloads) out.push_back({net, tls, point{t, m.sc, c, rate, pl}});
+                for (auto& via : m.via)
+                    for (auto* t : m.transports)
+                        for (auto c : m.clients)
+                            for (auto rate : m.rates)
+                                for (auto pl : m.payloads) out.push_back({net, tls, via, point{t, m.sc, c, rate, pl}});
     return out;
 }
 
@@ -220,6 +230,26 @@ std::vector<std::string> parse_tls_list(const run_args& a, bool given) {
         out.push_back(name);
     }
     if (out.empty()) throw usage_error("--tls-version needs at least one value");
+    return out;
+}
+
+std::vector<proxy_spec> parse_vias(const std::string& list) {
+    std::vector<proxy_spec> out;
+    for (auto& v : split_list(list)) {
+        try {
+            out.push_back(parse_proxy(v, project_root()));
+        } catch (const std::invalid_argument& e) {
+            throw usage_error(e.what());
+        }
+        if (out.back().active()) {
+            try {
+                find_nginx();
+            } catch (const std::exception& e) {
+                throw std::runtime_error(e.what());
+            }
+        }
+    }
+    if (out.empty()) throw usage_error("--via needs at least one value");
     return out;
 }
 
@@ -254,7 +284,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     raise_fd_limit();
     rlimit rl{};
     ::getrlimit(RLIMIT_NOFILE, &rl);
-    for (auto& [net, tls, p] : plan(ms)) {
+    for (auto& [net, tls, via, p] : plan(ms)) {
         // Each client holds one socket, two for HTTP transports in echo (POST /send).
         std::size_t c = p.clients, per = p.sc == scenario::echo ? 2 : 1;
         if (c * per + 64 > rl.rlim_cur)
@@ -267,7 +297,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     }
     const option_values given = a.flags.values();
     const std::uint64_t max_message = given.get(settings::max_message);
-    for (auto& [net, tls, p] : plan(ms))
+    for (auto& [net, tls, via, p] : plan(ms))
         if (p.payload > max_message) throw usage_error("--payload exceeds --max-message");
 
     std::string root = project_root();
@@ -325,17 +355,21 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     std::vector<result_row> rows;
     bool failed = false;
     for (std::size_t n = 0; n < points.size(); ++n) {
-        auto& [net, tls, p] = points[n];
+        auto& [net, tls, via, p] = points[n];
         s.net = net;
+        s.via = via;
+        s.proxy_dir = (out / "nginx" / std::to_string(n + 1)).string();
         s.tls = {};
         if (tls != "none") {
-            s.tls = {tls, a.tls_cert, a.tls_resume,
-                     {"--tls", "--tls-version", tls, "--tls-cert-file", tls_dir->cert(), "--tls-key-file", tls_dir->key()},
-                     tls_clients};
+            // TLS ends at the proxy when there is one; the server is plain.
+            std::vector<std::string> args;
+            if (!via.active())
+                args = {"--tls", "--tls-version", tls, "--tls-cert-file", tls_dir->cert(), "--tls-key-file", tls_dir->key()};
+            s.tls = {tls, a.tls_cert, a.tls_resume, args, tls_dir->cert(), tls_dir->key(), tls_clients};
         }
-        std::string what = fmt::format("{} {} clients={} rate={} payload={}{}{}", p.transport->name, scenario_name(p.sc),
+        std::string what = fmt::format("{} {} clients={} rate={} payload={}{}{}{}", p.transport->name, scenario_name(p.sc),
                                        p.clients, p.rate_hz, p.payload, net.relay ? " net=" + net.name : "",
-                                       tls != "none" ? " tls=" + tls : "");
+                                       tls != "none" ? " tls=" + tls : "", via.active() ? " via=" + via.name : "");
         if (tty)
             s.progress = [&](const char* phase, double done) {
                 std::cout << fmt::format("\r[{}/{}] {}: {} {:3.0f}%   ", n + 1, points.size(), what, phase, done * 100)
@@ -392,6 +426,7 @@ std::function<int()> add_run(CLI::App& app) {
         matrix m;
         m.nets = parse_nets(a->net);
         m.tls = parse_tls_list(*a, cmd->get_option("--tls-version")->count() > 0);
+        m.via = parse_vias(a->via);
         m.transports = select_transports(a->transports);
         m.sc = parse_scenario(a->scenario);
         for (double c : parse_doubles(a->clients, "--clients", 1)) m.clients.push_back(static_cast<std::size_t>(c));
@@ -423,8 +458,9 @@ std::function<int()> add_compare(CLI::App& app) {
         for (auto& n : parse_nets(a->net))
             if (n.relay) wan.push_back(n);
         auto tls = parse_tls_list(*a, cmd->get_option("--tls-version")->count() > 0);
-        std::vector<matrix> ms = {{parse_nets("none"), tls, all_transports, scenario::push, {10, 200}, {20}, {64, 1024}}};
-        if (!wan.empty()) ms.push_back({wan, tls, all_transports, scenario::push, {200}, {20}, {64}});
+        auto via = parse_vias(a->via);
+        std::vector<matrix> ms = {{parse_nets("none"), tls, via, all_transports, scenario::push, {10, 200}, {20}, {64, 1024}}};
+        if (!wan.empty()) ms.push_back({wan, tls, via, all_transports, scenario::push, {200}, {20}, {64}});
         std::string base = a->out.empty() ? (fs::path(project_root()) / "results" / (utc_now("%Y%m%dT%H%M%SZ") + "-compare")).string() : a->out;
         push.out = base;
         push.no_plot = true;
@@ -434,7 +470,7 @@ std::function<int()> add_compare(CLI::App& app) {
         conn.duration = 3;
         conn.out = (fs::path(base) / "connect").string();
         conn.no_plot = true;
-        matrix mc{parse_nets("none"), tls, all_transports, scenario::connect, {1000}, {0}, {0}};
+        matrix mc{parse_nets("none"), tls, via, all_transports, scenario::connect, {1000}, {0}, {0}};
         int rc2 = execute(conn, {mc}, g_argline, "compare-connect", &all);
         write_verdict(base, all);
         if (!a->no_plot && plot_folder(project_root(), base) != 0)

@@ -1,0 +1,67 @@
+// A real nginx in the path (proxy/): the tuned config delivers every
+// transport with nothing lost; the default one refuses the WebSocket
+// upgrade (a row that says so) and holds streams in its buffers.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "cli_support.hpp"
+#include "harness/transport.hpp"
+
+namespace {
+
+using namespace rtb_test;
+
+double num(const std::vector<std::vector<std::string>>& r, std::size_t i, const std::string& col) {
+    return std::atof(cell(r, i, col).c_str());
+}
+
+TEST(Cli, ProxyTunedNginxDeliversEveryTransportOverTls) {
+    auto dir = temp_dir("proxy-tuned");
+    auto o = rtbench("run --no-plot --warmup 0.5 --transport all --clients 3 --rate 50 --duration 1.5 --via nginx:tuned "
+                     "--tls --out " + dir.string());
+    ASSERT_EQ(o.code, 0) << o.out;
+    auto r = read_csv(dir / "results.csv");
+    ASSERT_EQ(r.size(), 1 + rtb::all_transports().size());
+    for (std::size_t i = 1; i < r.size(); ++i) {
+        auto name = cell(r, i, "transport");
+        EXPECT_EQ(cell(r, i, "via"), "nginx:tuned") << name;
+        EXPECT_EQ(cell(r, i, "lost"), "0") << name;
+        EXPECT_GT(num(r, i, "delivered"), 0) << name;
+        EXPECT_EQ(cell(r, i, "failure"), "") << name;
+        EXPECT_GT(num(r, i, "proxy_rss_bytes"), 0) << name;
+        EXPECT_EQ(cell(r, i, "tls"), "1.3") << name;
+    }
+    // nginx's own files stay in the run folder.
+    EXPECT_TRUE(fs::exists(dir / "nginx" / "1" / "nginx.conf"));
+    fs::remove_all(dir);
+}
+
+TEST(Cli, ProxyDefaultNginxRefusesWebSocketAndBuffersStreams) {
+    auto dir = temp_dir("proxy-default");
+    auto o = rtbench("run --no-plot --warmup 0.5 --transport websocket,streaming --clients 3 --rate 50 --duration 2 "
+                     "--via nginx:default,nginx:tuned --ready-timeout 5 --allow-loss --out " + dir.string());
+    ASSERT_EQ(o.code, 0) << o.out;
+    auto r = read_csv(dir / "results.csv");
+    ASSERT_EQ(r.size(), 5u);
+    // Row order: via, then transport.
+    EXPECT_EQ(cell(r, 1, "transport"), "websocket");
+    EXPECT_EQ(cell(r, 1, "delivered"), "0");
+    EXPECT_NE(cell(r, 1, "failure").find("WebSocket handshake was declined"), std::string::npos) << cell(r, 1, "failure");
+    // Streaming through the default config arrives, but a buffer at a time:
+    // the median is many times the tuned proxy's.
+    EXPECT_EQ(cell(r, 2, "transport"), "streaming");
+    EXPECT_EQ(cell(r, 4, "transport"), "streaming");
+    EXPECT_GT(num(r, 2, "delivered"), 0);
+    EXPECT_GT(num(r, 2, "latency_p50_us"), 10 * num(r, 4, "latency_p50_us"));
+    EXPECT_GT(num(r, 2, "latency_p50_us"), 50'000);
+    fs::remove_all(dir);
+}
+
+TEST(Cli, ProxyUnknownViaIsOneLineAndExit2) {
+    auto o = rtbench("run --transport sse --via haproxy");
+    EXPECT_EQ(o.code, 2) << o.out;
+    EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 1) << o.out;
+}
+
+} // namespace
