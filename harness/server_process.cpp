@@ -65,9 +65,9 @@ server_process::server_process(const run_settings& s, const std::string& transpo
     for (int i = 0; i < 1000; ++i) {
         std::ifstream f(port_file_);
         unsigned p = 0, cp = 0;
-        if (f >> p >> cp && p > 0) {
+        if (f >> p && p > 0) {
             port_ = static_cast<std::uint16_t>(p);
-            control_port_ = static_cast<std::uint16_t>(cp);
+            if (f >> cp) control_port_ = static_cast<std::uint16_t>(cp);
             return;
         }
         int status = 0;

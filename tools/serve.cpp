@@ -115,8 +115,12 @@ std::function<int()> add_serve(CLI::App& app) {
         std::cout << std::flush;
         if (!a->port_file.empty()) {
             std::string tmp = a->port_file + ".tmp";
-            // The port; with TLS and --control, the plain control port next.
-            std::ofstream(tmp) << srv->port() << "\n" << srv->control_port() << "\n";
+            // The port; with TLS and --control, the plain control port on a
+            // second line (readers of the first line alone are unaffected).
+            std::ofstream f(tmp);
+            f << srv->port() << "\n";
+            if (srv->control_port()) f << srv->control_port() << "\n";
+            f.close();
             std::rename(tmp.c_str(), a->port_file.c_str()); // appears whole or not at all
         }
         boost::asio::signal_set signals(io, SIGINT, SIGTERM);

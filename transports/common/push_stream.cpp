@@ -55,7 +55,9 @@ void install_stream_route(server_core& core, stream_route route) {
         ps->filter = std::move(sub->filter);
         ps->route = r->path;
         auto pre = r->preamble(core.options(), head);
-        ps->start(http10 ? as_http10(pre) : std::move(pre), sub->cursor);
+        // Every write of an HTTP/1.0 stream is unwrapped by chunk_data(),
+        // the head too: it goes in as one chunk.
+        ps->start(http10 ? make_chunk(as_http10(pre)) : std::move(pre), sub->cursor);
     });
 }
 
