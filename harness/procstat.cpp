@@ -1,12 +1,15 @@
 #include "harness/procstat.hpp"
 
 #include <dirent.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace rtb {
 
@@ -56,6 +59,22 @@ std::string kernel_release() {
 std::string host_name() {
     char buf[256] = {};
     return ::gethostname(buf, sizeof buf - 1) == 0 ? std::string(buf) : "unknown";
+}
+
+void stop_child(pid_t& pid, int sig, int grace_ms) {
+    if (pid <= 0) return;
+    if (sig) ::kill(pid, sig);
+    int status = 0;
+    for (int waited = 0; waited < grace_ms; waited += 10) {
+        if (::waitpid(pid, &status, WNOHANG) == pid) {
+            pid = -1;
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    pid = -1;
 }
 
 void raise_fd_limit() {

@@ -17,6 +17,11 @@ struct memory_usage {
 };
 memory_usage process_memory(pid_t pid);
 
+// Stops a child process: sends `sig` (0: none, the child was already told
+// another way), waits up to `grace` for it to exit, then SIGKILLs it, and
+// reaps it. Sets `pid` to -1; does nothing when it is not positive.
+void stop_child(pid_t& pid, int sig, int grace_ms);
+
 // Raises this process's open-file limit to its hard limit (the load
 // generator and the relay both hold a socket or two per client).
 void raise_fd_limit();

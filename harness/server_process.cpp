@@ -1,5 +1,7 @@
 #include "harness/server_process.hpp"
 
+#include "harness/procstat.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -90,22 +92,7 @@ std::string server_process::call(const std::string& method, const std::string& t
 }
 
 void server_process::stop() {
-    if (pid_ > 0) {
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        for (int i = 0; i < 500; ++i) {
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, &status, 0);
-            pid_ = -1;
-        }
-    }
+    stop_child(pid_, SIGTERM, 5000);
     if (!port_file_.empty()) ::unlink(port_file_.c_str());
     if (!dir_.empty()) {
         ::unlink((port_file_ + ".tmp").c_str());

@@ -1,5 +1,7 @@
 #include "netem/relay_process.hpp"
 
+#include "harness/procstat.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -95,18 +97,7 @@ std::string relay_process::command(const std::string& cmd, bool answer) {
 void relay_process::stop() {
     // Closing its stdin is the relay's signal to exit.
     if (in_ >= 0) ::close(in_), in_ = -1;
-    if (pid_ > 0) {
-        int status = 0;
-        for (int i = 0; i < 200 && pid_ > 0; ++i) {
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) pid_ = -1;
-            else std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, &status, 0);
-            pid_ = -1;
-        }
-    }
+    stop_child(pid_, 0, 2000);
     if (out_ >= 0) ::close(out_), out_ = -1;
 }
 

@@ -19,6 +19,8 @@
 
 #include <fmt/format.h>
 
+#include "harness/procstat.hpp"
+
 extern char** environ;
 
 namespace rtb {
@@ -161,20 +163,6 @@ proxy_process::proxy_process(const proxy_spec& spec, const std::string& dir, std
 
 proxy_process::~proxy_process() { stop(); }
 
-void proxy_process::stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM); // nginx: fast shutdown
-    int status = 0;
-    for (int i = 0; i < 500; ++i) {
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            return;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-}
+void proxy_process::stop() { stop_child(pid_, SIGTERM, 5000); } // SIGTERM: nginx's fast shutdown
 
 } // namespace rtb

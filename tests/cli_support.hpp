@@ -55,6 +55,11 @@ inline std::string cell(const std::vector<std::vector<std::string>>& rows, std::
     return "<no column " + col + ">";
 }
 
+// A numeric cell (std::stod: an empty cell is an error, not 0).
+inline double num(const std::vector<std::vector<std::string>>& rows, std::size_t row, const std::string& col) {
+    return std::stod(cell(rows, row, col));
+}
+
 inline fs::path temp_dir(const std::string& name) {
     auto d = fs::temp_directory_path() / ("rtbench-test-" + name + "-" + std::to_string(::getpid()));
     fs::remove_all(d);

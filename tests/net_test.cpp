@@ -13,9 +13,6 @@ namespace {
 
 using namespace rtb_test;
 
-double num(const std::vector<std::vector<std::string>>& rows, std::size_t r, const std::string& col) {
-    return std::stod(cell(rows, r, col));
-}
 double ms(const std::vector<std::vector<std::string>>& rows, std::size_t r, const std::string& col) {
     return num(rows, r, col) / 1000.0;
 }

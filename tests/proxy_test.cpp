@@ -12,10 +12,6 @@ namespace {
 
 using namespace rtb_test;
 
-double num(const std::vector<std::vector<std::string>>& r, std::size_t i, const std::string& col) {
-    return std::atof(cell(r, i, col).c_str());
-}
-
 TEST(Cli, ProxyTunedNginxDeliversEveryTransportOverTls) {
     auto dir = temp_dir("proxy-tuned");
     auto o = rtbench("run --no-plot --warmup 0.5 --transport all --clients 3 --rate 50 --duration 1.5 --via nginx:tuned "

@@ -21,10 +21,6 @@ namespace {
 
 using namespace rtb_test;
 
-double num(const std::vector<std::vector<std::string>>& r, std::size_t i, const std::string& col) {
-    return std::atof(cell(r, i, col).c_str());
-}
-
 std::vector<std::vector<std::string>> run_csv(const std::string& name, const std::string& args, int want = 0) {
     auto dir = temp_dir(name);
     auto o = rtbench("run --no-plot --warmup 0.5 " + args + " --out " + dir.string());

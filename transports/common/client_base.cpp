@@ -210,21 +210,21 @@ void http_upstream::close() {
 client_base::client_base(asio::io_context& io, const client_config& cfg, client_events& ev)
     : io_(io), cfg_(cfg), ev_(ev), retry_(io) {}
 
-void client_base::open(flex_stream& s, std::function<void(beast::error_code)> done) {
+// Hands each connection's timing to the harness while this session is open.
+std::function<void(const connection_timing&)> client_base::timing_reporter() {
     std::weak_ptr<client_base> weak = shared_from_this();
-    open_connection(io_, cfg_, s, tls_slot_, [weak](const connection_timing& t) {
+    return [weak](const connection_timing& t) {
         if (auto self = weak.lock(); self && !self->closed_) self->ev_.on_connected(*self, t);
-    }, std::move(done));
+    };
+}
+
+void client_base::open(flex_stream& s, std::function<void(beast::error_code)> done) {
+    open_connection(io_, cfg_, s, tls_slot_, timing_reporter(), std::move(done));
 }
 
 void client_base::send(std::shared_ptr<const std::string> record) {
     if (closed_) return;
-    if (!upstream_) {
-        std::weak_ptr<client_base> weak = shared_from_this();
-        upstream_ = std::make_shared<http_upstream>(io_, cfg_, [weak](const connection_timing& t) {
-            if (auto self = weak.lock(); self && !self->closed_) self->ev_.on_connected(*self, t);
-        });
-    }
+    if (!upstream_) upstream_ = std::make_shared<http_upstream>(io_, cfg_, timing_reporter());
     upstream_->send(std::move(record));
 }
 

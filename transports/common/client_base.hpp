@@ -146,6 +146,7 @@ protected:
     }
     // Opens a new connection on `s` (open_connection), reporting its timing.
     void open(flex_stream& s, std::function<void(beast::error_code)> done);
+    std::function<void(const connection_timing&)> timing_reporter();
 
     asio::io_context& io_;
     client_config cfg_;
