@@ -18,27 +18,38 @@ double p50_ms(const result_row& r) { return static_cast<double>(r.latency.percen
 double p99_ms(const result_row& r) { return static_cast<double>(r.latency.percentile(99)) / 1e6; }
 double rss_per_conn(const result_row& r) { return r.server_rss_bytes_per_conn; }
 
-// A row whose figures can be compared: everything delivered, generator kept up.
+// A row whose figures can be compared: everything delivered, every client
+// connected, generator kept up.
 bool clean(const result_row& r) {
-    return r.lost == 0 && r.duplicated == 0 && r.corrupt == 0 && !r.client_bound && !r.relay_bound && r.slow_consumers == 0;
+    return r.lost == 0 && r.duplicated == 0 && r.corrupt == 0 && !r.client_bound && !r.relay_bound &&
+           r.slow_consumers == 0 && r.failure.empty();
 }
 
-// Rows compare only at the same point on the same network.
+// The path between clients and server, in words: the network, TLS, the
+// proxy ("loopback" alone: direct, plain, no network profile). A transport
+// with TLS or behind nginx is not the same contestant as without.
+std::string path(const result_row& r) {
+    std::string p = r.net == "none" ? "loopback" : r.net;
+    if (r.tls != "none") p += " with TLS " + r.tls;
+    if (r.via != "none") p += " via " + r.via;
+    return p;
+}
+
+// Rows compare only at the same point on the same path.
 using point_key = std::tuple<std::string, std::string, std::uint64_t, double, std::uint64_t>;
-point_key key(const result_row& r) { return {r.net, r.scenario, r.clients, r.rate_hz, r.payload_bytes}; }
-std::string net_name(const std::string& net) { return net == "none" ? "loopback" : net; }
+point_key key(const result_row& r) { return {path(r), r.scenario, r.clients, r.rate_hz, r.payload_bytes}; }
 std::string point_name(const result_row& r) {
-    std::string on = r.net == "none" ? "" : " on " + r.net;
+    std::string on = path(r) == "loopback" ? "" : " on " + path(r);
     if (r.scenario == "connect") return fmt::format("{} connections{}", r.clients, on);
     return fmt::format("{} {} clients × {:g}/s × {} B{}", r.scenario, r.clients, r.rate_hz, r.payload_bytes, on);
 }
 
-// The rows of each network, in the order they ran.
-std::vector<std::pair<std::string, std::vector<result_row>>> by_net(const std::vector<result_row>& rows) {
+// The rows of each path, in the order they ran.
+std::vector<std::pair<std::string, std::vector<result_row>>> by_path(const std::vector<result_row>& rows) {
     std::vector<std::pair<std::string, std::vector<result_row>>> out;
     for (auto& r : rows) {
-        auto it = std::find_if(out.begin(), out.end(), [&](auto& g) { return g.first == r.net; });
-        if (it == out.end()) it = out.insert(out.end(), {r.net, {}});
+        auto it = std::find_if(out.begin(), out.end(), [&](auto& g) { return g.first == path(r); });
+        if (it == out.end()) it = out.insert(out.end(), {path(r), {}});
         it->second.push_back(r);
     }
     return out;
@@ -167,11 +178,11 @@ std::vector<std::string> verdict(const std::vector<result_row>& rows) {
     // 2-core development machine, 2026-11-21. Single-run p99 tails spread by
     // up to 2x, so one run ranks them only when they differ 3x.
     add(lowest(msg, "Fewest bytes of framing per message", "B", framing_per_msg, 1, 0.05));
-    // Latency ranks per network: how the ranking changes from one to the
-    // next is the point of running several.
-    auto nets = by_net(msg);
+    // Latency ranks per path (network, TLS, proxy): how the ranking changes
+    // from one to the next is the point of running several.
+    auto nets = by_path(msg);
     for (auto& [net, group] : nets) {
-        std::string on = nets.size() == 1 && net == "none" ? "" : " on " + net_name(net);
+        std::string on = nets.size() == 1 && net == "loopback" ? "" : " on " + net;
         // A ranking that left a transport out says so where it is read.
         std::string out;
         std::set<std::string> named;

@@ -134,3 +134,26 @@ TEST(Verdict, ConnectRowsRankMemoryHandshakeAndIdleBytes) {
               "Fewest idle bytes per connection per minute: sse (0.0 B) and websocket (0.0 B), within 1 % of each "
               "other: no measurable difference in one run.");
 }
+
+TEST(Verdict, TlsAndProxyRowsAreTheirOwnPath) {
+    // The same transport plain and over TLS is not two contestants at one
+    // point: each path ranks its own rows, and a row whose clients never
+    // connected ranks nowhere.
+    auto tls = [](result_row r, double p50_ms) {
+        r.tls = "1.3";
+        r.latency = histogram();
+        r.latency.record(static_cast<std::uint64_t>(p50_ms * 1e6), 100);
+        return r;
+    };
+    auto refused = row("websocket", 200, 2, 0.5, 5);
+    refused.via = "nginx:default";
+    refused.failure = "2 of 2 clients never connected: handshake declined";
+    auto v = verdict({row("websocket", 200, 2, 1.0, 5), row("sse", 200, 21, 3.0, 9),
+                      tls(row("websocket", 200, 2, 1.0, 5), 9.0), tls(row("sse", 200, 21, 3.0, 9), 2.0), refused});
+    EXPECT_EQ(line_starting(v, "Lowest median latency on loopback:"),
+              "Lowest median latency on loopback: websocket (1.000 ms).");
+    EXPECT_EQ(line_starting(v, "Lowest median latency on loopback with TLS 1.3"),
+              "Lowest median latency on loopback with TLS 1.3: sse (2.000 ms).");
+    EXPECT_EQ(line_starting(v, "Lowest median latency on loopback via nginx:default"),
+              "<no line starting 'Lowest median latency on loopback via nginx:default'>");
+}
