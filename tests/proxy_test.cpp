@@ -26,6 +26,9 @@ TEST(Cli, ProxyTunedNginxDeliversEveryTransportOverTls) {
         EXPECT_GT(num(r, i, "delivered"), 0) << name;
         EXPECT_EQ(cell(r, i, "failure"), "") << name;
         EXPECT_GT(num(r, i, "proxy_rss_bytes"), 0) << name;
+        // nginx's CPU is its one process: more than nothing, at most one core.
+        EXPECT_GT(num(r, i, "proxy_cpu_us_per_msg"), 0) << name;
+        EXPECT_LE(num(r, i, "proxy_cpu_util"), 1.05) << name;
         EXPECT_EQ(cell(r, i, "tls"), "1.3") << name;
     }
     // nginx's own files stay in the run folder.

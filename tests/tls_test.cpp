@@ -87,6 +87,23 @@ TEST(Cli, TlsEveryTransportResumesAcrossForcedReconnects) {
     }
 }
 
+// Handshake time on a 100 ms path: the relay charges TCP's round trip to
+// the client's first bytes (the ClientHello), so the TLS handshake column
+// shows it plus TLS's own: 1 RTT for TLS 1.3, 2 for TLS 1.2 (RFC 8446 2,
+// RFC 5246 7.3). TCP's own connect is to the relay on loopback.
+TEST(Cli, TlsHandshakeIsOneRoundTripIn13AndTwoIn12) {
+    auto r = run_csv("tls-rtt", "--scenario connect --transport sse --clients 2 --duration 0.5 "
+                                "--tls-version 1.3,1.2 --net rtt=100ms");
+    ASSERT_EQ(r.size(), 3u);
+    EXPECT_EQ(cell(r, 1, "tls"), "1.3");
+    EXPECT_GE(num(r, 1, "tls_handshake_p50_us"), 200'000);
+    EXPECT_LE(num(r, 1, "tls_handshake_p50_us"), 270'000);
+    EXPECT_EQ(cell(r, 2, "tls"), "1.2");
+    EXPECT_GE(num(r, 2, "tls_handshake_p50_us"), 300'000);
+    EXPECT_LE(num(r, 2, "tls_handshake_p50_us"), 370'000);
+    for (std::size_t i : {1u, 2u}) EXPECT_LT(num(r, i, "tcp_connect_p50_us"), 20'000);
+}
+
 TEST(Cli, TlsVersionMismatchIsARowThatSaysWhy) {
     auto r = run_csv("tls-mismatch", "--transport websocket,sse --clients 2 --duration 0.5 --tls-version 1.3 "
                                      "--tls-client-version 1.2 --ready-timeout 30", 3);
