@@ -287,11 +287,20 @@ void write_summary(std::ostream& os, const std::vector<result_row>& rows) {
         }
 }
 
+std::string path_label(const result_row& r) {
+    std::string label = r.net;
+    if (r.tls != "none") label += " tls=" + r.tls;
+    if (r.via != "none") label += " via=" + r.via;
+    return label;
+}
+
+// Rows off the plain loopback path get "_net-" + the path label, file-name
+// safe, so a TLS or proxied row never overwrites the plain row's spectrum.
 std::string spectrum_file_name(const result_row& r) {
     std::string name = fmt::format("spectra/{}_{}_c{}_r{}_p{}", r.transport, r.scenario, r.clients, r.rate_hz, r.payload_bytes);
-    if (r.net != "none") { // rows on a network profile: "_net-" + the label, file-name safe
+    if (auto label = path_label(r); label != "none") {
         name += "_net-";
-        for (char c : r.net) name += std::isalnum(static_cast<unsigned char>(c)) || c == '.' ? c : '_';
+        for (char c : label) name += std::isalnum(static_cast<unsigned char>(c)) || c == '.' ? c : '_';
     }
     return name + ".txt";
 }

@@ -102,6 +102,11 @@ std::string json_escape(const std::string& s);
 // A readable table for the terminal.
 void write_summary(std::ostream& os, const std::vector<result_row>& rows);
 
+// The path a row ran on, for file names and charts: the network profile's
+// label, then " tls=V" and " via=P" when set ("none" alone: loopback,
+// plain, direct). plots/rtbench_plots.py path_label is the same.
+std::string path_label(const result_row& r);
+
 // File name of a row's latency spectrum inside the run folder.
 std::string spectrum_file_name(const result_row& r);
 

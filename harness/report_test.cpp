@@ -98,6 +98,13 @@ TEST(Report, RelayColumnsHaveKnownValues) {
     EXPECT_EQ(tail, ",rtt=100ms loss=1%,100.000,0.000,1000000.000,0.000,1.000,0.000,0.250,500.000,3000000,120.000,2500.000,7,true,0,"
                     "none,,,0.000,0.000,,,,,0.000,0.000,,none,,,,\n");
     EXPECT_EQ(spectrum_file_name(r), "spectra/sse_push_c0_r0_p0_net-rtt_100ms_loss_1_.txt");
+    // A TLS or proxied row names its own file: it never overwrites the plain one.
+    r.tls = "1.3";
+    r.via = "nginx:tuned";
+    EXPECT_EQ(spectrum_file_name(r), "spectra/sse_push_c0_r0_p0_net-rtt_100ms_loss_1__tls_1.3_via_nginx_tuned.txt");
+    r.net = "none";
+    r.via = "none";
+    EXPECT_EQ(spectrum_file_name(r), "spectra/sse_push_c0_r0_p0_net-none_tls_1.3.txt");
 }
 
 TEST(Report, EmptyRowHasNoDivisionByZero) {

@@ -37,13 +37,28 @@ REQUIRED = ["transport", "scenario", "clients", "rate_hz", "payload_bytes", "dur
             "wire_down_bytes", "wire_up_bytes", "overhead_bytes_per_msg", "overhead_ratio",
             "server_cpu_us_per_msg", "server_rss_bytes_per_conn", "connect_p50_us",
             "connect_p99_us", "handshake_bytes", "client_bound"]
-TEXT = {"transport", "scenario", "client_bound", "net", "relay_bound"}
+TEXT = {"transport", "scenario", "client_bound", "net", "relay_bound", "tls", "tls_cert", "tls_resume", "via", "failure"}
 # Results format 3: the network path. Older runs have none of these columns
 # and ran straight to the server: net "none", every number 0, no relay.
 NET_NUMBERS = ["net_rtt_ms", "net_jitter_ms", "net_down_bps", "net_up_bps", "net_loss_pct", "net_resets_per_min"]
 # Empty (not zero) when no relay was in the path: nothing was measured.
 RELAY = ["relay_cpu_util", "relay_cpu_us_per_msg", "relay_rss_bytes", "relay_lateness_p99_us",
          "relay_lateness_max_us", "relay_resets", "relay_bound"]
+# Results format 4: TLS and proxy columns, empty on plain or direct rows.
+EMPTY_OK = set(RELAY) | {"tls_handshake_p50_us", "tls_handshake_p99_us", "tls_handshakes", "tls_resumed",
+                         "tls_bytes_per_msg", "proxy_cpu_util", "proxy_cpu_us_per_msg", "proxy_rss_bytes"}
+
+
+def path_label(net, tls, via):
+    """The path a row ran on, as harness/report.cpp path_label: the network
+    profile, then " tls=V" and " via=P" when set. Charts keep paths apart
+    with it, and spectrum files are named after it."""
+    label = net or "none"
+    if tls and tls != "none":
+        label += f" tls={tls}"
+    if via and via != "none":
+        label += f" via={via}"
+    return label
 # How rows on different network profiles tell apart in a chart where the
 # colour already says the transport. Index 0 (the first profile, "none" when
 # present) keeps the look charts had before profiles existed.
@@ -79,14 +94,16 @@ def read_results(path):
                     raise InputError(f"{path}:{n}: wrong number of fields")
                 if k in TEXT:
                     row[k] = v
-                elif k in RELAY and v == "":
+                elif k in EMPTY_OK and v == "":
                     row[k] = None
                 else:
                     try:
                         row[k] = float(v)
                     except ValueError:
                         raise InputError(f"{path}:{n}: column {k}: not a number: {v!r}")
-            row["net"] = row.get("net") or "none"
+            # Charts and tables group by the whole path (network, TLS,
+            # proxy): a transport over TLS is a line of its own.
+            row["net"] = path_label(row.get("net"), row.get("tls"), row.get("via"))
             for k in NET_NUMBERS:
                 row.setdefault(k, 0.0)
             for k in RELAY:

@@ -122,6 +122,55 @@ def spectrum_slug(net):
     return "".join(c if c.isalnum() or c == "." else "_" for c in net)
 
 
+class TlsRows(unittest.TestCase):
+    """A format-4 run with plain and TLS rows of the same point: text columns
+    (tls, via, failure) read as text, empty TLS columns on plain rows are
+    not errors, and each path is a line and a spectrum of its own."""
+
+    @classmethod
+    def setUpClass(cls):
+        import csv
+        cls.tmp = tempfile.mkdtemp()
+        cls.run_dir = os.path.join(cls.tmp, "run")
+        os.makedirs(os.path.join(cls.run_dir, "spectra"))
+        with open(os.path.join(SAMPLE, "results.csv"), newline="") as f:
+            sample = [r for r in csv.DictReader(f)
+                      if r["transport"] in ("sse", "websocket") and r["clients"] == "2" and r["payload_bytes"] == "16"]
+        rows = []
+        for base in sample:
+            for tls in ("none", "1.3"):
+                r = dict(base)
+                on = tls != "none"
+                r.update({"net": "none", "tls": tls, "tls_cert": "ecdsa-p256" if on else "",
+                          "tls_resume": "false" if on else "", "tls_handshake_p50_us": "900.000" if on else "",
+                          "tls_bytes_per_msg": "22.000" if on else "", "via": "none", "proxy_cpu_util": "",
+                          "failure": "1 of 2 clients never connected: a, b" .replace(",", ";") if on else ""})
+                rows.append(r)
+                name = f"{r['transport']}_push_c2_r20_p16" + ("_net-none_tls_1.3" if on else "")
+                shutil.copy(os.path.join(SAMPLE, "spectra", f"{r['transport']}_push_c2_r20_p16.txt"),
+                            os.path.join(cls.run_dir, "spectra", name + ".txt"))
+        with open(os.path.join(cls.run_dir, "results.csv"), "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+            w.writeheader()
+            w.writerows(rows)
+        shutil.copy(os.path.join(SAMPLE, "manifest.json"), os.path.join(cls.run_dir, "manifest.json"))
+        cls.result = plot(cls.run_dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def test_exit_zero(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr)
+
+    def test_tls_rows_are_their_own_lines_and_spectra(self):
+        with open(os.path.join(self.run_dir, "traffic_vs_clients.svg")) as f:
+            svg = f.read()
+        self.assertIn("websocket (none tls=1.3)", svg)
+        self.assertIn("websocket (none)", svg)
+        self.assertTrue(os.path.isfile(os.path.join(self.run_dir, "latency_spectrum_push_c2_r20_p16_net-none_tls_1.3.png")))
+
+
 class NetworkProfiles(unittest.TestCase):
     """A format-3 run sweeping the network profile (none, rtt=50ms,
     rtt=100ms, and one with jitter) for two transports: rows that differ
