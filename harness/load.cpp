@@ -106,7 +106,11 @@ void load_thread::on_ready(client_session& s) {
 void load_thread::on_closed(client_session& s, std::string_view why) {
     ++reconnects;
     auto* st = by_session_.at(&s);
-    if (st->ready) return;
+    if (st->ready) {
+        std::lock_guard lock(failure_mu_);
+        if (drop_.empty()) drop_ = std::string(why);
+        return;
+    }
     if (++st->failures == stuck_after) stuck_.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(failure_mu_);
     if (failure_.empty()) failure_ = std::string(why);
@@ -115,6 +119,11 @@ void load_thread::on_closed(client_session& s, std::string_view why) {
 std::string load_thread::first_failure() {
     std::lock_guard lock(failure_mu_);
     return failure_;
+}
+
+std::string load_thread::first_drop() {
+    std::lock_guard lock(failure_mu_);
+    return drop_;
 }
 
 void load_thread::on_connected(client_session&, const connection_timing& t) {

@@ -52,6 +52,9 @@ public:
     std::size_t stuck_count() const { return stuck_.load(std::memory_order_relaxed); }
     // Why the last connection attempt that failed before ready failed.
     std::string first_failure();
+    // Why a client that was ready first lost its subscription (a proxy's
+    // 504, a reset): the cause behind the reconnects column.
+    std::string first_drop();
 
     // Measurement window [ms, me) in CLOCK_MONOTONIC ns. Set before ms.
     void set_window(std::int64_t ms, std::int64_t me);
@@ -114,7 +117,7 @@ private:
     std::unique_ptr<boost::asio::steady_timer> pace_;
     std::atomic<std::size_t> ready_{0}, stuck_{0};
     std::mutex failure_mu_;
-    std::string failure_;
+    std::string failure_, drop_;
     boost::asio::io_context io_{1};
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
     std::thread thread_;

@@ -158,6 +158,7 @@ const std::vector<column>& columns() {
          }},
         {"proxy_rss_bytes", [](auto& r) { return proxy_col(r, u(r.proxy_rss_bytes)); }},
         {"failure", [](auto& r) { return text_cell(r.failure); }},
+        {"reconnect_cause", [](auto& r) { return text_cell(r.reconnect_cause); }},
     };
     return cols;
 }
@@ -245,7 +246,7 @@ void summary_messages(std::ostream& os, const result_row& r, bool header) {
         os << fmt::format("{:<13} {:<8} {:>7} {:>8} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>11} {:>9} {:>10} {:>5}\n",
                           "transport", "scenario", "clients", "rate/s", "payload", "delivered", "lost", "p50 ms",
                           "p99 ms", "max ms", "frame B/msg", "env B/msg", "srv us/msg", "bound");
-    os << fmt::format("{:<13} {:<8} {:>7} {:>8.0f} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>11.1f} {:>9.1f} {:>10.2f} {:>5}\n",
+    os << fmt::format("{:<13} {:<8} {:>7} {:>8.4g} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>11.1f} {:>9.1f} {:>10.2f} {:>5}\n",
                       r.transport, r.scenario, r.clients, r.rate_hz, r.payload_bytes, r.delivered, r.lost,
                       ms_of(r.latency.percentile(50)), ms_of(r.latency.percentile(99)), ms_of(r.latency.max()),
                       framing_per_msg(r), envelope_per_msg(r), server_cpu_us_per_msg(r),
@@ -266,13 +267,16 @@ void summary_connect(std::ostream& os, const result_row& r, bool header) {
 
 void write_summary(std::ostream& os, const std::vector<result_row>& rows) {
     const result_row* prev = nullptr;
-    bool any_relay = std::any_of(rows.begin(), rows.end(), [](auto& r) { return r.relay; });
+    // Rows on different paths (network, TLS, proxy) get a heading each, so two
+    // rows of one transport at one point are told apart.
+    bool any_path = std::any_of(rows.begin(), rows.end(), [](auto& r) { return path_label(r) != "none"; });
     for (auto& r : rows) {
-        bool new_net = !prev || prev->net != r.net;
-        bool header = new_net || (prev->scenario == "connect") != (r.scenario == "connect");
-        if (any_relay && new_net)
+        bool new_path = !prev || path_label(*prev) != path_label(r);
+        bool header = new_path || (prev->scenario == "connect") != (r.scenario == "connect");
+        if (any_path && new_path)
             os << (prev ? "\n" : "")
-               << (r.relay ? fmt::format("net {} (through the impairment relay)\n", r.net) : "net none (loopback, no relay)\n");
+               << (r.relay ? fmt::format("net {} (through the impairment relay)", r.net) : "net none (loopback, no relay)")
+               << (r.tls != "none" ? ", TLS " + r.tls : "") << (r.via != "none" ? ", via " + r.via : "") << "\n";
         if (r.scenario == "connect") summary_connect(os, r, header);
         else summary_messages(os, r, header);
         prev = &r;
@@ -282,8 +286,8 @@ void write_summary(std::ostream& os, const std::vector<result_row>& rows) {
         for (auto& w : r.warnings) {
             if (!any) os << "\nWarnings:\n";
             any = true;
-            os << fmt::format("- {} {} clients={} rate={} payload={}{}: {}\n", r.transport, r.scenario,
-                              r.clients, r.rate_hz, r.payload_bytes, r.net == "none" ? "" : " net=" + r.net, w);
+            os << fmt::format("- {} {} clients={} rate={} payload={}{}: {}\n", r.transport, r.scenario, r.clients,
+                              r.rate_hz, r.payload_bytes, path_label(r) == "none" ? "" : " net=" + path_label(r), w);
         }
 }
 

@@ -64,6 +64,9 @@ struct result_row {
     // Why nothing (or not everything) could be measured, in words: a client
     // that never connected, an upgrade a proxy refused. Empty when all went well.
     std::string failure;
+    // Format 5: why a connected client first lost its subscription during the
+    // point (a proxy's "status 504", a reset), the cause behind reconnects.
+    std::string reconnect_cause;
     std::vector<std::string> warnings; // in words, for the summary and report
 };
 
@@ -89,8 +92,8 @@ std::vector<std::string> csv_columns();
 // 4 adds TLS (tls, tls_*, tcp_connect_*, handshake_{down,up}_bytes), the
 // reverse proxy (via, proxy_*) and failure; framing_bytes_per_msg leaves
 // out what TLS added (tls_bytes_per_msg), as it always meant the transport's
-// own framing.
-inline constexpr int results_format = 4;
+// own framing. 5 adds reconnect_cause.
+inline constexpr int results_format = 5;
 
 struct manifest {
     std::string version, git_commit, host, kernel, cpu_model, arguments, start_time_utc;

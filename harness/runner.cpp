@@ -206,6 +206,7 @@ void merge_threads(point_context& c, scenario_driver& d, result_row& r) {
         r.gaps_reported += t->gaps;
         r.corrupt += t->corrupt;
         r.reconnects += t->reconnects;
+        if (r.reconnect_cause.empty()) r.reconnect_cause = t->first_drop();
         hs += t->handshake_bytes_sum;
         r.max_send_lag_us = std::max(r.max_send_lag_us, static_cast<double>(t->max_send_lag_ns) / 1000.0);
         for (auto& st : t->sessions) {

@@ -131,6 +131,82 @@ std::vector<std::string> breaks(const std::vector<result_row>& rows) {
     return out;
 }
 
+// The same transport at the same point without what this row added: for a
+// row behind the proxy, the direct row with the same TLS (TLS ends at the
+// proxy), else the plain direct one; for a TLS row, the plain one.
+const result_row* baseline(const std::vector<result_row>& rows, const result_row& r) {
+    auto twin = [&](const std::string& tls, const std::string& via) -> const result_row* {
+        for (auto& b : rows)
+            if (b.transport == r.transport && b.scenario == r.scenario && b.clients == r.clients &&
+                b.rate_hz == r.rate_hz && b.payload_bytes == r.payload_bytes && b.net == r.net && b.tls == tls &&
+                b.via == via)
+                return &b;
+        return nullptr;
+    };
+    if (r.via != "none") {
+        if (auto* b = twin(r.tls, "none")) return b;
+    }
+    return r.tls != "none" || r.via != "none" ? twin("none", "none") : nullptr;
+}
+
+// "0.41 → 341 ms": a figure without, then with.
+std::string change(double before, double after, const char* unit, int decimals) {
+    return fmt::format("{:.{}f} → {:.{}f} {}", before, decimals, after, decimals, unit);
+}
+
+// A proxy that buffers passes a connection's bytes on only when B of them
+// have gathered: at the stream's rate of R bytes per second per connection a
+// message waits between 0 and B / R, so the median wait is B / 2R and
+// B ≈ 2 × p50 × R. R is the direct row's: what the server sent each client.
+double held_bytes(const result_row& direct, const result_row& proxied) {
+    if (direct.window_s <= 0 || direct.clients == 0) return 0;
+    double rate = static_cast<double>(direct.wire_down_bytes) / direct.window_s / static_cast<double>(direct.clients);
+    return 2 * p50_ms(proxied) / 1000 * rate;
+}
+
+// What TLS or the proxy did to each transport, against the same transport at
+// the same point without it: the first point per transport and path, in
+// words. A row that could not deliver says why, with what the direct row did.
+std::vector<std::string> path_effects(const std::vector<result_row>& rows) {
+    std::vector<std::string> out;
+    std::set<std::string> said;
+    for (auto& r : rows) {
+        const result_row* b = baseline(rows, r);
+        if (!b || !said.insert(r.transport + "|" + path(r)).second) continue;
+        std::string added;
+        if (r.tls != "none" && b->tls == "none") added = "TLS " + r.tls;
+        if (r.via != b->via) added += (added.empty() ? "" : " and ") + r.via;
+        std::string against = b->via != r.via ? (b->tls != "none" ? "direct with TLS" : "direct") : "plain";
+        std::string s = fmt::format("{} with {} (against {}, {}): ", r.transport, added, against, point_name(*b));
+        if (r.scenario == "connect") {
+            s += fmt::format("connect-to-ready p50 {}, handshake {}",
+                             change(static_cast<double>(b->connect.percentile(50)) / 1e6,
+                                    static_cast<double>(r.connect.percentile(50)) / 1e6, "ms", 2),
+                             change(b->handshake_bytes, r.handshake_bytes, "B", 0));
+        } else if (r.delivered == 0) {
+            s += fmt::format("0 of {} messages delivered (direct: {})", r.expected, b->delivered);
+        } else {
+            s += fmt::format("p50 {}, p99 {}", change(p50_ms(*b), p50_ms(r), "ms", 2), change(p99_ms(*b), p99_ms(r), "ms", 2));
+            if (r.via != b->via && p50_ms(r) >= 10 * p50_ms(*b))
+                s += fmt::format(" — as if the proxy held ≈ {:.1f} KB per connection before passing it on",
+                                 held_bytes(*b, r) / 1000);
+            if (r.in_flight_at_end > b->in_flight_at_end)
+                s += fmt::format("; {} of {} messages still in the path when the drain ended", r.in_flight_at_end, r.expected);
+            if (r.lost - r.in_flight_at_end > b->lost - b->in_flight_at_end)
+                s += fmt::format("; {} of {} messages dropped", r.lost - r.in_flight_at_end, r.expected);
+            if (r.tls != b->tls)
+                s += fmt::format("; server CPU per message {}, TLS adds {:.1f} B per message",
+                                 change(server_cpu_us_per_msg(*b), server_cpu_us_per_msg(r), "µs", 2), tls_per_msg(r));
+        }
+        if (r.reconnects > b->reconnects)
+            s += fmt::format("; {} reconnects (without: {}){}", r.reconnects, b->reconnects,
+                             r.reconnect_cause.empty() ? "" : ", first because of " + r.reconnect_cause);
+        if (!r.failure.empty()) s += "; " + r.failure;
+        out.push_back(s + ".");
+    }
+    return out;
+}
+
 std::vector<std::string> limits(const std::vector<result_row>& rows) {
     std::vector<std::string> out;
     std::size_t bound = std::count_if(rows.begin(), rows.end(), [](auto& r) { return r.client_bound; });
@@ -202,6 +278,7 @@ std::vector<std::string> verdict(const std::vector<result_row>& rows) {
     add(lowest(conn, "Fewest idle bytes per connection per minute", "B",
                [](auto& r) { return r.idle_bytes_per_conn_per_min; }, 1, 0.01));
     for (auto& s : breaks(rows)) add(s);
+    for (auto& s : path_effects(rows)) add(s);
     for (auto& s : limits(rows)) add(s);
     return v;
 }

@@ -157,3 +157,54 @@ TEST(Verdict, TlsAndProxyRowsAreTheirOwnPath) {
     EXPECT_EQ(line_starting(v, "Lowest median latency on loopback via nginx:default"),
               "<no line starting 'Lowest median latency on loopback via nginx:default'>");
 }
+
+TEST(Verdict, SaysWhatTlsAndTheProxyDidToEachTransport) {
+    // Known answers: each row with TLS or behind nginx against the same
+    // transport at the same point without it.
+    auto with = [](result_row r, std::string tls, std::string via, double p50_ms) {
+        r.tls = std::move(tls);
+        r.via = std::move(via);
+        r.latency = histogram();
+        r.latency.record(static_cast<std::uint64_t>(p50_ms * 1e6), 1000);
+        return r;
+    };
+    // The direct stream sends each client 107 B × 50/s = 5,350 B/s; a median
+    // wait of 400 ms is half the time to gather 4,280 B.
+    auto direct_stream = row("streaming", 5, 7, 0.4, 9);
+    direct_stream.window_s = 4;
+    direct_stream.wire_down_bytes = 5 * 5'350 * 4;
+    auto buffered = with(row("streaming", 5, 7, 0.4, 9), "none", "nginx:default", 400);
+    buffered.lost = buffered.in_flight_at_end = 12;
+    auto refused = with(row("websocket", 5, 2, 1.0, 5), "none", "nginx:default", 0);
+    refused.delivered = refused.received_in_window = 0;
+    refused.latency = histogram();
+    refused.failure = "5 of 5 clients never connected: handshake declined (status 400)";
+    auto cut = with(row("long-polling", 5, 30, 2.0, 9), "none", "nginx:short.conf", 2.0);
+    cut.reconnects = 8;
+    cut.reconnect_cause = "status 504";
+    auto tls = with(row("sse", 5, 21, 3.0, 9), "1.3", "none", 3.0);
+    tls.server_cpu_ns = 12'000'000; // 12 µs per message against 9
+    tls.tls_bytes_in_window = 22'000;
+    tls.wire_down_bytes += 22'000;
+    auto tls_via = with(row("sse", 5, 21, 3.0, 9), "1.3", "nginx:tuned", 4.5);
+    auto v = verdict({direct_stream, buffered, row("websocket", 5, 2, 1.0, 5), refused,
+                      row("long-polling", 5, 30, 2.0, 9), cut, row("sse", 5, 21, 3.0, 9), tls, tls_via});
+    EXPECT_EQ(line_starting(v, "streaming with"),
+              "streaming with nginx:default (against direct, push 5 clients × 20/s × 64 B): p50 0.40 → 400.00 ms, "
+              "p99 0.40 → 400.00 ms — as if the proxy held ≈ 4.3 KB per connection before passing it on; 12 of 1000 "
+              "messages still in the path when the drain ended.");
+    EXPECT_EQ(line_starting(v, "websocket with"),
+              "websocket with nginx:default (against direct, push 5 clients × 20/s × 64 B): 0 of 1000 messages "
+              "delivered (direct: 1000); 5 of 5 clients never connected: handshake declined (status 400).");
+    EXPECT_EQ(line_starting(v, "long-polling with"),
+              "long-polling with nginx:short.conf (against direct, push 5 clients × 20/s × 64 B): p50 2.00 → 2.00 ms, "
+              "p99 2.00 → 2.00 ms; 8 reconnects (without: 0), first because of status 504.");
+    EXPECT_EQ(line_starting(v, "sse with TLS"),
+              "sse with TLS 1.3 (against plain, push 5 clients × 20/s × 64 B): p50 3.00 → 3.00 ms, p99 3.00 → 3.00 ms; "
+              "server CPU per message 9.00 → 12.00 µs, TLS adds 22.0 B per message.");
+    // Behind the proxy with TLS ending there: against the direct TLS row.
+    EXPECT_EQ(line_starting(v, "sse with nginx:tuned"),
+              "sse with nginx:tuned (against direct with TLS, push 5 clients × 20/s × 64 B on loopback with TLS 1.3): "
+              "p50 3.00 → 4.50 ms, "
+              "p99 3.00 → 4.50 ms.");
+}

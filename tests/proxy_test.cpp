@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "cli_support.hpp"
 #include "harness/transport.hpp"
@@ -55,6 +57,40 @@ TEST(Cli, ProxyDefaultNginxRefusesWebSocketAndBuffersStreams) {
     EXPECT_GT(num(r, 2, "delivered"), 0);
     EXPECT_GT(num(r, 2, "latency_p50_us"), 10 * num(r, 4, "latency_p50_us"));
     EXPECT_GT(num(r, 2, "latency_p50_us"), 50'000);
+    fs::remove_all(dir);
+}
+
+// nginx cuts a request whose answer takes longer than proxy_read_timeout
+// (60 s by default) with a 504. Scaled down together: the default config with
+// a 1 s timeout, a 3 s long-poll hold and a message every 2.5 s, so every
+// held poll that waits for the next message is cut once. The client resumes
+// from its cursor: nothing is lost, and the row and the verdict name the cut.
+TEST(Cli, ProxyCutsALongPollHeldPastItsReadTimeout) {
+    auto dir = temp_dir("proxy-lp-cut");
+    std::ifstream in(fs::path(RTBENCH_SOURCE_DIR) / "proxy" / "nginx-default.conf");
+    std::stringstream conf;
+    conf << in.rdbuf();
+    std::string text = conf.str();
+    auto at = text.find("proxy_pass http://127.0.0.1:@UPSTREAM@;");
+    ASSERT_NE(at, std::string::npos);
+    text.insert(text.find('\n', at) + 1, "            proxy_read_timeout 1s;\n");
+    fs::create_directories(dir);
+    std::ofstream(dir / "short-timeout.conf") << text;
+    auto o = rtbench("run --no-plot --warmup 0.5 --transport long-polling --clients 2 --rate 0.4 --duration 4 "
+                     "--lp-hold-ms 3000 --via none,nginx:" + (dir / "short-timeout.conf").string() +
+                     " --out " + (dir / "out").string());
+    ASSERT_EQ(o.code, 0) << o.out;
+    auto r = read_csv(dir / "out" / "results.csv");
+    ASSERT_EQ(r.size(), 3u);
+    EXPECT_EQ(cell(r, 1, "via"), "none");
+    EXPECT_EQ(cell(r, 1, "reconnects"), "0");
+    EXPECT_EQ(cell(r, 1, "reconnect_cause"), "");
+    EXPECT_EQ(cell(r, 2, "via"), "nginx:short-timeout.conf");
+    EXPECT_GE(num(r, 2, "reconnects"), 2);
+    EXPECT_EQ(cell(r, 2, "reconnect_cause"), "status 504");
+    EXPECT_EQ(cell(r, 2, "lost"), "0");
+    EXPECT_NE(o.out.find("long-polling with nginx:short-timeout.conf (against direct"), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find("first because of status 504."), std::string::npos) << o.out;
     fs::remove_all(dir);
 }
 
