@@ -84,6 +84,11 @@ TEST_F(Control, NeedsTheTokenTheHostAndNoForeignOrigin) {
     EXPECT_EQ(call("POST", "/control/stop",
                    token_header + "Origin: http://127.0.0.1:" + std::to_string(srv.port) + "\r\n"),
               "HTTP/1.1 200 OK");
+    // The page served over TLS names itself https://.
+    EXPECT_EQ(call("POST", "/control/stop",
+                   token_header + "Origin: https://127.0.0.1:" + std::to_string(srv.port) + "\r\n"),
+              "HTTP/1.1 200 OK");
+    EXPECT_EQ(call("POST", "/control/stop", token_header + "Origin: https://evil.example\r\n"), "HTTP/1.1 403 Forbidden");
     // A control request changes state: POST only.
     EXPECT_EQ(call("GET", "/control/stop", token_header), "HTTP/1.1 405 Method Not Allowed");
 }

@@ -35,9 +35,12 @@ std::optional<std::string> control_refusal(const http::fields& h, std::string_vi
     if (given == h.end() || !same_secret(given->value(), token))
         return fmt::format("missing or wrong {}", control_token_header);
     if (auto why = foreign_host(h, bind, port); !why.empty()) return why;
+    // The page may come over TLS (serve --tls): a port serves one scheme, so
+    // http:// and https:// with this Host both name this server.
     if (auto o = h.find(http::field::origin); o != h.end()) {
-        std::string self = fmt::format("http://{}", h[http::field::host]);
-        if (o->value() != self) return fmt::format("foreign Origin '{}'", o->value());
+        auto host = h[http::field::host];
+        if (o->value() != fmt::format("http://{}", host) && o->value() != fmt::format("https://{}", host))
+            return fmt::format("foreign Origin '{}'", o->value());
     }
     return std::nullopt;
 }
