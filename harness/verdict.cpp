@@ -273,10 +273,16 @@ std::vector<std::string> verdict(const std::vector<result_row>& rows) {
         add(with_left_out(lowest(group, "Lowest p99 latency" + on, "ms", p99_ms, 3, 2.0)));
     }
     add(lowest(msg, "Least server CPU per delivered message", "µs", server_cpu_us_per_msg, 2, 0.28));
-    add(lowest(conn, "Least server memory per connection", "B", rss_per_conn, 0, 0.44));
-    add(lowest(conn, "Fewest handshake bytes", "B", [](auto& r) { return r.handshake_bytes; }, 1, 0.01));
-    add(lowest(conn, "Fewest idle bytes per connection per minute", "B",
-               [](auto& r) { return r.idle_bytes_per_conn_per_min; }, 1, 0.01));
+    // Connection costs rank per path too: TLS multiplies memory and
+    // handshake bytes for every transport alike.
+    auto conn_paths = by_path(conn);
+    for (auto& [p, group] : conn_paths) {
+        std::string on = conn_paths.size() == 1 && p == "loopback" ? "" : " on " + p;
+        add(lowest(group, "Least server memory per connection" + on, "B", rss_per_conn, 0, 0.44));
+        add(lowest(group, "Fewest handshake bytes" + on, "B", [](auto& r) { return r.handshake_bytes; }, 1, 0.01));
+        add(lowest(group, "Fewest idle bytes per connection per minute" + on, "B",
+                   [](auto& r) { return r.idle_bytes_per_conn_per_min; }, 1, 0.01));
+    }
     for (auto& s : breaks(rows)) add(s);
     for (auto& s : path_effects(rows)) add(s);
     for (auto& s : limits(rows)) add(s);
