@@ -181,6 +181,8 @@ TEST(Verdict, TlsAndProxyRowsAreTheirOwnPath) {
               "Lowest median latency on loopback: websocket (1.000 ms).");
     EXPECT_EQ(line_starting(v, "Lowest median latency on loopback with TLS 1.3"),
               "Lowest median latency on loopback with TLS 1.3: sse (2.000 ms).");
+    EXPECT_EQ(line_starting(v, "Least server CPU per delivered message on loopback with TLS 1.3"),
+              "Least server CPU per delivered message on loopback with TLS 1.3: websocket (5.00 µs).");
     EXPECT_EQ(line_starting(v, "Lowest median latency on loopback via nginx:default"),
               "<no line starting 'Lowest median latency on loopback via nginx:default'>");
 }
