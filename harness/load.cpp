@@ -132,6 +132,7 @@ void load_thread::on_connected(client_session&, const connection_timing& t) {
     tls_handshake.record(static_cast<std::uint64_t>(t.tls_ns));
     ++tls_handshakes;
     if (t.resumed) ++tls_resumed;
+    tls_versions.insert(t.tls_version);
 }
 
 void load_thread::on_message(client_session& s, std::string_view rec, std::int64_t recv_ns) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <string>
 #include <memory>
 #include <thread>
@@ -81,6 +82,7 @@ public:
     // and per-poll connections): TCP connect and TLS handshake times.
     histogram tcp_connect, tls_handshake;
     std::uint64_t tls_handshakes = 0, tls_resumed = 0;
+    std::set<std::string> tls_versions; // negotiated, over every handshake
     double handshake_down_sum = 0, handshake_up_sum = 0;
     std::uint64_t received_in_window = 0, payload_in_window = 0, gaps = 0, corrupt = 0;
     // What the application handed the transport for the messages received

@@ -159,6 +159,11 @@ const std::vector<column>& columns() {
         {"proxy_rss_bytes", [](auto& r) { return proxy_col(r, u(r.proxy_rss_bytes)); }},
         {"failure", [](auto& r) { return text_cell(r.failure); }},
         {"reconnect_cause", [](auto& r) { return text_cell(r.reconnect_cause); }},
+        {"tls_negotiated", [](auto& r) {
+             std::string v;
+             for (auto& s : r.tls_negotiated) v += (v.empty() ? "" : "+") + s;
+             return tls_col(r, v);
+         }},
     };
     return cols;
 }

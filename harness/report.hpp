@@ -4,6 +4,7 @@
 // latency spectra, and the terminal summary.
 #include <cstdint>
 #include <iosfwd>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,9 @@ struct result_row {
     // Format 5: why a connected client first lost its subscription during the
     // point (a proxy's "status 504", a reset), the cause behind reconnects.
     std::string reconnect_cause;
+    // The TLS versions the handshakes of the point negotiated (the tls
+    // column is what the server was told to accept, which may be "any").
+    std::set<std::string> tls_negotiated;
     std::vector<std::string> warnings; // in words, for the summary and report
 };
 
@@ -92,7 +96,7 @@ std::vector<std::string> csv_columns();
 // 4 adds TLS (tls, tls_*, tcp_connect_*, handshake_{down,up}_bytes), the
 // reverse proxy (via, proxy_*) and failure; framing_bytes_per_msg leaves
 // out what TLS added (tls_bytes_per_msg), as it always meant the transport's
-// own framing. 5 adds reconnect_cause.
+// own framing. 5 adds reconnect_cause and tls_negotiated.
 inline constexpr int results_format = 5;
 
 struct manifest {

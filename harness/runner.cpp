@@ -197,6 +197,7 @@ void merge_threads(point_context& c, scenario_driver& d, result_row& r) {
         r.tls_handshake.merge(t->tls_handshake);
         r.tls_handshakes += t->tls_handshakes;
         r.tls_resumed += t->tls_resumed;
+        r.tls_negotiated.insert(t->tls_versions.begin(), t->tls_versions.end());
         r.handshake_down_bytes += t->handshake_down_sum;
         r.handshake_up_bytes += t->handshake_up_sum;
         r.received_in_window += t->received_in_window;

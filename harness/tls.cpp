@@ -232,4 +232,12 @@ void tls_prepare_client(SSL* ssl, const tls_client& t, tls_session_slot* slot) {
     if (slot->session) SSL_set_session(ssl, slot->session);
 }
 
+std::string negotiated_version(const SSL* ssl) {
+    switch (SSL_version(ssl)) {
+    case TLS1_2_VERSION: return "1.2";
+    case TLS1_3_VERSION: return "1.3";
+    default: return SSL_get_version(ssl);
+    }
+}
+
 } // namespace rtb

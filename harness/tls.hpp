@@ -63,5 +63,8 @@ struct tls_session_slot {
 // Before a client handshake: SNI, the name to check, and (with resume) the
 // slot's session offered and the slot attached for the next ticket.
 void tls_prepare_client(struct ssl_st* ssl, const tls_client& t, tls_session_slot* slot);
+// The version a finished handshake negotiated: "1.2", "1.3" (OpenSSL's own
+// name for anything else).
+std::string negotiated_version(const struct ssl_st* ssl);
 
 } // namespace rtb

@@ -43,6 +43,7 @@ struct client_config {
 struct connection_timing {
     std::int64_t tcp_ns = 0, tls_ns = 0;
     bool tls = false, resumed = false; // resumed: an earlier session's ticket was accepted
+    std::string tls_version;           // what was negotiated: "1.2", "1.3" (empty without TLS)
 };
 
 class client_session;

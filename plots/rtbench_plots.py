@@ -37,7 +37,7 @@ REQUIRED = ["transport", "scenario", "clients", "rate_hz", "payload_bytes", "dur
             "wire_down_bytes", "wire_up_bytes", "overhead_bytes_per_msg", "overhead_ratio",
             "server_cpu_us_per_msg", "server_rss_bytes_per_conn", "connect_p50_us",
             "connect_p99_us", "handshake_bytes", "client_bound"]
-TEXT = {"transport", "scenario", "client_bound", "net", "relay_bound", "tls", "tls_cert", "tls_resume", "via", "failure", "reconnect_cause"}
+TEXT = {"transport", "scenario", "client_bound", "net", "relay_bound", "tls", "tls_cert", "tls_resume", "via", "failure", "reconnect_cause", "tls_negotiated"}
 # Results format 3: the network path. Older runs have none of these columns
 # and ran straight to the server: net "none", every number 0, no relay.
 NET_NUMBERS = ["net_rtt_ms", "net_jitter_ms", "net_down_bps", "net_up_bps", "net_loss_pct", "net_resets_per_min"]

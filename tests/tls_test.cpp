@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iostream>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl.hpp>
@@ -30,6 +31,17 @@ std::vector<std::vector<std::string>> run_csv(const std::string& name, const std
     return rows;
 }
 
+// A server accepting any version and clients offering only 1.2: the tls
+// column says what the server accepted, tls_negotiated what was used.
+TEST(Cli, TlsNegotiatedIsWhatTheHandshakesChose) {
+    auto r = run_csv("tls-negotiated", "--transport sse --clients 2 --rate 20 --duration 1 --tls-version any "
+                                       "--tls-client-version 1.2");
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(cell(r, 1, "tls"), "any");
+    EXPECT_EQ(cell(r, 1, "tls_negotiated"), "1.2");
+    EXPECT_EQ(cell(r, 1, "lost"), "0");
+}
+
 // A stream message over TLS 1.3 costs 5 B of record header, 1 B of inner
 // content type and a 16 B AEAD tag (RFC 8446 5.2): 22 B. Over TLS 1.2 with
 // AES-GCM: 5 B header, 8 B explicit nonce, 16 B tag (RFC 5288 3): 29 B.
@@ -49,6 +61,9 @@ TEST(Cli, TlsRecordOverheadIsWhatTheRfcsSayAndFramingIsUnchanged) {
             EXPECT_GT(num(r, j, "delivered"), 0) << name;
             EXPECT_NEAR(num(r, j, "framing_bytes_per_msg"), num(r, i, "framing_bytes_per_msg"), 0.05) << name;
         }
+        EXPECT_EQ(cell(r, i, "tls_negotiated"), "");
+        EXPECT_EQ(cell(r, i + 3, "tls_negotiated"), "1.3");
+        EXPECT_EQ(cell(r, i + 6, "tls_negotiated"), "1.2");
         EXPECT_EQ(cell(r, i + 3, "tls"), "1.3");
         EXPECT_NEAR(num(r, i + 3, "tls_bytes_per_msg"), 22.0, 0.05) << name;
         EXPECT_EQ(cell(r, i + 6, "tls"), "1.2");
@@ -92,16 +107,25 @@ TEST(Cli, TlsEveryTransportResumesAcrossForcedReconnects) {
 // shows it plus TLS's own: 1 RTT for TLS 1.3, 2 for TLS 1.2 (RFC 8446 2,
 // RFC 5246 7.3). TCP's own connect is to the relay on loopback.
 TEST(Cli, TlsHandshakeIsOneRoundTripIn13AndTwoIn12) {
-    auto r = run_csv("tls-rtt", "--scenario connect --transport sse --clients 2 --duration 0.5 "
-                                "--tls-version 1.3,1.2 --net rtt=100ms");
-    ASSERT_EQ(r.size(), 3u);
-    EXPECT_EQ(cell(r, 1, "tls"), "1.3");
-    EXPECT_GE(num(r, 1, "tls_handshake_p50_us"), 200'000);
-    EXPECT_LE(num(r, 1, "tls_handshake_p50_us"), 270'000);
-    EXPECT_EQ(cell(r, 2, "tls"), "1.2");
-    EXPECT_GE(num(r, 2, "tls_handshake_p50_us"), 300'000);
-    EXPECT_LE(num(r, 2, "tls_handshake_p50_us"), 370'000);
-    for (std::size_t i : {1u, 2u}) EXPECT_LT(num(r, i, "tcp_connect_p50_us"), 20'000);
+    // The round trips are a floor every run must respect; a stall of the
+    // shared machine only adds time (seen once in ten: +110 ms), so the
+    // ceilings need to hold in one of two runs.
+    bool within = false;
+    for (int attempt = 0; attempt < 2 && !within; ++attempt) {
+        auto r = run_csv("tls-rtt", "--scenario connect --transport sse --clients 2 --duration 0.5 "
+                                    "--tls-version 1.3,1.2 --net rtt=100ms");
+        ASSERT_EQ(r.size(), 3u);
+        EXPECT_EQ(cell(r, 1, "tls"), "1.3");
+        EXPECT_GE(num(r, 1, "tls_handshake_p50_us"), 200'000);
+        EXPECT_EQ(cell(r, 2, "tls"), "1.2");
+        EXPECT_GE(num(r, 2, "tls_handshake_p50_us"), 300'000);
+        for (std::size_t i : {1u, 2u}) EXPECT_LT(num(r, i, "tcp_connect_p50_us"), 20'000);
+        within = num(r, 1, "tls_handshake_p50_us") <= 270'000 && num(r, 2, "tls_handshake_p50_us") <= 370'000;
+        if (!within)
+            std::cerr << "attempt " << attempt + 1 << ": handshake p50 " << cell(r, 1, "tls_handshake_p50_us") << " / "
+                      << cell(r, 2, "tls_handshake_p50_us") << " us, above 2 / 3 RTT + 70 ms\n";
+    }
+    EXPECT_TRUE(within) << "TLS 1.3 took more than 2 round trips or TLS 1.2 more than 3, twice";
 }
 
 TEST(Cli, TlsVersionMismatchIsARowThatSaysWhy) {

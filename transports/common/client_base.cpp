@@ -119,6 +119,7 @@ void open_connection(asio::io_context& io, const client_config& cfg, flex_stream
                               t.tls = true;
                               t.tls_ns = now_ns() - t1;
                               t.resumed = SSL_session_reused(ssl) == 1;
+                              t.tls_version = negotiated_version(ssl);
                               timing(t);
                               done({});
                           });
