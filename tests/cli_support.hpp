@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 namespace rtb_test {
 namespace fs = std::filesystem;
 
@@ -64,6 +66,17 @@ inline fs::path temp_dir(const std::string& name) {
     auto d = fs::temp_directory_path() / ("rtbench-test-" + name + "-" + std::to_string(::getpid()));
     fs::remove_all(d);
     return d;
+}
+
+// `rtbench run --no-plot --warmup 0.5 ARGS` into a temporary folder: its
+// results.csv, after checking the exit code (0 unless told otherwise).
+inline std::vector<std::vector<std::string>> run_csv(const std::string& name, const std::string& args, int want = 0) {
+    auto dir = temp_dir(name);
+    auto o = rtbench("run --no-plot --warmup 0.5 " + args + " --out " + dir.string());
+    EXPECT_EQ(o.code, want) << o.out;
+    auto rows = read_csv(dir / "results.csv");
+    fs::remove_all(dir);
+    return rows;
 }
 
 } // namespace rtb_test

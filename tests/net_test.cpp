@@ -17,18 +17,9 @@ double ms(const std::vector<std::vector<std::string>>& rows, std::size_t r, cons
     return num(rows, r, col) / 1000.0;
 }
 
-std::vector<std::vector<std::string>> run_ok(const std::string& name, const std::string& args) {
-    auto dir = temp_dir(name);
-    auto o = rtbench("run --no-plot --warmup 0.5 --out " + dir.string() + " " + args);
-    EXPECT_EQ(o.code, 0) << o.out;
-    auto rows = read_csv(dir / "results.csv");
-    fs::remove_all(dir);
-    return rows;
-}
-
 TEST(Net, RoundTripAddsToEchoAndHalfOfItToPush) {
     // WebSocket echo crosses the path twice: p50 = loopback p50 + RTT.
-    auto e = run_ok("net-echo", "--transport websocket --scenario echo --clients 4 --rate 20 --duration 2 "
+    auto e = run_csv("net-echo", "--transport websocket --scenario echo --clients 4 --rate 20 --duration 2 "
                                 "--net 'none;rtt=100ms'");
     ASSERT_EQ(e.size(), 3u);
     EXPECT_EQ(cell(e, 1, "net"), "none");
@@ -40,7 +31,7 @@ TEST(Net, RoundTripAddsToEchoAndHalfOfItToPush) {
     EXPECT_GE(num(e, 2, "relay_lateness_p99_us"), 0.0);
     EXPECT_NEAR(ms(e, 2, "latency_p50_us") - ms(e, 1, "latency_p50_us"), 100.0, 2.0);
     // SSE push crosses it once: p50 = loopback p50 + RTT / 2.
-    auto p = run_ok("net-push", "--transport sse --clients 4 --rate 20 --duration 2 --net 'none;rtt=100ms'");
+    auto p = run_csv("net-push", "--transport sse --clients 4 --rate 20 --duration 2 --net 'none;rtt=100ms'");
     ASSERT_EQ(p.size(), 3u);
     EXPECT_NEAR(ms(p, 2, "latency_p50_us") - ms(p, 1, "latency_p50_us"), 50.0, 2.0);
 }
@@ -52,7 +43,7 @@ TEST(Net, ConnectCostsTheHandshakeRoundTripPlusTheSubscribeRoundTrip) {
     // short of a third round trip (under 250 ms: the connect phase, where
     // every client starts at once, is the part a busy machine stretches;
     // a CI run saw long polling at 235 ms).
-    auto r = run_ok("net-connect", "--transport all --scenario connect --clients 5 --duration 1 --net rtt=100ms");
+    auto r = run_csv("net-connect", "--transport all --scenario connect --clients 5 --duration 1 --net rtt=100ms");
     ASSERT_EQ(r.size(), 1 + rtb::all_transports().size());
     for (std::size_t i = 1; i < r.size(); ++i) {
         EXPECT_GE(ms(r, i, "connect_p50_us"), 200.0) << cell(r, i, "transport");
@@ -63,7 +54,7 @@ TEST(Net, ConnectCostsTheHandshakeRoundTripPlusTheSubscribeRoundTrip) {
 TEST(Net, RelayLeavesTheWireBytesAlone) {
     // The kernel's counts at the client sockets: the same bytes per message
     // with the relay in the path (lan) as without it.
-    auto r = run_ok("net-bytes", "--transport websocket,sse --clients 4 --rate 200 --duration 2 --net 'none;lan'");
+    auto r = run_csv("net-bytes", "--transport websocket,sse --clients 4 --rate 200 --duration 2 --net 'none;lan'");
     ASSERT_EQ(r.size(), 5u);
     for (std::size_t i : {1u, 2u}) {
         auto per_msg = [&](std::size_t row) {
@@ -82,10 +73,10 @@ TEST(Net, LongPollingPaysARoundTripOnlyWhenMessagesOutpaceIt) {
     // waits on average half a round trip for the next poll and then travels
     // one way: mean RTT (100 ms). Both within 10 % (the slow end's median:
     // one stall of a busy machine moves a mean of 24 samples).
-    auto slow = run_ok("net-lp-slow", "--transport long-polling --clients 4 --rate 2 --duration 3 --net rtt=100ms");
+    auto slow = run_csv("net-lp-slow", "--transport long-polling --clients 4 --rate 2 --duration 3 --net rtt=100ms");
     ASSERT_EQ(slow.size(), 2u);
     EXPECT_NEAR(ms(slow, 1, "latency_p50_us"), 50.0, 5.0);
-    auto fast = run_ok("net-lp-fast", "--transport long-polling --clients 4 --rate 200 --duration 3 --net rtt=100ms");
+    auto fast = run_csv("net-lp-fast", "--transport long-polling --clients 4 --rate 200 --duration 3 --net rtt=100ms");
     ASSERT_EQ(fast.size(), 2u);
     EXPECT_NEAR(ms(fast, 1, "latency_mean_us"), 100.0, 10.0);
 }
@@ -95,7 +86,7 @@ TEST(Net, PollingMeanLatencyIsHalfThePausePlusTheRoundTrip) {
     // for the next poll to reach the server (on average half a cycle, minus
     // the half RTT the poll spends on its way) and travels back one way:
     // (T + RTT)/2 + RTT/2 = T/2 + RTT = 100 + 100 ms. Within 5 %.
-    auto r = run_ok("net-poll", "--transport polling --poll-interval-ms 200 --clients 20 --rate 13 --duration 4 "
+    auto r = run_csv("net-poll", "--transport polling --poll-interval-ms 200 --clients 20 --rate 13 --duration 4 "
                                 "--net rtt=100ms");
     ASSERT_EQ(r.size(), 2u);
     EXPECT_NEAR(ms(r, 1, "latency_mean_us"), 200.0, 10.0);
@@ -105,7 +96,7 @@ TEST(Net, BandwidthCapsThroughputAndQueueingShowsAsLatency) {
     // 1 Mbit/s down: 4 KiB messages at 10/s (about 0.34 Mbit/s) pass at
     // their own pace; at 50/s (1.7 Mbit/s) delivered bytes stop at the line
     // rate (less the TCP/IP headers it also carries) and latency climbs.
-    auto r = run_ok("net-bw", "--transport sse --clients 1 --payload 4096 --rate 10,50 --duration 3 --drain 15 "
+    auto r = run_csv("net-bw", "--transport sse --clients 1 --payload 4096 --rate 10,50 --duration 3 --drain 15 "
                               "--net down=1mbit");
     ASSERT_EQ(r.size(), 3u);
     double bps = num(r, 2, "wire_down_bytes") * 8 / 3.0;
@@ -116,7 +107,7 @@ TEST(Net, BandwidthCapsThroughputAndQueueingShowsAsLatency) {
 }
 
 TEST(Net, JitterNeverReordersAStream) {
-    auto r = run_ok("net-jitter", "--transport websocket,sse --clients 4 --rate 200 --duration 2 "
+    auto r = run_csv("net-jitter", "--transport websocket,sse --clients 4 --rate 200 --duration 2 "
                                   "--net rtt=40ms,jitter=30ms");
     ASSERT_EQ(r.size(), 3u);
     for (std::size_t i : {1u, 2u}) {
@@ -134,7 +125,7 @@ TEST(Net, ResetsAreReconnectedAndResumedWithoutLoss) {
     // that a polling client notices a reset of its idle connection only at
     // its next poll: resets in the last poll interval go unseen, about
     // clients x rate x interval of them (netem/README.md).
-    auto r = run_ok("net-reset", "--transport all --clients 6 --rate 20 --duration 2 --net rtt=10ms,reset=30/min");
+    auto r = run_csv("net-reset", "--transport all --clients 6 --rate 20 --duration 2 --net rtt=10ms,reset=30/min");
     ASSERT_EQ(r.size(), 1 + rtb::all_transports().size());
     for (std::size_t i = 1; i < r.size(); ++i) {
         auto name = cell(r, i, "transport");

@@ -22,15 +22,6 @@ namespace {
 
 using namespace rtb_test;
 
-std::vector<std::vector<std::string>> run_csv(const std::string& name, const std::string& args, int want = 0) {
-    auto dir = temp_dir(name);
-    auto o = rtbench("run --no-plot --warmup 0.5 " + args + " --out " + dir.string());
-    EXPECT_EQ(o.code, want) << o.out;
-    auto rows = read_csv(dir / "results.csv");
-    fs::remove_all(dir);
-    return rows;
-}
-
 // A server accepting any version and clients offering only 1.2: the tls
 // column says what the server accepted, tls_negotiated what was used.
 TEST(Cli, TlsNegotiatedIsWhatTheHandshakesChose) {
