@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 
@@ -138,6 +139,35 @@ TEST(Cli, TlsBadVersionIsOneLineAndExit2) {
     EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 1) << o.out;
 }
 
+namespace asio = boost::asio;
+
+// Reads from s until `done(text)` or an error, for at most 10 s: a test
+// that waits for bytes must fail, not hang, when they never come. (A
+// blocking read cannot be bounded with SO_RCVTIMEO: Asio polls again.)
+template <class Stream, class Done>
+boost::system::error_code read_until(asio::io_context& io, Stream& s, std::string& text, Done done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    char buf[512];
+    boost::system::error_code ec;
+    while (!ec && !done(text)) {
+        bool finished = false;
+        s.async_read_some(asio::buffer(buf), [&](boost::system::error_code e, std::size_t n) {
+            ec = e;
+            text.append(buf, n);
+            finished = true;
+        });
+        io.restart();
+        io.run_until(deadline);
+        if (!finished) {
+            s.lowest_layer().cancel();
+            io.restart();
+            io.run();
+            return asio::error::timed_out;
+        }
+    }
+    return ec;
+}
+
 // A plain HTTP request to the TLS port gets a 400 that says what happened,
 // and the TLS clients beside it keep receiving.
 TEST(Tls, PlainHttpToTheTlsPortIs400AndOthersGoOn) {
@@ -146,7 +176,6 @@ TEST(Tls, PlainHttpToTheTlsPortIs400AndOthersGoOn) {
     opt.tls = rtb::make_server_tls(cert, rtb::tls_version::v1_3);
     rtb::test::server_rig rig(opt);
 
-    namespace asio = boost::asio;
     asio::io_context io;
     auto tls = rtb::make_client_tls(cert, rtb::tls_version::any, false);
     asio::ssl::stream<asio::ip::tcp::socket> good(io, *tls->ctx);
@@ -155,30 +184,27 @@ TEST(Tls, PlainHttpToTheTlsPortIs400AndOthersGoOn) {
     good.handshake(asio::ssl::stream_base::client);
     std::string req = "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     asio::write(good, asio::buffer(req));
+    // The stream's header says the server has subscribed this client; only
+    // then may the test publish. (It once hung here in CI: the server
+    // served the plain client first, and a message published before the
+    // subscription is not this client's.)
+    std::string got;
+    auto ec = read_until(io, good, got, [](const std::string& t) { return t.find("\r\n\r\n") != t.npos; });
+    ASSERT_FALSE(ec) << "no stream header: " << ec.message() << "; got: " << got;
+    EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
 
     asio::ip::tcp::socket plain(io);
     plain.connect({asio::ip::make_address("127.0.0.1"), rig.port});
-    std::string preq = "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-    asio::write(plain, asio::buffer(preq));
+    asio::write(plain, asio::buffer(req));
     std::string answer;
-    boost::system::error_code ec;
-    char buf[512];
-    for (;;) {
-        auto n = plain.read_some(asio::buffer(buf), ec);
-        if (ec) break;
-        answer.append(buf, n);
-    }
+    ec = read_until(io, plain, answer, [](const std::string&) { return false; });
+    EXPECT_EQ(ec, asio::error::eof) << "the server closes the connection after its 400: " << ec.message();
     EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
     EXPECT_NE(answer.find("plain HTTP request sent to the TLS port"), std::string::npos) << answer;
 
     rig.publish("all", "after", 16);
-    std::string got;
-    while (got.find("after") == std::string::npos) {
-        auto n = good.read_some(asio::buffer(buf), ec);
-        ASSERT_FALSE(ec) << ec.message();
-        got.append(buf, n);
-    }
-    EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+    ec = read_until(io, good, got, [](const std::string& t) { return t.find("after") != t.npos; });
+    ASSERT_FALSE(ec) << ec.message();
     auto st = rig.stats();
     EXPECT_EQ(st.bad_requests, 1u);
     EXPECT_EQ(st.tls_handshakes, 1u);
