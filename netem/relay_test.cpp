@@ -110,8 +110,10 @@ TEST(Relay, LatenessIsTheStallWeCaused) {
     ASSERT_LT(seen - written, 80 * ms) << "the relay read the byte too late for this test";
     ::kill(p.relay.pid(), SIGSTOP);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    ::kill(p.relay.pid(), SIGCONT);
+    // Taken before SIGCONT, not after: on the other core the relay may
+    // release the byte before kill() returns (seen in CI: 72 us earlier).
     std::int64_t resumed = now_ns();
+    ::kill(p.relay.pid(), SIGCONT);
     std::string got;
     read_exactly(p.client, got, 1);
     EXPECT_EQ(got, "x");
