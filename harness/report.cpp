@@ -47,12 +47,6 @@ std::string u(std::uint64_t v) { return std::to_string(v); }
 std::string relay_col(const result_row& r, std::string v) { return r.relay ? v : std::string(); }
 std::string tls_col(const result_row& r, std::string v) { return r.tls != "none" ? v : std::string(); }
 std::string proxy_col(const result_row& r, std::string v) { return r.proxy ? v : std::string(); }
-// A CSV cell of free text: no commas, quotes or line breaks.
-std::string text_cell(std::string s) {
-    for (auto& c : s)
-        if (c == ',' || c == '"' || c == '\n' || c == '\r') c = c == ',' ? ';' : ' ';
-    return s;
-}
 
 // The frozen column list. Append only; never reorder or rename.
 const std::vector<column>& columns() {
@@ -164,6 +158,10 @@ const std::vector<column>& columns() {
              for (auto& s : r.tls_negotiated) v += (v.empty() ? "" : "+") + s;
              return tls_col(r, v);
          }},
+        {"repeat", [](auto& r) { return u(r.repeat); }},
+        {"delivered_per_s", [](auto& r) { return f3(delivered_per_s(r)); }},
+        {"slo_met", [](auto& r) { return r.slo_met; }},
+        {"slo_why", [](auto& r) { return text_cell(r.slo_why); }},
     };
     return cols;
 }
@@ -187,6 +185,16 @@ double tls_per_msg(const result_row& r) {
 double server_cpu_us_per_msg(const result_row& r) {
     return per(static_cast<double>(r.server_cpu_ns) / 1000.0, static_cast<double>(delivered_messages(r)));
 }
+
+std::string text_cell(std::string s) {
+    for (auto& c : s)
+        if (c == ',' || c == '"' || c == '\n' || c == '\r') c = c == ',' ? ';' : ' ';
+    return s;
+}
+
+double p50_ms(const result_row& r) { return static_cast<double>(r.latency.percentile(50)) / 1e6; }
+double p99_ms(const result_row& r) { return static_cast<double>(r.latency.percentile(99)) / 1e6; }
+double delivered_per_s(const result_row& r) { return per(static_cast<double>(delivered_messages(r)), r.window_s); }
 
 std::vector<std::string> csv_columns() {
     std::vector<std::string> v;
@@ -311,6 +319,8 @@ std::string spectrum_file_name(const result_row& r) {
         name += "_net-";
         for (char c : label) name += std::isalnum(static_cast<unsigned char>(c)) || c == '.' ? c : '_';
     }
+    // The first run of a point keeps the name it always had.
+    if (r.repeat > 1) name += fmt::format("_n{}", r.repeat);
     return name + ".txt";
 }
 

@@ -71,6 +71,12 @@ struct result_row {
     // The TLS versions the handshakes of the point negotiated (the tls
     // column is what the server was told to accept, which may be "any").
     std::set<std::string> tls_negotiated;
+    // Format 6: which run of its point this row is (1..N with --repeat N).
+    std::uint64_t repeat = 1;
+    // Format 6, with --find-max: whether this probe met the objective
+    // ("true", "false"; empty outside a search, or when the load generator
+    // or relay was the limit and it cannot tell), and why not.
+    std::string slo_met, slo_why;
     std::vector<std::string> warnings; // in words, for the summary and report
 };
 
@@ -83,6 +89,15 @@ inline constexpr double tcpip_bytes_per_segment = 52.0;
 double framing_per_msg(const result_row& r);
 double server_cpu_us_per_msg(const result_row& r);
 double tls_per_msg(const result_row& r);
+// Latency percentiles (from the scheduled time) in milliseconds.
+double p50_ms(const result_row& r);
+double p99_ms(const result_row& r);
+// Messages received in the measure window per second of it, all clients
+// together: the throughput the point delivered.
+double delivered_per_s(const result_row& r);
+
+// A CSV cell of free text: commas become ';', quotes and line breaks spaces.
+std::string text_cell(std::string s);
 
 // Header and rows come from one column table, so they cannot drift apart.
 void write_csv_header(std::ostream& os);
@@ -96,8 +111,9 @@ std::vector<std::string> csv_columns();
 // 4 adds TLS (tls, tls_*, tcp_connect_*, handshake_{down,up}_bytes), the
 // reverse proxy (via, proxy_*) and failure; framing_bytes_per_msg leaves
 // out what TLS added (tls_bytes_per_msg), as it always meant the transport's
-// own framing. 5 adds reconnect_cause and tls_negotiated.
-inline constexpr int results_format = 5;
+// own framing. 5 adds reconnect_cause and tls_negotiated. 6 adds repeat,
+// delivered_per_s, slo_met and slo_why.
+inline constexpr int results_format = 6;
 
 struct manifest {
     std::string version, git_commit, host, kernel, cpu_model, arguments, start_time_utc;

@@ -26,7 +26,8 @@ TEST(Report, CsvHeaderIsFrozen) {
               "relay_lateness_p99_us,relay_lateness_max_us,relay_resets,relay_bound,server_rss_window_start_bytes,"
               "tls,tls_cert,tls_resume,tcp_connect_p50_us,tcp_connect_p99_us,tls_handshake_p50_us,tls_handshake_p99_us,"
               "tls_handshakes,tls_resumed,handshake_down_bytes,handshake_up_bytes,tls_bytes_per_msg,via,proxy_cpu_util,"
-              "proxy_cpu_us_per_msg,proxy_rss_bytes,failure,reconnect_cause,tls_negotiated\n");
+              "proxy_cpu_us_per_msg,proxy_rss_bytes,failure,reconnect_cause,tls_negotiated,repeat,delivered_per_s,slo_met,"
+              "slo_why\n");
 }
 
 TEST(Report, CsvRowHasKnownValues) {
@@ -71,7 +72,9 @@ TEST(Report, CsvRowHasKnownValues) {
               // No relay: the profile is "none", its numbers 0, and the
               // relay's columns empty (nothing was measured).
               "none,0.000,0.000,0.000,0.000,0.000,0.000,,,,,,,,0,"
-              "none,,,0.000,0.000,,,,,0.000,0.000,,none,,,,,,\n");
+              "none,,,0.000,0.000,,,,,0.000,0.000,,none,,,,,,"
+              // repeat 1; 10 messages received in a 0.5 s window: 20 per second; no search.
+              ",1,20.000,,\n");
 }
 
 TEST(Report, RelayColumnsHaveKnownValues) {
@@ -96,7 +99,8 @@ TEST(Report, RelayColumnsHaveKnownValues) {
     std::string line = os.str();
     auto tail = line.substr(line.find(",rtt=100ms"));
     EXPECT_EQ(tail, ",rtt=100ms loss=1%,100.000,0.000,1000000.000,0.000,1.000,0.000,0.250,500.000,3000000,120.000,2500.000,7,true,0,"
-                    "none,,,0.000,0.000,,,,,0.000,0.000,,none,,,,,,\n");
+                    "none,,,0.000,0.000,,,,,0.000,0.000,,none,,,,,,"
+                    ",1,500.000,,\n"); // 1,000 messages in 2 s
     EXPECT_EQ(spectrum_file_name(r), "spectra/sse_push_c0_r0_p0_net-rtt_100ms_loss_1_.txt");
     // A TLS or proxied row names its own file: it never overwrites the plain one.
     r.tls = "1.3";
@@ -122,7 +126,7 @@ TEST(Report, ManifestIsJsonWithEveryField) {
     EXPECT_EQ(os.str(), "{\n"
                         "  \"tool\": \"rtbench\",\n"
                         "  \"version\": \"0.1.0\",\n"
-                        "  \"format\": 5,\n"
+                        "  \"format\": 6,\n"
                         "  \"git_commit\": \"abc123\",\n"
                         "  \"host\": \"host\",\n"
                         "  \"kernel\": \"6.1\",\n"

@@ -1,6 +1,7 @@
 #include "harness/verdict.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <set>
@@ -8,14 +9,13 @@
 
 #include <fmt/format.h>
 
+#include "harness/spread.hpp"
 #include "harness/transport.hpp"
 
 namespace rtb {
 
 namespace {
 
-double p50_ms(const result_row& r) { return static_cast<double>(r.latency.percentile(50)) / 1e6; }
-double p99_ms(const result_row& r) { return static_cast<double>(r.latency.percentile(99)) / 1e6; }
 double rss_per_conn(const result_row& r) { return r.server_rss_bytes_per_conn; }
 
 // A row whose figures can be compared: everything delivered, every client
@@ -55,53 +55,64 @@ std::vector<std::pair<std::string, std::vector<result_row>>> by_path(const std::
     return out;
 }
 
-// For one metric (lower is better): who is best at each point where at least
-// two transports ran clean, and whether the runner-up is within the noise.
-// At each point where at least two transports ran clean, the leaders are
-// those within `noise` of the best (value <= best x (1 + noise)): closer than
-// that, one run does not separate them. Lower is better.
+// For one metric (lower is better): who leads at each point where at least
+// two transports ran clean. With one run per point, the leaders are those
+// within `noise` of the best median (value <= best x (1 + noise)): closer
+// than that, one run does not separate them. With repeats (--repeat), the
+// run measured its own noise: the leaders are those whose spread over the
+// repeats overlaps the best's.
 std::string lowest(const std::vector<result_row>& rows, const std::string& what, const std::string& unit,
                    const std::function<double(const result_row&)>& metric, int decimals, double noise) {
-    std::map<point_key, std::vector<const result_row*>> points;
+    std::map<point_key, std::map<std::string, std::vector<double>>> points;
     for (auto& r : rows)
-        if (clean(r)) points[key(r)].push_back(&r);
+        if (clean(r)) points[key(r)][r.transport].push_back(metric(r));
     struct lead {
         int points = 0;
-        double lo = 0, hi = 0;
+        double lo = 0, hi = 0; // of the medians
     };
     std::map<std::string, lead> leads;
     std::set<std::vector<std::string>> leader_sets;
     int compared = 0;
-    for (auto& [k, v] : points) {
-        if (v.size() < 2) continue;
+    std::size_t runs = SIZE_MAX; // the fewest repeats behind any compared figure
+    for (auto& [k, by_transport] : points) {
+        if (by_transport.size() < 2) continue;
         ++compared;
-        std::sort(v.begin(), v.end(), [&](auto* a, auto* b) { return metric(*a) < metric(*b); });
-        double best = metric(*v[0]);
+        std::vector<std::pair<std::string, spread>> v;
+        for (auto& [t, xs] : by_transport) {
+            v.emplace_back(t, spread_of(xs));
+            runs = std::min(runs, xs.size());
+        }
+        std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.second.median < b.second.median; });
+        bool repeated = std::all_of(v.begin(), v.end(), [](auto& e) { return e.second.n > 1; });
+        const spread& best = v.front().second;
         std::vector<std::string> leaders;
-        for (auto* r : v) {
-            double x = metric(*r);
-            if (x > best * (1 + noise) + 1e-12) break;
-            leaders.push_back(r->transport);
-            auto& l = leads[r->transport];
-            if (l.points++ == 0) l.lo = l.hi = x;
-            l.lo = std::min(l.lo, x), l.hi = std::max(l.hi, x);
+        for (auto& [t, sp] : v) {
+            bool leads_too = repeated ? overlap(sp, best) : sp.median <= best.median * (1 + noise) + 1e-12;
+            if (!leads_too) continue;
+            leaders.push_back(t);
+            auto& l = leads[t];
+            if (l.points++ == 0) l.lo = l.hi = sp.median;
+            l.lo = std::min(l.lo, sp.median), l.hi = std::max(l.hi, sp.median);
         }
         std::sort(leaders.begin(), leaders.end());
         leader_sets.insert(leaders);
     }
     if (compared == 0) return {};
+    bool repeated = runs > 1;
     auto range = [&](const lead& l) {
         return l.lo == l.hi ? fmt::format("{:.{}f} {}", l.lo, decimals, unit)
                             : fmt::format("{:.{}f}–{:.{}f} {}", l.lo, decimals, l.hi, decimals, unit);
     };
-    std::string s = what + ": ";
+    std::string s = what + (repeated ? fmt::format(" (median of {}+ runs)", runs) : "") + ": ";
     if (leader_sets.size() == 1) {
         auto names = *leader_sets.begin(); // best first
         std::stable_sort(names.begin(), names.end(), [&](auto& a, auto& b) { return leads[a].lo < leads[b].lo; });
         for (std::size_t i = 0; i < names.size(); ++i)
             s += fmt::format("{}{} ({})", i == 0 ? "" : i + 1 == names.size() ? " and " : ", ", names[i], range(leads[names[i]]));
         s += compared == 1 ? "" : " at every point";
-        if (names.size() > 1) s += fmt::format(", within {:.0f} % of each other: no measurable difference in one run", noise * 100);
+        if (names.size() > 1)
+            s += repeated ? fmt::format(", their spreads over {}+ runs overlap: no measurable difference", runs)
+                          : fmt::format(", within {:.0f} % of each other: no measurable difference in one run", noise * 100);
         return s + ".";
     }
     std::vector<std::pair<std::string, lead>> order(leads.begin(), leads.end());
@@ -109,7 +120,8 @@ std::string lowest(const std::vector<result_row>& rows, const std::string& what,
     for (std::size_t i = 0; i < order.size(); ++i)
         s += fmt::format("{}{} at {} of {} points ({})", i ? ", " : "", order[i].first, order[i].second.points, compared,
                          range(order[i].second));
-    return s + fmt::format(" (transports within {:.0f} % of the best count as leading)", noise * 100) + ".";
+    return s + (repeated ? std::string(" (transports whose spread over the runs overlaps the best's count as leading).")
+                         : fmt::format(" (transports within {:.0f} % of the best count as leading).", noise * 100));
 }
 
 std::vector<std::string> breaks(const std::vector<result_row>& rows) {
@@ -252,7 +264,8 @@ std::vector<std::string> verdict(const std::vector<result_row>& rows) {
     // The noise of each figure: the 90th percentile of its spread (max - min
     // over median) across three runs of the default `rtbench compare` on the
     // 2-core development machine, 2026-11-21. Single-run p99 tails spread by
-    // up to 2x, so one run ranks them only when they differ 3x.
+    // up to 2x, so one run ranks them only when they differ 3x. With
+    // --repeat, each point's own spread over its runs replaces these.
     add(lowest(msg, "Fewest bytes of framing per message", "B", framing_per_msg, 1, 0.05));
     // Latency ranks per path (network, TLS, proxy): how the ranking changes
     // from one to the next is the point of running several.

@@ -237,3 +237,33 @@ TEST(Verdict, SaysWhatTlsAndTheProxyDidToEachTransport) {
               "p50 3.00 → 4.50 ms, "
               "p99 3.00 → 4.50 ms.");
 }
+
+TEST(Verdict, WithRepeatsTransportsDifferOnlyWhenTheirSpreadsDoNotOverlap) {
+    auto runs = [](std::string t, std::vector<double> p50s) {
+        std::vector<result_row> v;
+        std::uint64_t n = 0;
+        for (double p : p50s) {
+            v.push_back(row(t, 10, 2, p, 5));
+            v.back().repeat = ++n;
+        }
+        return v;
+    };
+    auto join = [](std::vector<result_row> a, const std::vector<result_row>& b) {
+        a.insert(a.end(), b.begin(), b.end());
+        return a;
+    };
+    // 3 % apart (inside the 20 % one run allows) but each run of sse is
+    // below every run of websocket: with repeats, that is a difference.
+    auto v = verdict(join(runs("sse", {1.00, 1.01, 1.02}), runs("websocket", {1.03, 1.04, 1.05})));
+    EXPECT_EQ(line_starting(v, "Lowest median latency"), "Lowest median latency (median of 3+ runs): sse (1.010 ms).");
+    // Medians 1.1 and 1.3, but the ranges cross: no measurable difference.
+    v = verdict(join(runs("sse", {1.0, 1.1, 1.35}), runs("websocket", {1.3, 1.4, 1.2})));
+    EXPECT_EQ(line_starting(v, "Lowest median latency"),
+              "Lowest median latency (median of 3+ runs): sse (1.100 ms) and websocket (1.300 ms), their spreads over 3+ "
+              "runs overlap: no measurable difference.");
+    // One run each: the noise allowance decides, as before.
+    v = verdict(join(runs("sse", {1.00}), runs("websocket", {1.03})));
+    EXPECT_EQ(line_starting(v, "Lowest median latency"),
+              "Lowest median latency: sse (1.000 ms) and websocket (1.030 ms), within 20 % of each other: no measurable "
+              "difference in one run.");
+}

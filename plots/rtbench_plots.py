@@ -14,6 +14,7 @@ import html
 import json
 import math
 import os
+import statistics
 import sys
 
 import matplotlib
@@ -37,7 +38,7 @@ REQUIRED = ["transport", "scenario", "clients", "rate_hz", "payload_bytes", "dur
             "wire_down_bytes", "wire_up_bytes", "overhead_bytes_per_msg", "overhead_ratio",
             "server_cpu_us_per_msg", "server_rss_bytes_per_conn", "connect_p50_us",
             "connect_p99_us", "handshake_bytes", "client_bound"]
-TEXT = {"transport", "scenario", "client_bound", "net", "relay_bound", "tls", "tls_cert", "tls_resume", "via", "failure", "reconnect_cause", "tls_negotiated"}
+TEXT = {"transport", "scenario", "client_bound", "net", "relay_bound", "tls", "tls_cert", "tls_resume", "via", "failure", "reconnect_cause", "tls_negotiated", "slo_met", "slo_why"}
 # Results format 3: the network path. Older runs have none of these columns
 # and ran straight to the server: net "none", every number 0, no relay.
 NET_NUMBERS = ["net_rtt_ms", "net_jitter_ms", "net_down_bps", "net_up_bps", "net_loss_pct", "net_resets_per_min"]
@@ -112,6 +113,34 @@ def read_results(path):
     if not rows:
         raise InputError(f"{path}: no result rows")
     return rows
+
+
+def median_over_repeats(rows):
+    """With --repeat N (results format 6) each point has N rows, one per run;
+    tables and charts show each figure's median over them (spread.csv, from
+    rtbench, has the ranges). A row says how many runs it stands for."""
+    groups, order = {}, []
+    for r in rows:
+        k = (r["transport"], r["scenario"], r["clients"], r["rate_hz"], r["payload_bytes"], r["net"])
+        if k not in groups:
+            groups[k] = []
+            order.append(k)
+        groups[k].append(r)
+    out = []
+    for k in order:
+        g = groups[k]
+        m = dict(g[0])
+        m["repeats"] = len(g)
+        if len(g) > 1:
+            for col in g[0]:
+                vals = [x[col] for x in g]
+                if all(isinstance(v, float) for v in vals):
+                    m[col] = statistics.median(vals)
+            # A point limited by the load generator in any run is marked so.
+            if any(x.get("client_bound") == "true" for x in g):
+                m["client_bound"] = "true"
+        out.append(m)
+    return out
 
 
 def transports_in(rows):
@@ -359,6 +388,66 @@ def impairment_text(key):
     return ", ".join(parts)
 
 
+def read_capacity(run_dir):
+    """capacity.csv of a --find-max run (results format 6), or []."""
+    path = os.path.join(run_dir, "capacity.csv")
+    if not os.path.isfile(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def slo_of(capacity):
+    """(percentile, latency ms) from the slo cell, "p99 ≤ 50 ms; loss ≤ 0 %"."""
+    try:
+        head = capacity[0]["slo"].split(";")[0]  # "p99 ≤ 50 ms"
+        pct, _, value, _ = head.split()
+        return pct, float(value)
+    except (IndexError, KeyError, ValueError):
+        return None
+
+
+def capacity_chart(run_dir, rows, charts):
+    """The knee: the objective's latency against the offered deliveries per
+    second, one line per transport (and path), each probe of the search a
+    point (filled: met the objective, x: missed, hollow: the load generator
+    or relay was the limit), the objective a dashed line."""
+    capacity = read_capacity(run_dir)
+    probes = [r for r in rows if r.get("slo_met") in ("true", "false") or r.get("slo_why")]
+    if not capacity or not probes:
+        return
+    slo = slo_of(capacity)
+    pct = slo[0] if slo else "p99"
+    col = {"p50": "latency_p50_us", "p90": "latency_p90_us", "p99": "latency_p99_us", "p99.9": "latency_p999_us"}.get(pct, "latency_p99_us")
+    nets = nets_in(probes)
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for t in transports_in(probes):
+        for net in nets:
+            pts = sorted((r["rate_hz"] * r["clients"], r[col] / 1000, r.get("slo_met"))
+                         for r in probes if r["transport"] == t and r["net"] == net)
+            if not pts:
+                continue
+            ls, _ = net_style(net, nets)
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], linestyle=ls, color=colour(t),
+                    label=series_label(t, net, nets))
+            for x, y, met in pts:
+                if met == "true":
+                    ax.plot(x, y, "o", color=colour(t))
+                elif met == "false":
+                    ax.plot(x, y, "x", color=colour(t), markersize=9)
+                else:
+                    ax.plot(x, y, "o", markerfacecolor="none", color=colour(t))
+    if slo:
+        ax.axhline(slo[1], linestyle="--", color="#444444", label=f"objective: {pct} ≤ {slo[1]:g} ms")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("offered deliveries per second (rate × clients, log)")
+    ax.set_ylabel(f"{pct} latency (ms, log)")
+    ax.set_title("Capacity search: latency against load (o met, x missed the objective)")
+    ax.legend(fontsize=8)
+    save(fig, run_dir, "capacity", charts)
+
+
 def latency_rtt_charts(run_dir, rows, charts):
     """Latency p50 (solid) and p99 (dashed) against the profile's added
     round-trip time, one chart per (scenario, clients, rate, payload) measured
@@ -507,7 +596,11 @@ def write_reports(run_dir, rows, charts, manifest):
         md += ["## Verdict", ""] + [f"- {v}" for v in verdict] + [""]
     md += ["## Run", ""]
     md += [f"- **{k}**: `{v}`" for k, v in facts]
-    md += ["", "## Results", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    runs = max(r.get("repeats", 1) for r in rows)
+    repeats_note = (f"Each point ran {runs} times (--repeat): the table and charts show each figure's median over its "
+                    f"runs; spread.csv has the median, minimum and maximum of the headline figures." if runs > 1 else "")
+    md += ["", "## Results", ""] + ([repeats_note, ""] if repeats_note else [])
+    md += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     md += ["| " + " | ".join(b) + " |" for b in body]
     md += ["", "## Warnings", ""] + ([f"- {w}" for w in warns] or [none_text(rows)])
     md += ["", "## Charts", ""] + [f"![{c}]({c}.png)" for c in charts]
@@ -528,7 +621,7 @@ def write_reports(run_dir, rows, charts, manifest):
         h += ["<h2>Verdict</h2><ul>"] + [f"<li>{html.escape(v)}</li>" for v in verdict] + ["</ul>"]
     h += ["<h2>Run</h2><ul>"]
     h += [f"<li><b>{html.escape(k)}</b>: <code>{html.escape(str(v))}</code></li>" for k, v in facts]
-    h += ["</ul><h2>Results</h2><table><tr>" + "".join(f"<th>{html.escape(x)}</th>" for x in head) + "</tr>"]
+    h += ["</ul><h2>Results</h2>" + (f"<p>{html.escape(repeats_note)}</p>" if repeats_note else "") + "<table><tr>" + "".join(f"<th>{html.escape(x)}</th>" for x in head) + "</tr>"]
     h += ["<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in b) + "</tr>" for b in body]
     h += ["</table><h2>Warnings</h2><ul>"]
     h += [f'<li class=warn>{html.escape(w)}</li>' for w in warns] or [f"<li>{html.escape(none_text(rows))}</li>"]
@@ -547,10 +640,13 @@ def main(argv):
         if not os.path.isdir(run_dir):
             raise InputError(f"{run_dir}: not a folder")
         rows = read_results(os.path.join(run_dir, "results.csv"))
-        spectra_rows = list(rows)
+        # A point's spectrum chart draws its first run (file names of later
+        # runs end in _n<repeat>).
+        spectra_rows = [r for r in rows if (r.get("repeat") or 1) == 1]
         sub = os.path.join(run_dir, "connect", "results.csv")
         if os.path.isfile(sub):
             rows += read_results(sub)
+        rows = median_over_repeats(rows)
         manifest = read_manifest(run_dir)
     except InputError as e:
         print(f"rtbench plot: {e}", file=sys.stderr)
@@ -565,6 +661,7 @@ def main(argv):
                       "server CPU time per message (µs)", lambda r: r["server_cpu_us_per_msg"], charts)
     memory_chart(run_dir, rows, charts)
     connect_chart(run_dir, rows, charts)
+    capacity_chart(run_dir, rows, charts)
     write_reports(run_dir, rows, charts, manifest)
     print(f"rtbench plot: {len(charts)} charts, report.html and report.md in {run_dir}")
     return 0

@@ -42,6 +42,9 @@ class SampleRun(unittest.TestCase):
             with open(os.path.join(self.run_dir, n + ".svg")) as f:
                 self.assertIn("<svg", f.read(2000), n)
 
+    def test_no_capacity_chart_without_a_search(self):
+        self.assertFalse(os.path.exists(os.path.join(self.run_dir, "capacity.png")))
+
     def test_html_report_is_self_contained(self):
         with open(os.path.join(self.run_dir, "report.html")) as f:
             page = f.read()
@@ -169,6 +172,87 @@ class TlsRows(unittest.TestCase):
         self.assertIn("websocket (none tls=1.3)", svg)
         self.assertIn("websocket (none)", svg)
         self.assertTrue(os.path.isfile(os.path.join(self.run_dir, "latency_spectrum_push_c2_r20_p16_net-none_tls_1.3.png")))
+
+
+class Repeats(unittest.TestCase):
+    """A format-6 run with --repeat 3: the table has one row per point with
+    each figure's median over its three runs, and the report says so."""
+
+    def test_table_shows_the_median_of_the_runs(self):
+        import csv
+        tmp = tempfile.mkdtemp()
+        try:
+            run_dir = os.path.join(tmp, "run")
+            os.makedirs(os.path.join(run_dir, "spectra"))
+            with open(os.path.join(SAMPLE, "results.csv"), newline="") as f:
+                sample = [r for r in csv.DictReader(f)
+                          if r["transport"] in ("sse", "websocket") and r["clients"] == "2" and r["payload_bytes"] == "16"]
+            rows = []
+            for n, p50 in ((1, 100.0), (2, 900.0), (3, 300.0)):  # median 300 us = 0.300 ms
+                for base in sample:
+                    r = dict(base)
+                    r.update({"latency_p50_us": f"{p50:.3f}", "repeat": str(n), "delivered_per_s": "40.000"})
+                    rows.append(r)
+            for base in sample:
+                shutil.copy(os.path.join(SAMPLE, "spectra", f"{base['transport']}_push_c2_r20_p16.txt"),
+                            os.path.join(run_dir, "spectra"))
+            with open(os.path.join(run_dir, "results.csv"), "w", newline="") as f:
+                w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+                w.writeheader()
+                w.writerows(rows)
+            shutil.copy(os.path.join(SAMPLE, "manifest.json"), os.path.join(run_dir, "manifest.json"))
+            result = plot(run_dir)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            with open(os.path.join(run_dir, "report.md")) as f:
+                md = f.read()
+            self.assertIn("Each point ran 3 times (--repeat)", md)
+            table = [l for l in md.splitlines() if l.startswith("| sse ") or l.startswith("| websocket ")]
+            self.assertEqual(len(table), 2, table)
+            for line in table:
+                self.assertIn("| 0.300 |", line)
+        finally:
+            shutil.rmtree(tmp)
+
+
+class CapacitySearch(unittest.TestCase):
+    """A --find-max run: its probes (slo_met) and capacity.csv give the knee
+    chart; a run without them has none."""
+
+    def test_knee_chart_from_the_probes(self):
+        import csv
+        tmp = tempfile.mkdtemp()
+        try:
+            run_dir = os.path.join(tmp, "run")
+            os.makedirs(os.path.join(run_dir, "spectra"))
+            with open(os.path.join(SAMPLE, "results.csv"), newline="") as f:
+                base = [r for r in csv.DictReader(f)
+                        if r["transport"] == "websocket" and r["clients"] == "2" and r["payload_bytes"] == "16"][0]
+            rows = []
+            for rate, p99, met in ((100, 1000.0, "true"), (200, 2000.0, "true"), (400, 90000.0, "false")):
+                r = dict(base)
+                r.update({"rate_hz": f"{rate:.3f}", "latency_p99_us": f"{p99:.3f}", "repeat": "1",
+                          "delivered_per_s": f"{2 * rate:.3f}", "slo_met": met,
+                          "slo_why": "" if met == "true" else "p99 90 ms > 50 ms"})
+                rows.append(r)
+                shutil.copy(os.path.join(SAMPLE, "spectra", "websocket_push_c2_r20_p16.txt"),
+                            os.path.join(run_dir, "spectra", f"websocket_push_c2_r{rate}_p16.txt"))
+            with open(os.path.join(run_dir, "results.csv"), "w", newline="") as f:
+                w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+                w.writeheader()
+                w.writerows(rows)
+            with open(os.path.join(run_dir, "capacity.csv"), "w") as f:
+                f.write("transport,scenario,net,tls,via,payload_bytes,searched,clients,rate_hz,slo,max_load,"
+                        "delivered_per_s,latency_ms,first_miss,why,stopped,probes\n"
+                        "websocket,push,none,none,none,16,rate,2,,p99 ≤ 50 ms; loss ≤ 0 %,200,400.000,2.000,400,"
+                        "p99 90 ms > 50 ms,bracketed,3\n")
+            shutil.copy(os.path.join(SAMPLE, "manifest.json"), os.path.join(run_dir, "manifest.json"))
+            result = plot(run_dir)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            with open(os.path.join(run_dir, "capacity.svg")) as f:
+                svg = f.read()
+            self.assertIn("objective: p99 ≤ 50 ms", svg)
+        finally:
+            shutil.rmtree(tmp)
 
 
 class NetworkProfiles(unittest.TestCase):

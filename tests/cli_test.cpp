@@ -103,6 +103,38 @@ TEST(Cli, PushRunEveryTransportDeliversEverything) {
     fs::remove_all(dir);
 }
 
+// --repeat 2: every point twice, interleaved (A B A B), each row saying
+// which run it is; spread.csv has each point's figures over its runs; the
+// second run's spectrum does not overwrite the first's. delivered_per_s:
+// 2 clients x 40/s = 80 messages a second.
+TEST(Cli, RepeatRunsEveryPointInterleavedAndReportsTheSpread) {
+    auto dir = temp_dir("repeat");
+    auto o = rtbench("run --transport sse,websocket --clients 2 --rate 40 --duration 1 --warmup 0.3 --repeat 2 "
+                     "--no-plot --out " + dir.string());
+    ASSERT_EQ(o.code, 0) << o.out;
+    auto rows = read_csv(dir / "results.csv");
+    ASSERT_EQ(rows.size(), 5u);
+    const char* order[][2] = {{"sse", "1"}, {"websocket", "1"}, {"sse", "2"}, {"websocket", "2"}};
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        EXPECT_EQ(cell(rows, i, "transport"), order[i - 1][0]);
+        EXPECT_EQ(cell(rows, i, "repeat"), order[i - 1][1]);
+        // A stream's window holds 40 +- 1 messages per client per second.
+        EXPECT_NEAR(num(rows, i, "delivered_per_s"), 80, 4) << rows[i][0];
+    }
+    EXPECT_TRUE(fs::exists(dir / "spectra/sse_push_c2_r40_p64.txt"));
+    EXPECT_TRUE(fs::exists(dir / "spectra/sse_push_c2_r40_p64_n2.txt"));
+    auto spread = read_csv(dir / "spread.csv");
+    ASSERT_EQ(spread.size(), 1u + 2 * 5);
+    for (std::size_t i = 1; i < spread.size(); ++i) {
+        EXPECT_EQ(cell(spread, i, "n"), "2");
+        EXPECT_LE(num(spread, i, "min"), num(spread, i, "median"));
+        EXPECT_LE(num(spread, i, "median"), num(spread, i, "max"));
+    }
+    EXPECT_NE(o.out.find("Median [min–max] over repeats"), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find("(median of 2+ runs)"), std::string::npos) << o.out;
+    fs::remove_all(dir);
+}
+
 TEST(Cli, EchoRunEveryTransport) {
     auto dir = temp_dir("echo");
     auto o = rtbench("run --transport all --scenario echo --clients 2 --rate 20 --payload 16 --duration 0.5 "

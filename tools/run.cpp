@@ -12,12 +12,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 
+#include "harness/capacity.hpp"
 #include "harness/procstat.hpp"
 #include "harness/runner.hpp"
 #include "harness/server_settings.hpp"
+#include "harness/spread.hpp"
 #include "harness/tls.hpp"
 #include "harness/verdict.hpp"
 #include "tools/cli_common.hpp"
@@ -31,12 +34,16 @@ struct run_args {
     std::string transports = "all", scenario = "push", clients = "10", rates = "100", payloads = "64";
     std::string out, headers = "minimal", net = "none";
     double duration = 5, warmup = 1, drain = 0, ready_timeout = 60;
-    std::size_t client_threads = 1, connect_concurrency = 256;
+    std::size_t client_threads = 1, connect_concurrency = 256, repeat = 1;
     double connect_rate = 0;
     bool allow_loss = false, no_plot = false;
     bool tls = false, tls_resume = false;
     std::string tls_versions = "1.3", tls_cert = "ecdsa-p256", tls_client_version = "any";
     std::string via = "none";
+    // Capacity search (--find-max).
+    std::string find_max, slo = "p99=50ms";
+    double max_loss = 0, precision = 10;
+    std::size_t max_probes = 12;
     option_flags flags; // server limits and the transports' own options
 };
 
@@ -59,8 +66,29 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
                                            "a comma list sweeps")->capture_default_str();
         cmd->add_option("--payload", a.payloads, "Payload bytes per message; a comma list sweeps")->capture_default_str();
         cmd->add_option("--duration", a.duration, "Measured seconds per point (connect: idle hold)")->capture_default_str()->check(CLI::Range(0.1, 86400.0));
+        cmd->add_option("--find-max", a.find_max, "Capacity search: per transport (and every other point), raise the "
+                                                   "rate or the number of clients from the first --rate / --clients "
+                                                   "value, doubling until the objective (--slo, --max-loss) breaks, "
+                                                   "then bisect; every probe is a row (slo_met, slo_why), the result "
+                                                   "is capacity.csv, the summary and the verdict")
+            ->check(CLI::IsMember({"rate", "clients"}))->group("Capacity search");
+        cmd->add_option("--slo", a.slo, "The objective of --find-max: pNN=LATENCY, NN 50, 90, 99 or 99.9 (p99=50ms, "
+                                        "p50=5ms, p99.9=1s)")->capture_default_str()->group("Capacity search");
+        cmd->add_option("--max-loss", a.max_loss, "Percent of the messages due that may be lost or late past the drain "
+                                                  "within the objective")
+            ->capture_default_str()->check(CLI::Range(0.0, 100.0))->group("Capacity search");
+        cmd->add_option("--max-probes", a.max_probes, "Points one search may run")
+            ->capture_default_str()->check(CLI::Range(2, 40))->group("Capacity search");
+        cmd->add_option("--precision", a.precision, "A search stops when the first load that missed is within this "
+                                                    "percent of the best that met")
+            ->capture_default_str()->check(CLI::Range(1.0, 100.0))->group("Capacity search");
         cmd->add_option("--warmup", a.warmup, "Seconds of load before measuring (not counted)")->capture_default_str()->check(CLI::Range(0.0, 3600.0));
     }
+    cmd->add_option("--repeat", a.repeat, "Run every point N times, interleaved (A B C A B C: a slow minute of the shared "
+                                          "machine touches every transport alike); column repeat says which run a row "
+                                          "is, spread.csv and the summary give each figure's median and range, and the "
+                                          "verdict calls transports different only when their ranges do not overlap")
+        ->capture_default_str()->check(CLI::Range(1, 100));
     cmd->add_option("--out", a.out, "Run folder (default results/<UTC time>-<scenario>)");
     cmd->add_option("--drain", a.drain, "Seconds to wait for in-flight messages after the window "
                                         "(0 = 2 s + 3 x the transport's longest wait by design, e.g. a poll interval)")->capture_default_str();
@@ -185,8 +213,10 @@ int plot_folder(const std::string& root, const std::string& dir) {
 }
 
 // Prints the verdict and writes it to DIR/verdict.md, which the report leads with.
-void write_verdict(const fs::path& dir, const std::vector<result_row>& rows) {
-    auto v = verdict(rows);
+void write_verdict(const fs::path& dir, const std::vector<result_row>& rows, const std::vector<std::string>& first = {}) {
+    auto v = first;
+    auto more = verdict(rows);
+    v.insert(v.end(), more.begin(), more.end());
     if (v.empty()) return;
     std::ofstream f(dir / "verdict.md");
     std::cout << "\nVerdict:\n";
@@ -201,20 +231,24 @@ struct planned {
     std::string tls;
     proxy_spec via;
     point p;
+    std::size_t repeat = 1;
 };
 
 // Every point of every matrix, in run order: network, TLS, transport,
-// clients, rate, payload.
-std::vector<planned> plan(const std::vector<matrix>& ms) {
+// clients, rate, payload; with repeats, the whole sequence again for each
+// (interleaved, never one point N times in a row).
+std::vector<planned> plan(const std::vector<matrix>& ms, std::size_t repeats = 1) {
     std::vector<planned> out;
-    for (auto& m : ms)
-        for (auto& net : m.nets)
-            for (auto& tls : m.tls)
-                for (auto& via : m.via)
-                    for (auto* t : m.transports)
-                        for (auto c : m.clients)
-                            for (auto rate : m.rates)
-                                for (auto pl : m.payloads) out.push_back({net, tls, via, point{t, m.sc, c, rate, pl}});
+    for (std::size_t n = 1; n <= repeats; ++n)
+        for (auto& m : ms)
+            for (auto& net : m.nets)
+                for (auto& tls : m.tls)
+                    for (auto& via : m.via)
+                        for (auto* t : m.transports)
+                            for (auto c : m.clients)
+                                for (auto rate : m.rates)
+                                    for (auto pl : m.payloads)
+                                        out.push_back({net, tls, via, point{t, m.sc, c, rate, pl}, n});
     return out;
 }
 
@@ -278,7 +312,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     raise_fd_limit();
     rlimit rl{};
     ::getrlimit(RLIMIT_NOFILE, &rl);
-    for (auto& [net, tls, via, p] : plan(ms)) {
+    for (auto& [net, tls, via, p, repeat] : plan(ms)) {
         // Each client holds one socket, two for HTTP transports in echo (POST /send).
         std::size_t c = p.clients, per = p.sc == scenario::echo ? 2 : 1;
         if (c * per + 64 > rl.rlim_cur)
@@ -289,9 +323,30 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
             throw usage_error(fmt::format("{} clients through the relay need about {} open files in it; a process may "
                                           "have {} here", c, 2 * c * per + 64, rl.rlim_max));
     }
+    const bool search = !a.find_max.empty();
+    slo objective;
+    if (search) {
+        if (a.repeat > 1) throw usage_error("--find-max runs each probe once; leave out --repeat");
+        for (auto& m : ms)
+            if (m.sc == scenario::connect) throw usage_error("--find-max needs a message scenario (push or echo), not connect");
+        try {
+            objective = parse_slo(a.slo);
+        } catch (const std::invalid_argument& e) {
+            throw usage_error(e.what());
+        }
+        objective.max_loss = a.max_loss / 100;
+    }
     const option_values given = a.flags.values();
+    // The most clients a search may try: the open files of this process
+    // (and of the relay), and the server's connection limit.
+    auto client_cap = [&](const planned& pl) {
+        std::size_t per = pl.p.sc == scenario::echo ? 2 : 1;
+        std::size_t cap = (rl.rlim_cur - 64) / per;
+        if (pl.net.relay) cap = std::min<std::size_t>(cap, (rl.rlim_max - 64) / (2 * per));
+        return std::min<std::size_t>(cap, given.get(settings::max_connections));
+    };
     const std::uint64_t max_message = given.get(settings::max_message);
-    for (auto& [net, tls, via, p] : plan(ms))
+    for (auto& [net, tls, via, p, repeat] : plan(ms))
         if (p.payload > max_message) throw usage_error("--payload exceeds --max-message");
 
     std::string root = project_root();
@@ -345,14 +400,17 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     write_csv_header(csv);
     csv.flush();
     bool tty = ::isatty(STDOUT_FILENO);
-    auto points = plan(ms);
+    auto points = plan(ms, a.repeat);
     std::vector<result_row> rows;
     bool failed = false;
-    for (std::size_t n = 0; n < points.size(); ++n) {
-        auto& [net, tls, via, p] = points[n];
+    std::size_t measured = 0; // points run so far (each with its own nginx folder)
+    // Runs one point and writes its row; nullopt (and `failed`) when it
+    // could not run at all.
+    auto measure = [&](const planned& pl, const std::string& step) -> std::optional<result_row> {
+        auto& [net, tls, via, p, repeat] = pl;
         s.net = net;
         s.via = via;
-        s.proxy_dir = (out / "nginx" / std::to_string(n + 1)).string();
+        s.proxy_dir = (out / "nginx" / std::to_string(++measured)).string();
         s.tls = {};
         if (tls != "none") {
             // TLS ends at the proxy when there is one; the server is plain.
@@ -364,39 +422,90 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
         std::string what = fmt::format("{} {} clients={} rate={} payload={}{}{}{}", p.transport->name, scenario_name(p.sc),
                                        p.clients, p.rate_hz, p.payload, net.relay ? " net=" + net.name : "",
                                        tls != "none" ? " tls=" + tls : "", via.active() ? " via=" + via.name : "");
+        if (a.repeat > 1) what += fmt::format(" repeat={}/{}", repeat, a.repeat);
         if (tty)
             s.progress = [&](const char* phase, double done) {
-                std::cout << fmt::format("\r[{}/{}] {}: {} {:3.0f}%   ", n + 1, points.size(), what, phase, done * 100)
-                          << std::flush;
+                std::cout << fmt::format("\r[{}] {}: {} {:3.0f}%   ", step, what, phase, done * 100) << std::flush;
             };
+        std::optional<result_row> r;
         try {
-            auto r = run_point(p, s);
-            write_csv_row(csv, r);
+            r = run_point(p, s);
+            r->repeat = repeat;
+            if (search) {
+                auto j = judge(*r, objective);
+                r->slo_met = j.bound ? "" : j.met ? "true" : "false";
+                r->slo_why = j.why;
+            }
+            write_csv_row(csv, *r);
             csv.flush();
-            std::ofstream sp(out / spectrum_file_name(r));
-            r.latency.write_spectrum(sp, 1000.0); // microseconds
-            rows.push_back(std::move(r));
+            std::ofstream sp(out / spectrum_file_name(*r));
+            r->latency.write_spectrum(sp, 1000.0); // microseconds
+            rows.push_back(*r);
         } catch (const std::exception& e) {
             failed = true;
             std::cerr << fmt::format("\nrtbench: {}: {}\n", what, e.what());
         }
         if (tty) std::cout << "\r" << std::string(120, ' ') << "\r" << std::flush;
+        return r;
+    };
+    std::vector<capacity_line> capacity;
+    for (std::size_t n = 0; n < points.size(); ++n) {
+        std::string step = fmt::format("{}/{}", n + 1, points.size());
+        if (!search) {
+            measure(points[n], step);
+            continue;
+        }
+        // The point's searched dimension is where the search starts.
+        capacity_line line;
+        line.searched = a.find_max;
+        bool by_rate = a.find_max == "rate";
+        search_settings ss;
+        ss.start = by_rate ? points[n].p.rate_hz : static_cast<double>(points[n].p.clients);
+        ss.min = by_rate ? 0.1 : 1;
+        ss.max = by_rate ? max_publish_rate_hz : static_cast<double>(client_cap(points[n]));
+        ss.integral = !by_rate;
+        ss.max_probes = static_cast<int>(a.max_probes);
+        ss.precision = a.precision / 100;
+        line.res = find_max(ss, [&](double x) {
+            planned q = points[n];
+            if (by_rate) q.p.rate_hz = x;
+            else q.p.clients = static_cast<std::size_t>(x);
+            auto r = measure(q, fmt::format("{} probe {}", step, line.probes.size() + 1));
+            if (!r) return probe{false, "the point could not run (see above)", true};
+            line.probes.push_back(*r);
+            if (line.probes.size() == 1) line.first = *r;
+            return judge(*r, objective);
+        });
+        if (!line.probes.empty()) capacity.push_back(std::move(line));
     }
     std::cout << "\n";
     write_summary(std::cout, rows);
+    write_spread_summary(std::cout, rows);
     {
         std::ofstream sm(out / "summary.txt");
         write_summary(sm, rows);
+        write_spread_summary(sm, rows);
+        std::ofstream sp(out / "spread.csv");
+        write_spread_csv(sp, rows);
+    }
+    std::vector<std::string> capacity_lines;
+    if (search) {
+        std::ofstream cf(out / "capacity.csv");
+        write_capacity_csv(cf, capacity, objective);
+        capacity_lines = capacity_sentences(capacity, objective);
+        std::cout << "\nCapacity:\n";
+        for (auto& l : capacity_lines) std::cout << "- " << l << "\n";
     }
     if (collect) collect->insert(collect->end(), rows.begin(), rows.end());
-    else write_verdict(out, rows);
+    else write_verdict(out, rows, capacity_lines);
     std::cout << fmt::format("\nResults: {}\n", out.string());
     if (!a.no_plot && !rows.empty() && plot_folder(root, out.string()) != 0)
         std::cerr << "rtbench: plotting failed (the CSV is complete)\n";
     if (failed) return 1;
     std::uint64_t lost = 0, dup = 0, corrupt = 0;
     for (auto& r : rows) lost += r.lost, dup += r.duplicated, corrupt += r.corrupt;
-    if ((lost || dup || corrupt) && !a.allow_loss) {
+    // A search misses the objective on purpose: its probes' losses are findings.
+    if ((lost || dup || corrupt) && !a.allow_loss && !search) {
         std::cerr << fmt::format("rtbench: {} messages lost, {} duplicated, {} corrupted (exit 3; --allow-loss to accept)\n",
                                  lost, dup, corrupt);
         return exit_loss;
