@@ -49,29 +49,40 @@ std::string slo_text(const slo& s) {
     return fmt::format("p{:g} ≤ {:g} ms, loss ≤ {:g} %", s.percentile, s.latency_ms, s.max_loss * 100);
 }
 
-std::string slo_miss(const result_row& r, const slo& s) {
+std::string slo_miss(const result_row& r, const slo& s, double design_wait_s) {
     if (!r.failure.empty()) return r.failure;
     if (r.expected == 0) return "no message was due in the window";
+    if (r.delivered == 0) return fmt::format("none of {} messages delivered", r.expected);
     double lost = static_cast<double>(r.lost) / static_cast<double>(r.expected);
     if (lost > s.max_loss)
         return fmt::format("{} of {} messages lost or still in flight ({:.3g} % > {:g} %)", r.lost, r.expected,
                            lost * 100, s.max_loss * 100);
     if (r.duplicated || r.corrupt) return fmt::format("{} duplicated, {} corrupted", r.duplicated, r.corrupt);
+    double due = static_cast<double>(r.expected);
+    // Steady, what arrives in the window is what is due in it: messages due
+    // before it arriving in it balance those due in it arriving after. The
+    // count is whole messages (one per client either way), the latency's
+    // jitter moves a little more (1 %), and a transport that holds messages
+    // back (a poll interval) up to that long's worth per client.
+    double slack = static_cast<double>(r.clients) * (1 + r.rate_hz * design_wait_s) + 0.01 * due;
+    if (static_cast<double>(r.received_in_window) + slack < due)
+        return fmt::format("fell behind: received {:.4g} messages/s of the {:.4g}/s due", delivered_per_s(r),
+                           r.window_s > 0 ? due / r.window_s : 0.0);
     double lat = static_cast<double>(r.latency.percentile(s.percentile)) / 1e6;
     if (lat > s.latency_ms) return fmt::format("p{:g} {:.3g} ms > {:g} ms", s.percentile, lat, s.latency_ms);
     return {};
 }
 
-probe judge(const result_row& r, const slo& s) {
+probe judge(const result_row& r, const slo& s, double design_wait_s) {
     if (r.client_bound) return {false, "the load generator was the limit (client_bound)", true};
     double relay_util = r.window_s > 0 ? static_cast<double>(r.relay_cpu_ns) / 1e9 / r.window_s : 0;
     if (r.relay_bound && relay_util > 0.9) return {false, "the impairment relay's CPU was the limit (relay_bound)", true};
-    auto miss = slo_miss(r, s);
+    auto miss = slo_miss(r, s, design_wait_s);
     if (miss.empty()) return {true, "", false};
     if (r.relay_bound) {
         double lat = static_cast<double>(r.latency.percentile(s.percentile)) / 1e6;
         double late = static_cast<double>(r.relay_lateness_max_ns) / 1e6;
-        bool latency_miss = r.failure.empty() && r.lost == 0 && !r.duplicated && !r.corrupt;
+        bool latency_miss = miss.rfind("p", 0) == 0; // "pNN ... ms > ... ms"
         if (latency_miss && lat - late <= s.latency_ms)
             return {false, fmt::format("{}, within the impairment relay's own lateness ({:.3g} ms) of the objective "
                                        "(relay_bound)", miss, late), true};
@@ -84,33 +95,50 @@ search_result find_max(const search_settings& s, const std::function<probe(doubl
     auto snap = [&](double x) { return s.integral ? std::round(x) : x; };
     double x = snap(std::clamp(s.start, s.min, s.max));
     double lo = 0, hi = 0; // best met, lowest missed (0: none yet)
+    bool closed = false;
     while (static_cast<int>(r.probes.size()) < s.max_probes) {
         r.probes.push_back(x);
         probe p = run(x);
         if (p.bound) {
             r.bound = true;
-            r.why = p.why;
+            r.stop_why = p.why;
+            closed = true;
             break;
         }
         if (p.met) lo = x;
-        else hi = x, r.why = p.why;
+        else hi = x, r.miss_why = p.why;
         double next;
         if (hi == 0) { // every probe met: double, up to max
             if (x >= s.max) {
                 r.capped = true;
+                r.stop_why = "met the objective at the highest load the search may try";
+                closed = true;
                 break;
             }
             next = std::min(x * 2, s.max);
         } else if (lo == 0) { // every probe missed: halve, down to min
-            if (x <= s.min) break;
+            if (x <= s.min) {
+                closed = true;
+                break;
+            }
             next = std::max(x / 2, s.min);
         } else {
-            if (hi <= lo * (1 + s.precision)) break;
+            if (hi <= lo * (1 + s.precision)) {
+                closed = true;
+                break;
+            }
             next = (lo + hi) / 2;
         }
         next = snap(next);
-        if (next == lo || next == hi || next == x) break; // whole numbers: nothing left between
+        if (next == lo || next == hi || next == x) { // whole numbers: nothing left between
+            closed = true;
+            break;
+        }
         x = next;
+    }
+    if (!closed) {
+        r.exhausted = true;
+        r.stop_why = fmt::format("ran out of probes (--max-probes {})", s.max_probes);
     }
     r.best = lo;
     r.first_fail = hi;
@@ -131,13 +159,13 @@ const result_row* capacity_line::best() const {
 namespace {
 
 std::string load_text(const std::string& searched, double x) {
-    return searched == "rate" ? fmt::format("{:g}/s", x) : fmt::format("{:g} clients", x);
+    // "{}": the shortest text that reads back as x, as results.csv has it.
+    return searched == "rate" ? fmt::format("{}/s", x) : fmt::format("{} clients", x);
 }
 
 // Why the search ended where it did, in a word or a sentence.
 std::string stopped(const capacity_line& l) {
-    if (l.res.bound) return l.res.why;
-    if (l.res.capped) return "met the objective at the highest load the search may try";
+    if (!l.res.stop_why.empty()) return l.res.stop_why;
     if (l.res.best == 0) return "missed the objective at the lowest load";
     return "bracketed";
 }
@@ -163,10 +191,10 @@ void write_capacity_csv(std::ostream& os, const std::vector<capacity_line>& line
         os << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.transport, r.scenario, r.net, r.tls,
                           r.via, r.payload_bytes, l.searched, l.searched == "rate" ? std::to_string(r.clients) : "",
                           l.searched == "clients" ? fmt::format("{:.3f}", r.rate_hz) : "", text(slo_text(s)),
-                          b ? fmt::format("{:g}", l.res.best) : "", b ? fmt::format("{:.3f}", delivered_per_s(*b)) : "",
+                          b ? fmt::format("{}", l.res.best) : "", b ? fmt::format("{:.3f}", delivered_per_s(*b)) : "",
                           b ? fmt::format("{:.3f}", static_cast<double>(b->latency.percentile(s.percentile)) / 1e6) : "",
-                          l.res.first_fail > 0 ? fmt::format("{:g}", l.res.first_fail) : "",
-                          text(l.res.first_fail > 0 || l.res.bound ? l.res.why : ""), text(stopped(l)),
+                          l.res.first_fail > 0 ? fmt::format("{}", l.res.first_fail) : "", text(l.res.miss_why),
+                          text(stopped(l)),
                           l.res.probes.size());
     }
 }
@@ -190,14 +218,20 @@ std::vector<std::string> capacity_sentences(const std::vector<capacity_line>& li
             auto& g = *group[i];
             line += i ? "; " : "";
             if (!g.best()) {
-                line += fmt::format("{} none ({} at {}: {})", g.first.transport, "missed",
-                                    load_text(g.searched, g.res.first_fail), g.res.why);
+                line += g.first.transport + " none";
+                if (g.res.first_fail > 0)
+                    line += fmt::format(" (missed at {}: {}{})", load_text(g.searched, g.res.first_fail), g.res.miss_why,
+                                        g.res.bracketed() ? "" : "; stopped: " + stopped(g));
+                else line += fmt::format(" (stopped: {})", stopped(g));
                 continue;
             }
-            line += fmt::format("{} {}{} = {:.0f} deliveries/s", g.first.transport, g.res.bound || g.res.capped ? "at least " : "",
+            // Without a first miss above it, the best load is a lower bound.
+            bool lower_bound = !g.res.bracketed();
+            line += fmt::format("{} {}{} = {:.0f} deliveries/s", g.first.transport, lower_bound ? "at least " : "",
                                 load_text(g.searched, g.res.best), delivered_per_s(*g.best()));
-            if (g.res.bound || g.res.capped) line += fmt::format(", where the search stopped: {}", stopped(g));
-            else line += fmt::format(" (at {}: {})", load_text(g.searched, g.res.first_fail), g.res.why);
+            if (g.res.bracketed())
+                line += fmt::format(" (at {}: {})", load_text(g.searched, g.res.first_fail), g.res.miss_why);
+            else line += fmt::format(", where the search stopped: {}", stopped(g));
         }
         out.push_back(line + ".");
     }

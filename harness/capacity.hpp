@@ -23,8 +23,14 @@ struct slo {
 slo parse_slo(const std::string& spec);
 std::string slo_text(const slo& s); // "p99 ≤ 50 ms, loss ≤ 0 %"
 
-// Why a row missed the objective, in words; empty when it met it.
-std::string slo_miss(const result_row& r, const slo& s);
+// Why a row missed the objective, in words; empty when it met it. Besides
+// latency and loss, a row must have kept up: received in the window what
+// was due in it, less one message per client, 1 % and what the transport
+// holds back by design for `design_wait_s` (a poll interval): the shortfall
+// is the backlog the window added. A system falling behind delivers
+// everything late rather than losing it, and in a short window its latency
+// may not have grown past the objective yet; its throughput already shows it.
+std::string slo_miss(const result_row& r, const slo& s, double design_wait_s = 0);
 
 // One probe's outcome: met the objective, missed it (why), or could not
 // tell (bound, why): the load generator was the limit, or the relay's CPU,
@@ -36,7 +42,7 @@ struct probe {
     std::string why; // of a miss, or of the bound
     bool bound = false;
 };
-probe judge(const result_row& r, const slo& s);
+probe judge(const result_row& r, const slo& s, double design_wait_s = 0);
 
 struct search_settings {
     double start = 100;       // the first load probed
@@ -49,10 +55,16 @@ struct search_settings {
 struct search_result {
     double best = 0;        // the highest load that met the objective; 0: none did
     double first_fail = 0;  // the lowest load that missed it; 0: none did (reached max, or bound)
-    std::string why;        // why first_fail missed, or why the search stopped early
+    std::string miss_why;   // why first_fail missed
+    std::string stop_why;   // why a search stopped before bracketing (bound: the probe's words)
     bool bound = false;     // stopped because the generator or relay was the limit
     bool capped = false;    // met the objective at max: the search could not go higher
+    bool exhausted = false; // max_probes ran out before the bracket closed
     std::vector<double> probes;
+    // Closed: a load that met and a first miss within the precision (or
+    // nothing between them), or the lowest load missed. Otherwise best is
+    // only a lower bound.
+    bool bracketed() const { return !bound && !capped && !exhausted && first_fail > 0; }
 };
 
 // `run(x)` measures the system at load x. Doubling from `start` until a

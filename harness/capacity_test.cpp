@@ -25,9 +25,11 @@ TEST(Capacity, DoublesThenBisectsToWithinThePrecision) {
     EXPECT_EQ(r.probes, (std::vector<double>{100, 200, 400, 800, 600, 700, 750}));
     EXPECT_DOUBLE_EQ(r.best, 700);
     EXPECT_DOUBLE_EQ(r.first_fail, 750);
-    EXPECT_EQ(r.why, "p99 too high");
+    EXPECT_EQ(r.miss_why, "p99 too high");
     EXPECT_FALSE(r.bound);
     EXPECT_FALSE(r.capped);
+    EXPECT_FALSE(r.exhausted);
+    EXPECT_TRUE(r.bracketed());
 }
 
 TEST(Capacity, StartingAboveTheKneeHalvesDownFirst) {
@@ -69,7 +71,8 @@ TEST(Capacity, ABoundProbeStopsTheSearchAndSaysWhy) {
     EXPECT_TRUE(r.bound);
     EXPECT_DOUBLE_EQ(r.best, 200);
     EXPECT_EQ(r.first_fail, 0) << "a bound probe is not a miss";
-    EXPECT_EQ(r.why, "the load generator was the limit (client_bound)");
+    EXPECT_EQ(r.stop_why, "the load generator was the limit (client_bound)");
+    EXPECT_FALSE(r.bracketed()) << "200 is a lower bound";
 }
 
 TEST(Capacity, NeverMoreProbesThanAllowed) {
@@ -77,6 +80,9 @@ TEST(Capacity, NeverMoreProbesThanAllowed) {
     auto r = find_max({.start = 1, .precision = 1e-9, .max_probes = 9}, knee_at(123.456, &calls));
     EXPECT_EQ(calls, 9);
     EXPECT_EQ(r.probes.size(), 9u);
+    EXPECT_TRUE(r.exhausted);
+    EXPECT_FALSE(r.bracketed());
+    EXPECT_EQ(r.stop_why, "ran out of probes (--max-probes 9)");
 }
 
 TEST(Capacity, ParsesObjectives) {
@@ -94,7 +100,10 @@ TEST(Capacity, ParsesObjectives) {
 TEST(Capacity, JudgesRowsOnKnownFigures) {
     slo s = parse_slo("p99=50ms");
     result_row ok;
-    ok.expected = ok.delivered = 1000;
+    ok.expected = ok.delivered = ok.received_in_window = 1000;
+    ok.clients = 10;
+    ok.rate_hz = 50;
+    ok.window_s = 2;
     ok.latency.record(10'000'000, 990); // 10 ms
     ok.latency.record(40'000'000, 10);  // 40 ms: p99 is 40 ms
     EXPECT_EQ(slo_miss(ok, s), "");
@@ -127,7 +136,7 @@ TEST(Capacity, JudgesRowsOnKnownFigures) {
 TEST(Capacity, ARelayThatWasLateJudgesByItsMargin) {
     slo s = parse_slo("p99=50ms");
     result_row r;
-    r.expected = r.delivered = 1000;
+    r.expected = r.delivered = r.received_in_window = 1000;
     r.window_s = 2;
     r.relay_bound = true;
     r.relay_lateness_max_ns = 3'000'000; // 3 ms
@@ -145,4 +154,56 @@ TEST(Capacity, ARelayThatWasLateJudgesByItsMargin) {
     far.latency.record(80'000'000, 1000);
     EXPECT_FALSE(judge(far, s).bound);
     EXPECT_FALSE(judge(far, s).met);
+}
+
+// The sentence says a lower bound is one: a search that ran out of probes
+// while every probe met, or stopped at a bound probe after a miss below.
+TEST(Capacity, SentencesSayWhenTheBestIsOnlyALowerBound) {
+    slo s = parse_slo("p99=50ms");
+    auto row = [](std::string t, double rate) {
+        result_row r;
+        r.transport = std::move(t);
+        r.scenario = "push";
+        r.clients = 10;
+        r.rate_hz = rate;
+        r.payload_bytes = 64;
+        r.received_in_window = static_cast<std::uint64_t>(rate * 10);
+        r.window_s = 1;
+        return r;
+    };
+    capacity_line done{"rate", row("sse", 100), {row("sse", 100), row("sse", 200)}, {}};
+    done.res = find_max({.start = 100}, [](double x) { return probe{x <= 700, x <= 700 ? "" : "p99 60 ms > 50 ms", false}; });
+    done.probes.clear();
+    for (double x : done.res.probes) done.probes.push_back(row("sse", x));
+    capacity_line short_of{"rate", row("websocket", 100), {}, {}};
+    short_of.res = find_max({.start = 100, .max_probes = 3}, [](double) { return probe{true, "", false}; });
+    for (double x : short_of.res.probes) short_of.probes.push_back(row("websocket", x));
+    auto lines = capacity_sentences({done, short_of}, s);
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0], "Highest sustained rate with p99 ≤ 50 ms, loss ≤ 0 % (push, 10 clients × 64 B on loopback): "
+                        "sse 700/s = 7000 deliveries/s (at 750/s: p99 60 ms > 50 ms); websocket at least 400/s = 4000 "
+                        "deliveries/s, where the search stopped: ran out of probes (--max-probes 3).");
+}
+
+// Keeping up: 1,000 messages due in a 2 s window to 10 clients at 50/s.
+// The slack is one message per client and 1 %: 20. 970 received is short
+// by more: the system fell behind, though every message came in the end;
+// 980 is within it; with a poll interval of 0.2 s the transport may hold
+// back 10 x 50 x 0.2 = 100 more by design.
+TEST(Capacity, FallingBehindIsAMissEvenWhenNothingIsLost) {
+    slo s = parse_slo("p99=50ms");
+    result_row r;
+    r.expected = r.delivered = 1000;
+    r.clients = 10;
+    r.rate_hz = 50;
+    r.window_s = 2;
+    r.latency.record(10'000'000, 1000);
+    r.received_in_window = 970;
+    EXPECT_EQ(slo_miss(r, s), "fell behind: received 485 messages/s of the 500/s due");
+    r.received_in_window = 980;
+    EXPECT_EQ(slo_miss(r, s), "");
+    r.received_in_window = 880;
+    EXPECT_EQ(slo_miss(r, s, 0.2), "");
+    r.received_in_window = 870;
+    EXPECT_NE(slo_miss(r, s, 0.2), "");
 }

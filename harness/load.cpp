@@ -32,8 +32,9 @@ auto load_thread::call(F&& fn) {
     return fut.get();
 }
 
-load_thread::load_thread(const transport_descriptor& t, scenario sc, std::size_t payload)
-    : t_(t), sc_(sc), payload_(make_payload(payload)), guard_(io_.get_executor()),
+load_thread::load_thread(const transport_descriptor& t, scenario sc, std::size_t payload, payload_kind kind)
+    : t_(t), sc_(sc), kind_(kind), payload_size_(payload), payload_(make_payload(payload)), checker_(kind, payload),
+      guard_(io_.get_executor()),
       thread_([this] { io_.run(); }) {}
 
 load_thread::~load_thread() {
@@ -142,10 +143,7 @@ void load_thread::on_message(client_session& s, std::string_view rec, std::int64
         return;
     }
     auto m = parse_body(rec);
-    if (!m || !payload_ok(m->payload) || m->payload.size() != payload_.size()) {
-        ++corrupt;
-        return;
-    }
+    if (!m) return ++corrupt, void();
     auto* st = by_session_.at(&s);
     std::int64_t sched = 0, actual = m->publish_ns;
     std::uint64_t key = m->seq;
@@ -154,6 +152,8 @@ void load_thread::on_message(client_session& s, std::string_view rec, std::int64
     } else if (m->tag.size() < 2 || m->tag.front() != 's' || !parse_i64(m->tag.substr(1), sched)) {
         return ++corrupt, void();
     }
+    // Every payload byte, against what its sender made for that scheduled time.
+    if (!checker_.ok(m->payload, static_cast<std::uint64_t>(sched))) return ++corrupt, void();
     if (!st->tracker.on_seq(key)) return; // duplicate: counted by the tracker
     if (in_window(sched)) {
         // Latency from the scheduled time includes any lateness of the sender
@@ -220,7 +220,9 @@ void load_thread::send_due(session_state& st) {
         }
         max_send_lag_ns = std::max<std::int64_t>(max_send_lag_ns, now - due);
         std::string tag = "e" + std::to_string(st.next_send) + "." + std::to_string(due) + "." + std::to_string(now);
-        st.s->send(std::make_shared<const std::string>(format_upstream("client:" + st.id, tag, payload_)));
+        st.s->send(std::make_shared<const std::string>(format_upstream(
+            "client:" + st.id, tag,
+            kind_ == payload_kind::pattern ? payload_ : make_payload(kind_, payload_size_, static_cast<std::uint64_t>(due)))));
         ++st.next_send;
         now = now_ns();
     }

@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "harness/histogram.hpp"
+#include "harness/payload.hpp"
 #include "harness/seq_tracker.hpp"
 #include "harness/transport.hpp"
 
@@ -39,7 +40,8 @@ struct session_state {
 
 class load_thread : public client_events {
 public:
-    load_thread(const transport_descriptor& t, scenario sc, std::size_t payload);
+    load_thread(const transport_descriptor& t, scenario sc, std::size_t payload,
+                payload_kind kind = payload_kind::pattern);
     ~load_thread() override;
 
     void add_session(std::size_t index, client_config cfg);
@@ -108,7 +110,10 @@ private:
 
     const transport_descriptor& t_;
     scenario sc_;
-    std::string payload_;
+    payload_kind kind_;
+    std::size_t payload_size_;
+    std::string payload_; // the pattern payload, made once
+    payload_checker checker_;
     double rate_hz_ = 0;
     std::int64_t ms_ = INT64_MAX, me_ = INT64_MIN;
     bool counting_ = false; // between mark_window(true) and mark_window(false)

@@ -25,6 +25,10 @@ struct transport_option {
     std::uint64_t max_value;     // numbers: accepted range is [min_value, max_value]
     std::string_view help;
     std::uint64_t min_value = 0;
+    // Turning it on compresses messages (permessage-deflate): a run then
+    // defaults to JSON payloads, which compress like real ones, instead of
+    // the repeated pattern, which compresses to almost nothing.
+    bool compresses = false;
 };
 
 // The values given on a command line, by option name. An option not given

@@ -162,6 +162,7 @@ const std::vector<column>& columns() {
         {"delivered_per_s", [](auto& r) { return f3(delivered_per_s(r)); }},
         {"slo_met", [](auto& r) { return r.slo_met; }},
         {"slo_why", [](auto& r) { return text_cell(r.slo_why); }},
+        {"payload_kind", [](auto& r) { return r.payload_kind; }},
     };
     return cols;
 }
@@ -190,6 +191,11 @@ std::string text_cell(std::string s) {
     for (auto& c : s)
         if (c == ',' || c == '"' || c == '\n' || c == '\r') c = c == ',' ? ';' : ' ';
     return s;
+}
+
+bool comparable(const result_row& r) {
+    return r.lost == 0 && r.duplicated == 0 && r.corrupt == 0 && !r.client_bound && !r.relay_bound &&
+           r.slow_consumers == 0 && r.failure.empty();
 }
 
 double p50_ms(const result_row& r) { return static_cast<double>(r.latency.percentile(50)) / 1e6; }
@@ -319,7 +325,8 @@ std::string spectrum_file_name(const result_row& r) {
         name += "_net-";
         for (char c : label) name += std::isalnum(static_cast<unsigned char>(c)) || c == '.' ? c : '_';
     }
-    // The first run of a point keeps the name it always had.
+    // A pattern payload and the first run of a point keep the names they always had.
+    if (!r.payload_kind.empty() && r.payload_kind != "pattern") name += "_k" + r.payload_kind;
     if (r.repeat > 1) name += fmt::format("_n{}", r.repeat);
     return name + ".txt";
 }

@@ -77,6 +77,9 @@ struct result_row {
     // ("true", "false"; empty outside a search, or when the load generator
     // or relay was the limit and it cannot tell), and why not.
     std::string slo_met, slo_why;
+    // Format 6: what the payload looked like (harness/payload.hpp): pattern,
+    // random or json; empty for connect rows, which send none.
+    std::string payload_kind = "pattern";
     std::vector<std::string> warnings; // in words, for the summary and report
 };
 
@@ -89,6 +92,10 @@ inline constexpr double tcpip_bytes_per_segment = 52.0;
 double framing_per_msg(const result_row& r);
 double server_cpu_us_per_msg(const result_row& r);
 double tls_per_msg(const result_row& r);
+// A row whose figures can be compared with others: everything delivered,
+// every client connected, neither the load generator nor the relay the
+// limit. The verdict ranks these only, and repeats' spreads are over these.
+bool comparable(const result_row& r);
 // Latency percentiles (from the scheduled time) in milliseconds.
 double p50_ms(const result_row& r);
 double p99_ms(const result_row& r);
@@ -112,7 +119,7 @@ std::vector<std::string> csv_columns();
 // reverse proxy (via, proxy_*) and failure; framing_bytes_per_msg leaves
 // out what TLS added (tls_bytes_per_msg), as it always meant the transport's
 // own framing. 5 adds reconnect_cause and tls_negotiated. 6 adds repeat,
-// delivered_per_s, slo_met and slo_why.
+// delivered_per_s, slo_met, slo_why and payload_kind.
 inline constexpr int results_format = 6;
 
 struct manifest {

@@ -110,6 +110,7 @@ result_row empty_row(const point& p, const run_settings& s) {
     r.clients = p.clients;
     r.rate_hz = p.sc == scenario::connect ? 0 : p.rate_hz;
     r.payload_bytes = p.sc == scenario::connect ? 0 : p.payload;
+    r.payload_kind = p.sc == scenario::connect ? "" : payload_kind_name(p.kind);
     r.duration_s = s.duration_s;
     r.client_threads = s.client_threads;
     set_net(s.net, r);
@@ -126,7 +127,7 @@ result_row empty_row(const point& p, const run_settings& s) {
 std::vector<std::unique_ptr<load_thread>> make_threads(const point& p, const run_settings& s, std::uint16_t port) {
     std::vector<std::unique_ptr<load_thread>> threads;
     for (std::size_t i = 0; i < s.client_threads; ++i)
-        threads.push_back(std::make_unique<load_thread>(*p.transport, p.sc, p.payload));
+        threads.push_back(std::make_unique<load_thread>(*p.transport, p.sc, p.payload, p.kind));
     for (std::size_t i = 0; i < p.clients; ++i) {
         client_config cfg = s.client;
         cfg.port = port;

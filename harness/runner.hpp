@@ -20,6 +20,7 @@ struct point {
     std::size_t clients = 1;
     double rate_hz = 100;
     std::size_t payload = 64;
+    payload_kind kind = payload_kind::pattern;
 };
 
 // TLS for a point: the server's flags and the clients' shared context.

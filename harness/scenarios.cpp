@@ -18,7 +18,8 @@ namespace {
 class push_driver final : public scenario_driver {
 public:
     std::int64_t begin_load(point_context& c) override {
-        auto st = c.srv.call("POST", fmt::format("/control/publish?rate={}&payload={}", c.p.rate_hz, c.p.payload));
+        auto st = c.srv.call("POST", fmt::format("/control/publish?rate={}&payload={}&kind={}", c.p.rate_hz, c.p.payload,
+                                                 payload_kind_name(c.p.kind)));
         schedule_ = {json_int(st, "pub_t0_ns").value_or(now_ns()), c.p.rate_hz};
         first_seq_ = static_cast<std::uint64_t>(json_int(st, "pub_first_seq").value_or(1));
         return schedule_.t0_ns;

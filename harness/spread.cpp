@@ -21,7 +21,8 @@ spread spread_of(std::vector<double> v) {
 
 bool same_point(const result_row& a, const result_row& b) {
     return a.transport == b.transport && a.scenario == b.scenario && a.clients == b.clients && a.rate_hz == b.rate_hz &&
-           a.payload_bytes == b.payload_bytes && a.net == b.net && a.tls == b.tls && a.via == b.via;
+           a.payload_bytes == b.payload_bytes && a.payload_kind == b.payload_kind && a.net == b.net && a.tls == b.tls &&
+           a.via == b.via;
 }
 
 const std::vector<headline>& headlines(bool connect) {
@@ -54,23 +55,27 @@ std::vector<std::vector<const result_row*>> groups(const std::vector<result_row>
     return out;
 }
 
+// Over the runs that can be compared only: a run that failed, lost
+// messages or was limited by the generator has figures of another kind
+// (0 when nothing arrived), which would drag the median and the minimum.
 spread over(const std::vector<const result_row*>& g, const headline& h) {
     std::vector<double> v;
-    for (auto* r : g) v.push_back(h.value(*r));
+    for (auto* r : g)
+        if (comparable(*r)) v.push_back(h.value(*r));
     return spread_of(std::move(v));
 }
 
 } // namespace
 
 void write_spread_csv(std::ostream& os, const std::vector<result_row>& rows) {
-    os << "transport,scenario,clients,rate_hz,payload_bytes,net,tls,via,figure,n,median,min,max\n";
+    os << "transport,scenario,clients,rate_hz,payload_bytes,payload_kind,net,tls,via,figure,n,median,min,max\n";
     for (auto& g : groups(rows)) {
         auto& r = *g.front();
         for (auto& h : headlines(r.scenario == "connect")) {
             auto s = over(g, h);
-            os << fmt::format("{},{},{},{:.3f},{},{},{},{},{},{},{:.3f},{:.3f},{:.3f}\n", r.transport, r.scenario,
-                              r.clients, r.rate_hz, r.payload_bytes, r.net, r.tls, r.via, h.name, s.n, s.median, s.lo,
-                              s.hi);
+            std::string cells = s.n ? fmt::format("{:.3f},{:.3f},{:.3f}", s.median, s.lo, s.hi) : ",,";
+            os << fmt::format("{},{},{},{:.3f},{},{},{},{},{},{},{},{}\n", r.transport, r.scenario, r.clients, r.rate_hz,
+                              r.payload_bytes, r.payload_kind, r.net, r.tls, r.via, h.name, s.n, cells);
         }
     }
 }
@@ -87,17 +92,20 @@ void write_spread_summary(std::ostream& os, const std::vector<result_row>& rows)
         if (!said) {
             std::string heads;
             for (auto& h : headlines(connect)) heads += fmt::format(" {:>24}", h.name);
-            os << fmt::format("{:<13} {:<8} {:>7} {:>8} {:>7} {:>2}{}  path\n", "transport", "scenario", "clients",
+            os << fmt::format("{:<13} {:<8} {:>7} {:>8} {:>7} {:>5}{}  path\n", "transport", "scenario", "clients",
                               "rate/s", "payload", "n", heads);
             said = true;
         }
         std::string cells;
+        std::size_t n = 0;
         for (auto& h : headlines(connect)) {
             auto s = over(g, h);
-            cells += fmt::format(" {:>24}", fmt::format("{:.4g} [{:.4g}–{:.4g}]", s.median, s.lo, s.hi));
+            n = s.n;
+            cells += fmt::format(" {:>24}", s.n ? fmt::format("{:.4g} [{:.4g}–{:.4g}]", s.median, s.lo, s.hi) : "–");
         }
-        os << fmt::format("{:<13} {:<8} {:>7} {:>8.4g} {:>7} {:>2}{}  {}\n", r.transport, r.scenario, r.clients,
-                          r.rate_hz, r.payload_bytes, g.size(), cells, path_label(r));
+        // n: the runs that could be compared, of all the point's runs.
+        os << fmt::format("{:<13} {:<8} {:>7} {:>8.4g} {:>7} {:>5}{}  {}\n", r.transport, r.scenario, r.clients,
+                          r.rate_hz, r.payload_bytes, fmt::format("{}/{}", n, g.size()), cells, path_label(r));
     }
 }
 

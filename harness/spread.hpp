@@ -26,7 +26,8 @@ spread spread_of(std::vector<double> values);
 inline bool overlap(const spread& a, const spread& b) { return a.lo <= b.hi && b.lo <= a.hi; }
 
 // The same point on the same path with a different repeat number: the
-// transport, scenario, clients, rate, payload, network, TLS and proxy.
+// transport, scenario, clients, rate, payload size and kind, network, TLS
+// and proxy.
 bool same_point(const result_row& a, const result_row& b);
 
 // The figures a reader compares transports by, each with its one formula
@@ -38,8 +39,10 @@ struct headline {
 const std::vector<headline>& headlines(bool connect);
 
 // spread.csv: one line per point and headline figure, over its repeats:
-// transport,scenario,clients,rate_hz,payload_bytes,net,tls,via,figure,n,median,min,max.
-// Points with one run are included (n = 1, min = max = median).
+// transport,scenario,clients,rate_hz,payload_bytes,payload_kind,net,tls,via,figure,n,median,min,max.
+// n counts the runs that can be compared (report.hpp comparable()); the
+// figures are over those only, empty when there is none. Points with one
+// run are included (n = 1, min = max = median).
 void write_spread_csv(std::ostream& os, const std::vector<result_row>& rows);
 
 // The terminal's table of medians and ranges, one line per point; nothing

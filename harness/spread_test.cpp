@@ -53,9 +53,9 @@ TEST(Spread, CsvHasOneLinePerPointAndFigureOverItsRepeats) {
     std::ostringstream os;
     write_spread_csv(os, rows);
     auto text = os.str();
-    EXPECT_EQ(text.rfind("transport,scenario,clients,rate_hz,payload_bytes,net,tls,via,figure,n,median,min,max\n", 0), 0u);
+    EXPECT_EQ(text.rfind("transport,scenario,clients,rate_hz,payload_bytes,payload_kind,net,tls,via,figure,n,median,min,max\n", 0), 0u);
     // The histogram's buckets keep 1, 2 and 3 ms to well under 1 %.
-    auto at = text.find("sse,push,10,20.000,64,none,none,none,latency_p50_ms,3,");
+    auto at = text.find("sse,push,10,20.000,64,pattern,none,none,none,latency_p50_ms,3,");
     ASSERT_NE(at, std::string::npos) << text;
     std::istringstream line(text.substr(at));
     std::string l;
@@ -65,7 +65,7 @@ TEST(Spread, CsvHasOneLinePerPointAndFigureOverItsRepeats) {
     EXPECT_NEAR(median, 2, 0.02);
     EXPECT_NEAR(lo, 1, 0.01);
     EXPECT_NEAR(hi, 3, 0.03);
-    EXPECT_NE(text.find("websocket,push,10,20.000,64,none,none,none,delivered_per_s,3,500.000,500.000,500.000"),
+    EXPECT_NE(text.find("websocket,push,10,20.000,64,pattern,none,none,none,delivered_per_s,3,500.000,500.000,500.000"),
               std::string::npos) << text;
     // Two points x five figures, and the header.
     EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 11);
@@ -76,4 +76,23 @@ TEST(Spread, CsvHasOneLinePerPointAndFigureOverItsRepeats) {
     std::ostringstream none;
     write_spread_summary(none, {run_of("sse", 1, 1), run_of("websocket", 4, 1)});
     EXPECT_EQ(none.str(), "") << "no table when every point ran once";
+}
+
+// A run that failed (nothing arrived: every figure 0) or lost messages is
+// not noise: it stays out of the median and the range, and n says how many
+// runs the figures are over.
+TEST(Spread, OnlyComparableRunsMakeTheSpread) {
+    auto failed = run_of("sse", 0, 2);
+    failed.latency = histogram();
+    failed.received_in_window = 0;
+    failed.failure = "2 of 2 clients never connected: refused";
+    auto lossy = run_of("sse", 9, 3);
+    lossy.lost = 5;
+    std::ostringstream os;
+    write_spread_csv(os, {run_of("sse", 1, 1), failed, lossy});
+    EXPECT_NE(os.str().find("sse,push,10,20.000,64,pattern,none,none,none,delivered_per_s,1,500.000,500.000,500.000"),
+              std::string::npos) << os.str();
+    std::ostringstream none;
+    write_spread_csv(none, {failed});
+    EXPECT_NE(none.str().find(",latency_p50_ms,0,,,\n"), std::string::npos) << none.str();
 }

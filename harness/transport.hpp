@@ -14,6 +14,7 @@
 #include "harness/options.hpp"
 
 #include "harness/message.hpp"
+#include "harness/payload.hpp"
 #include "harness/wire_bytes.hpp"
 
 namespace boost::asio::ssl {
@@ -182,10 +183,11 @@ public:
     // Publishes one message (serialised once); returns its sequence number.
     virtual std::uint64_t publish(const target& to, std::string_view tag,
                                   std::string_view payload) = 0;
-    // Publishes `count` messages (0 = until stop) of `payload` bytes to `to`
-    // on a constant-rate schedule; each is tagged s<scheduled ns>.
-    virtual void start_publisher(double rate_hz, std::size_t payload, const target& to,
-                                 std::uint64_t count) = 0;
+    // Publishes `count` messages (0 = until stop) of `payload` bytes of the
+    // given kind to `to` on a constant-rate schedule; each is tagged
+    // s<scheduled ns>, and its payload is make_payload(kind, bytes, that time).
+    virtual void start_publisher(double rate_hz, std::size_t payload, const target& to, std::uint64_t count,
+                                 payload_kind kind = payload_kind::pattern) = 0;
     // Stops accepting and closes every connection.
     virtual void stop() = 0;
     virtual server_stats stats() const = 0;

@@ -18,13 +18,6 @@ namespace {
 
 double rss_per_conn(const result_row& r) { return r.server_rss_bytes_per_conn; }
 
-// A row whose figures can be compared: everything delivered, every client
-// connected, generator kept up.
-bool clean(const result_row& r) {
-    return r.lost == 0 && r.duplicated == 0 && r.corrupt == 0 && !r.client_bound && !r.relay_bound &&
-           r.slow_consumers == 0 && r.failure.empty();
-}
-
 // The path between clients and server, in words: the network, TLS, the
 // proxy ("loopback" alone: direct, plain, no network profile). A transport
 // with TLS or behind nginx is not the same contestant as without.
@@ -36,12 +29,16 @@ std::string path(const result_row& r) {
 }
 
 // Rows compare only at the same point on the same path.
-using point_key = std::tuple<std::string, std::string, std::uint64_t, double, std::uint64_t>;
-point_key key(const result_row& r) { return {path(r), r.scenario, r.clients, r.rate_hz, r.payload_bytes}; }
+using point_key = std::tuple<std::string, std::string, std::uint64_t, double, std::uint64_t, std::string>;
+point_key key(const result_row& r) {
+    return {path(r), r.scenario, r.clients, r.rate_hz, r.payload_bytes, r.payload_kind};
+}
 std::string point_name(const result_row& r) {
     std::string on = path(r) == "loopback" ? "" : " on " + path(r);
     if (r.scenario == "connect") return fmt::format("{} connections{}", r.clients, on);
-    return fmt::format("{} {} clients × {:g}/s × {} B{}", r.scenario, r.clients, r.rate_hz, r.payload_bytes, on);
+    // A pattern payload is the default and goes unnamed, as before.
+    std::string kind = r.payload_kind.empty() || r.payload_kind == "pattern" ? "" : " " + r.payload_kind;
+    return fmt::format("{} {} clients × {:g}/s × {} B{}{}", r.scenario, r.clients, r.rate_hz, r.payload_bytes, kind, on);
 }
 
 // The rows of each path, in the order they ran.
@@ -65,7 +62,7 @@ std::string lowest(const std::vector<result_row>& rows, const std::string& what,
                    const std::function<double(const result_row&)>& metric, int decimals, double noise) {
     std::map<point_key, std::map<std::string, std::vector<double>>> points;
     for (auto& r : rows)
-        if (clean(r)) points[key(r)][r.transport].push_back(metric(r));
+        if (comparable(r)) points[key(r)][r.transport].push_back(metric(r));
     struct lead {
         int points = 0;
         double lo = 0, hi = 0; // of the medians
@@ -150,7 +147,7 @@ const result_row* baseline(const std::vector<result_row>& rows, const result_row
     auto twin = [&](const std::string& tls, const std::string& via) -> const result_row* {
         for (auto& b : rows)
             if (b.transport == r.transport && b.scenario == r.scenario && b.clients == r.clients &&
-                b.rate_hz == r.rate_hz && b.payload_bytes == r.payload_bytes && b.net == r.net && b.tls == tls &&
+                b.rate_hz == r.rate_hz && b.payload_bytes == r.payload_bytes && b.payload_kind == r.payload_kind && b.net == r.net && b.tls == tls &&
                 b.via == via)
                 return &b;
         return nullptr;
@@ -223,11 +220,11 @@ std::vector<std::string> limits(const std::vector<result_row>& rows) {
     std::vector<std::string> out;
     std::size_t bound = std::count_if(rows.begin(), rows.end(), [](auto& r) { return r.client_bound; });
     if (bound)
-        out.push_back(fmt::format("{} of {} points were limited by the load generator (client_bound): they are left out "
+        out.push_back(fmt::format("{} of {} runs were limited by the load generator (client_bound): they are left out "
                                   "above, and their latency includes its own queueing.", bound, rows.size()));
     std::size_t relay_bound = std::count_if(rows.begin(), rows.end(), [](auto& r) { return r.relay_bound; });
     if (relay_bound)
-        out.push_back(fmt::format("{} of {} points were limited by the impairment relay (relay_bound): they are left out "
+        out.push_back(fmt::format("{} of {} runs were limited by the impairment relay (relay_bound): they are left out "
                                   "above, and their latency includes the relay's own delay.", relay_bound, rows.size()));
     std::vector<std::string> waits;
     std::set<std::string> seen;

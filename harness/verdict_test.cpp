@@ -105,8 +105,8 @@ TEST(Verdict, SaysWhereEachBrokeAndLeavesBrokenAndClientBoundPointsOut) {
     EXPECT_EQ(line_starting(v, "sse broke"),
               "sse broke at push 200 clients × 20/s × 64 B: 300 of 1000 messages still in flight when the drain ended "
               "(could not keep up).");
-    EXPECT_EQ(line_starting(v, "1 of 4 points"),
-              "1 of 4 points were limited by the load generator (client_bound): they are left out above, and their "
+    EXPECT_EQ(line_starting(v, "1 of 4 runs"),
+              "1 of 4 runs were limited by the load generator (client_bound): they are left out above, and their "
               "latency includes its own queueing.");
     // Only polling ran clean: nothing to compare, no ranking sentence.
     EXPECT_EQ(line_starting(v, "Fewest bytes"), "<no line starting 'Fewest bytes'>");

@@ -38,7 +38,7 @@ REQUIRED = ["transport", "scenario", "clients", "rate_hz", "payload_bytes", "dur
             "wire_down_bytes", "wire_up_bytes", "overhead_bytes_per_msg", "overhead_ratio",
             "server_cpu_us_per_msg", "server_rss_bytes_per_conn", "connect_p50_us",
             "connect_p99_us", "handshake_bytes", "client_bound"]
-TEXT = {"transport", "scenario", "client_bound", "net", "relay_bound", "tls", "tls_cert", "tls_resume", "via", "failure", "reconnect_cause", "tls_negotiated", "slo_met", "slo_why"}
+TEXT = {"transport", "scenario", "client_bound", "net", "relay_bound", "tls", "tls_cert", "tls_resume", "via", "failure", "reconnect_cause", "tls_negotiated", "slo_met", "slo_why", "payload_kind"}
 # Results format 3: the network path. Older runs have none of these columns
 # and ran straight to the server: net "none", every number 0, no relay.
 NET_NUMBERS = ["net_rtt_ms", "net_jitter_ms", "net_down_bps", "net_up_bps", "net_loss_pct", "net_resets_per_min"]
@@ -115,13 +115,20 @@ def read_results(path):
     return rows
 
 
+def comparable(r):
+    """A run whose figures compare with others (harness/report.hpp comparable)."""
+    return (not r.get("failure") and r.get("lost", 0) == 0 and r.get("duplicated", 0) == 0
+            and r.get("corrupt", 0) == 0 and r.get("client_bound") != "true" and r.get("relay_bound") != "true"
+            and r.get("slow_consumers", 0) == 0)
+
+
 def median_over_repeats(rows):
     """With --repeat N (results format 6) each point has N rows, one per run;
     tables and charts show each figure's median over them (spread.csv, from
     rtbench, has the ranges). A row says how many runs it stands for."""
     groups, order = {}, []
     for r in rows:
-        k = (r["transport"], r["scenario"], r["clients"], r["rate_hz"], r["payload_bytes"], r["net"])
+        k = (r["transport"], r["scenario"], r["clients"], r["rate_hz"], r["payload_bytes"], r.get("payload_kind"), r["net"])
         if k not in groups:
             groups[k] = []
             order.append(k)
@@ -132,13 +139,20 @@ def median_over_repeats(rows):
         m = dict(g[0])
         m["repeats"] = len(g)
         if len(g) > 1:
+            # The median is over the runs that can be compared (as rtbench's
+            # spread.csv): a failed, lossy or generator-bound run has figures
+            # of another kind (0 when nothing arrived).
+            ok = [x for x in g if comparable(x)] or g
             for col in g[0]:
-                vals = [x[col] for x in g]
+                vals = [x[col] for x in ok]
                 if all(isinstance(v, float) for v in vals):
                     m[col] = statistics.median(vals)
-            # A point limited by the load generator in any run is marked so.
-            if any(x.get("client_bound") == "true" for x in g):
-                m["client_bound"] = "true"
+            # What went wrong in any run is said, not hidden behind the others.
+            for col in ("client_bound", "relay_bound"):
+                if any(x.get(col) == "true" for x in g):
+                    m[col] = "true"
+            m["failure"] = "; ".join(sorted({x.get("failure") for x in g if x.get("failure")}))
+            m["lost"] = max(x["lost"] for x in g)
         out.append(m)
     return out
 
@@ -421,22 +435,32 @@ def capacity_chart(run_dir, rows, charts):
     col = {"p50": "latency_p50_us", "p90": "latency_p90_us", "p99": "latency_p99_us", "p99.9": "latency_p999_us"}.get(pct, "latency_p99_us")
     nets = nets_in(probes)
     fig, ax = plt.subplots(figsize=(8, 5))
+    # One line per search: the transport, the path, and what the search held
+    # fixed (the searched dimension varies along the line).
+    searched = capacity[0].get("searched", "rate")
+    def fixed(r):
+        return (r["clients"] if searched == "rate" else r["rate_hz"], r["payload_bytes"], r.get("payload_kind"))
+    fixes = sorted({fixed(r) for r in probes}, key=str)
     for t in transports_in(probes):
         for net in nets:
-            pts = sorted((r["rate_hz"] * r["clients"], r[col] / 1000, r.get("slo_met"))
-                         for r in probes if r["transport"] == t and r["net"] == net)
-            if not pts:
-                continue
-            ls, _ = net_style(net, nets)
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], linestyle=ls, color=colour(t),
-                    label=series_label(t, net, nets))
-            for x, y, met in pts:
-                if met == "true":
-                    ax.plot(x, y, "o", color=colour(t))
-                elif met == "false":
-                    ax.plot(x, y, "x", color=colour(t), markersize=9)
-                else:
-                    ax.plot(x, y, "o", markerfacecolor="none", color=colour(t))
+            for fx in fixes:
+                pts = sorted((r["rate_hz"] * r["clients"], r[col] / 1000, r.get("slo_met"))
+                             for r in probes if r["transport"] == t and r["net"] == net and fixed(r) == fx)
+                if not pts:
+                    continue
+                ls, _ = net_style(net, nets)
+                label = series_label(t, net, nets)
+                if len(fixes) > 1:
+                    label += f" ({int(fx[0])} clients" if searched == "rate" else f" ({fx[0]:g}/s"
+                    label += f", {int(fx[1])} B)"
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], linestyle=ls, color=colour(t), label=label)
+                for x, y, met in pts:
+                    if met == "true":
+                        ax.plot(x, y, "o", color=colour(t))
+                    elif met == "false":
+                        ax.plot(x, y, "x", color=colour(t), markersize=9)
+                    else:
+                        ax.plot(x, y, "o", markerfacecolor="none", color=colour(t))
     if slo:
         ax.axhline(slo[1], linestyle="--", color="#444444", label=f"objective: {pct} ≤ {slo[1]:g} ms")
     ax.set_xscale("log")

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "harness/transport.hpp"
@@ -133,6 +134,47 @@ TEST(Cli, RepeatRunsEveryPointInterleavedAndReportsTheSpread) {
     EXPECT_NE(o.out.find("Median [min–max] over repeats"), std::string::npos) << o.out;
     EXPECT_NE(o.out.find("(median of 2+ runs)"), std::string::npos) << o.out;
     fs::remove_all(dir);
+}
+
+// Every transport carries random and JSON payloads byte for byte (the
+// receivers check each against what its sender made), in push and echo.
+TEST(Cli, EveryTransportCarriesEveryPayloadKind) {
+    for (auto sc : {"push", "echo"}) {
+        auto r = run_csv(std::string("kinds-") + sc, std::string("--transport all --scenario ") + sc +
+                                                         " --clients 2 --rate 40 --duration 0.5 --payload 300 "
+                                                         "--payload-kind random,json --poll-interval-ms 100");
+        ASSERT_EQ(r.size(), 1 + 2 * rtb::all_transports().size());
+        for (std::size_t i = 1; i < r.size(); ++i) {
+            auto what = std::string(sc) + " " + cell(r, i, "transport") + " " + cell(r, i, "payload_kind");
+            EXPECT_EQ(cell(r, i, "payload_kind"), i % 2 ? "random" : "json") << what;
+            EXPECT_EQ(cell(r, i, "corrupt"), "0") << what;
+            EXPECT_EQ(cell(r, i, "lost"), "0") << what;
+            EXPECT_GT(num(r, i, "delivered"), 0) << what;
+        }
+    }
+}
+
+// What permessage-deflate makes of each kind, 1 KiB payloads: the pattern
+// shrinks to almost nothing, random base64url only to its 6 bits a byte
+// (at best 75 %), JSON in between. Without --payload-kind, --ws-deflate
+// runs JSON.
+TEST(Cli, DeflateShrinksEachPayloadKindAsItsEntropyAllows) {
+    auto r = run_csv("deflate-kinds", "--transport websocket --ws-deflate --clients 2 --rate 40 --duration 1 "
+                                      "--payload 1024 --payload-kind pattern,random,json");
+    ASSERT_EQ(r.size(), 4u);
+    auto down_per_msg = [&](std::size_t i) { return num(r, i, "wire_down_bytes") / num(r, i, "messages_in_window"); };
+    double pattern = down_per_msg(1), random = down_per_msg(2), json = down_per_msg(3);
+    std::cerr << "deflated bytes per 1,024 B message: pattern " << pattern << ", random " << random << ", json " << json
+              << "\n";
+    EXPECT_LT(pattern, 100);
+    EXPECT_GT(random, 0.74 * 1024);
+    EXPECT_LT(random, 0.80 * 1024 + 60);
+    EXPECT_GT(json, 1.5 * pattern);
+    EXPECT_LT(json, 0.7 * random);
+    auto d = run_csv("deflate-default", "--transport websocket --ws-deflate --clients 1 --rate 20 --duration 0.3");
+    EXPECT_EQ(cell(d, 1, "payload_kind"), "json");
+    auto plain = run_csv("plain-default", "--transport websocket --clients 1 --rate 20 --duration 0.3");
+    EXPECT_EQ(cell(plain, 1, "payload_kind"), "pattern");
 }
 
 TEST(Cli, EchoRunEveryTransport) {

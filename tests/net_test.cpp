@@ -40,19 +40,23 @@ TEST(Net, RoundTripAddsToEchoAndHalfOfItToPush) {
 // --find-max on a path whose capacity is known: a 1 Mbit/s downlink carries
 // 125,000 B/s; a WebSocket message of 1,000 B payload is 1,034 B of body
 // and 4 B of frame header in one segment with 52 B of TCP/IP headers: 1,090
-// B on the line, so at most 114.7 messages a second. The search must
-// bracket that within its 10 % precision. (A 2 s window with the relay's
-// 100 ms queue lets a rate up to ~5 % above the line pass, hence the slack
-// above; a busy machine may make a probe below miss, hence the slack below.)
+// B on the line, so at most 114.7 messages a second. Above it the backlog
+// grows, and a probe that received less than was due in its window (less
+// 1 %, one message) fell behind (seen: 120/s offered, 115/s received, p99
+// still under 200 ms), hence a little slack above. The objective is far above the
+// relay's own timer lateness on this shared VM (seen: up to 60 ms in a noisy
+// hour), so the relay decides no probe.
 TEST(Net, FindMaxBracketsTheBottlenecksLineRate) {
-    // The relay stalling on this shared machine (seen: 30 ms) makes a probe
-    // say it cannot tell, which ends the search early: one of two searches
-    // must bracket the line rate.
+    // A stall of this shared machine can only make a probe miss, never
+    // pass: no search may sustain more than the line allows, every time; one
+    // of two must also find the first miss above 90 % of it (a stall, or the
+    // relay saying it cannot tell, ends a search low).
+    const double line_rate = 125'000.0 / 1090.0;
     bool bracketed = false;
     for (int attempt = 0; attempt < 2 && !bracketed; ++attempt) {
         auto dir = temp_dir("find-max");
         auto o = rtbench("run --transport websocket --clients 1 --payload 1000 --rate 30 --net down=1mbit --find-max "
-                         "rate --slo p99=50ms --duration 2 --warmup 0.5 --no-plot --out " + dir.string());
+                         "rate --slo p99=200ms --duration 2 --warmup 0.5 --no-plot --out " + dir.string());
         ASSERT_EQ(o.code, 0) << o.out;
         auto cap = read_csv(dir / "capacity.csv");
         ASSERT_EQ(cap.size(), 2u);
@@ -65,21 +69,21 @@ TEST(Net, FindMaxBracketsTheBottlenecksLineRate) {
             EXPECT_TRUE(met == "true" || met == "false" || met == "") << met;
             EXPECT_EQ(met == "true", cell(rows, i, "slo_why").empty()) << cell(rows, i, "slo_why");
         }
-        EXPECT_NE(o.out.find("Highest sustained rate with p99 ≤ 50 ms"), std::string::npos) << o.out;
+        EXPECT_NE(o.out.find("Highest sustained rate with p99 ≤ 200 ms"), std::string::npos) << o.out;
         fs::remove_all(dir);
-        bracketed = cell(cap, 1, "stopped") == "bracketed";
-        if (!bracketed) {
-            std::cerr << "attempt " << attempt + 1 << " stopped early: " << cell(cap, 1, "stopped") << "\n";
-            continue;
+        if (!cell(cap, 1, "max_load").empty()) {
+            double best = num(cap, 1, "max_load");
+            EXPECT_LE(best, line_rate * 1.03) << o.out;
+            EXPECT_NEAR(num(cap, 1, "delivered_per_s"), best, best * 0.03);
         }
-        const double line_rate = 125'000.0 / 1090.0;
-        double best = num(cap, 1, "max_load"), miss = num(cap, 1, "first_miss");
-        EXPECT_LE(best, line_rate * 1.05) << o.out;
-        EXPECT_GE(miss, line_rate * 0.90) << o.out;
-        EXPECT_LE(miss, best * 1.10 + 1e-9) << o.out;
-        EXPECT_NEAR(num(cap, 1, "delivered_per_s"), best, best * 0.03);
+        bracketed = cell(cap, 1, "stopped") == "bracketed" && num(cap, 1, "first_miss") >= line_rate * 0.90 &&
+                    num(cap, 1, "first_miss") <= num(cap, 1, "max_load") * 1.10 + 1e-9;
+        if (!bracketed)
+            std::cerr << "attempt " << attempt + 1 << ": stopped " << cell(cap, 1, "stopped") << ", best "
+                      << cell(cap, 1, "max_load") << ", first miss " << cell(cap, 1, "first_miss") << " ("
+                      << cell(cap, 1, "why") << ")\n";
     }
-    EXPECT_TRUE(bracketed) << "both searches stopped before bracketing the line rate";
+    EXPECT_TRUE(bracketed) << "neither search bracketed the line rate of " << line_rate << "/s within 10 %";
 }
 
 TEST(Cli, FindMaxBadObjectiveIsOneLineAndExit2) {

@@ -32,6 +32,7 @@ namespace {
 
 struct run_args {
     std::string transports = "all", scenario = "push", clients = "10", rates = "100", payloads = "64";
+    std::string payload_kinds; // empty: pattern, or json when an option that compresses is on
     std::string out, headers = "minimal", net = "none";
     double duration = 5, warmup = 1, drain = 0, ready_timeout = 60;
     std::size_t client_threads = 1, connect_concurrency = 256, repeat = 1;
@@ -65,6 +66,11 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
         cmd->add_option("--rate", a.rates, "Messages/s: push = server publish rate (to every client), echo = per client; "
                                            "a comma list sweeps")->capture_default_str();
         cmd->add_option("--payload", a.payloads, "Payload bytes per message; a comma list sweeps")->capture_default_str();
+        cmd->add_option("--payload-kind", a.payload_kinds,
+                        "What payloads look like: pattern (the base64url alphabet repeated: cheap to check, compresses "
+                        "to almost nothing), random (random base64url: 6 bits of entropy a byte) or json (a chat or "
+                        "ticker event with varied values); each message differs and every byte is checked. Default: "
+                        "json when an option that compresses (--ws-deflate) is on, else pattern; a comma list sweeps");
         cmd->add_option("--duration", a.duration, "Measured seconds per point (connect: idle hold)")->capture_default_str()->check(CLI::Range(0.1, 86400.0));
         cmd->add_option("--find-max", a.find_max, "Capacity search: per transport (and every other point), raise the "
                                                    "rate or the number of clients from the first --rate / --clients "
@@ -144,6 +150,27 @@ std::vector<double> parse_doubles(const std::string& list, const char* flag, dou
     return v;
 }
 
+// --payload-kind; without it, json when an option that compresses is on
+// (a repeated pattern would flatter the compressor), else pattern.
+std::vector<payload_kind> parse_kinds(const run_args& a) {
+    if (a.payload_kinds.empty()) {
+        const option_values given = a.flags.values();
+        for (auto* t : all_transports())
+            for (auto& o : t->options)
+                if (o.compresses && given.get(o)) return {payload_kind::json};
+        return {payload_kind::pattern};
+    }
+    std::vector<payload_kind> out;
+    for (auto& s : split_list(a.payload_kinds)) {
+        auto k = parse_payload_kind(s);
+        if (!k) throw usage_error("--payload-kind takes pattern, random or json, not '" + s + "'");
+        if (std::find(out.begin(), out.end(), *k) != out.end()) throw usage_error("--payload-kind lists '" + s + "' twice");
+        out.push_back(*k);
+    }
+    if (out.empty()) throw usage_error("--payload-kind needs at least one value");
+    return out;
+}
+
 std::vector<net_profile> parse_nets(const std::string& spec) {
     try {
         return parse_net(spec);
@@ -199,6 +226,7 @@ struct matrix {
     std::vector<std::size_t> clients;
     std::vector<double> rates;
     std::vector<std::size_t> payloads;
+    std::vector<payload_kind> kinds = {payload_kind::pattern};
 };
 
 int plot_folder(const std::string& root, const std::string& dir) {
@@ -248,7 +276,8 @@ std::vector<planned> plan(const std::vector<matrix>& ms, std::size_t repeats = 1
                             for (auto c : m.clients)
                                 for (auto rate : m.rates)
                                     for (auto pl : m.payloads)
-                                        out.push_back({net, tls, via, point{t, m.sc, c, rate, pl}, n});
+                                        for (auto k : m.kinds)
+                                            out.push_back({net, tls, via, point{t, m.sc, c, rate, pl, k}, n});
     return out;
 }
 
@@ -327,8 +356,12 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     slo objective;
     if (search) {
         if (a.repeat > 1) throw usage_error("--find-max runs each probe once; leave out --repeat");
-        for (auto& m : ms)
+        for (auto& m : ms) {
             if (m.sc == scenario::connect) throw usage_error("--find-max needs a message scenario (push or echo), not connect");
+            if ((a.find_max == "rate" ? m.rates.size() : m.clients.size()) > 1)
+                throw usage_error(fmt::format("--find-max {0} searches from one --{0} value; give one, not a list",
+                                              a.find_max));
+        }
         try {
             objective = parse_slo(a.slo);
         } catch (const std::invalid_argument& e) {
@@ -337,14 +370,26 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
         objective.max_loss = a.max_loss / 100;
     }
     const option_values given = a.flags.values();
+    // What a transport holds a message back by design (a poll interval):
+    // a search allows that much shortfall in what arrives in the window.
+    auto design_wait_s = [&](const point& p) {
+        if (!p.transport->max_delivery_wait) return 0.0;
+        return static_cast<double>(p.transport->max_delivery_wait(given).count()) / 1000.0;
+    };
     // The most clients a search may try: the open files of this process
-    // (and of the relay), and the server's connection limit.
+    // (and of the relay), and the server's connection limit, each client
+    // holding one connection, two for HTTP transports in echo (POST /send).
     auto client_cap = [&](const planned& pl) {
         std::size_t per = pl.p.sc == scenario::echo ? 2 : 1;
         std::size_t cap = (rl.rlim_cur - 64) / per;
         if (pl.net.relay) cap = std::min<std::size_t>(cap, (rl.rlim_max - 64) / (2 * per));
-        return std::min<std::size_t>(cap, given.get(settings::max_connections));
+        return std::min<std::size_t>(cap, given.get(settings::max_connections) / per);
     };
+    if (search && a.find_max == "clients")
+        for (auto& pl : plan(ms))
+            if (pl.p.clients > client_cap(pl))
+                throw usage_error(fmt::format("--find-max clients starts at {} clients; at most {} fit under the open-file "
+                                              "and --max-connections limits", pl.p.clients, client_cap(pl)));
     const std::uint64_t max_message = given.get(settings::max_message);
     for (auto& [net, tls, via, p, repeat] : plan(ms))
         if (p.payload > max_message) throw usage_error("--payload exceeds --max-message");
@@ -419,8 +464,10 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
                 args = {"--tls", "--tls-version", tls, "--tls-cert-file", tls_dir->cert(), "--tls-key-file", tls_dir->key()};
             s.tls = {tls, a.tls_cert, a.tls_resume, args, tls_dir->cert(), tls_dir->key(), tls_clients};
         }
-        std::string what = fmt::format("{} {} clients={} rate={} payload={}{}{}{}", p.transport->name, scenario_name(p.sc),
-                                       p.clients, p.rate_hz, p.payload, net.relay ? " net=" + net.name : "",
+        std::string what = fmt::format("{} {} clients={} rate={} payload={}{}{}{}{}", p.transport->name, scenario_name(p.sc),
+                                       p.clients, p.rate_hz, p.payload,
+                                       p.kind == payload_kind::pattern ? "" : std::string(" ") + payload_kind_name(p.kind),
+                                       net.relay ? " net=" + net.name : "",
                                        tls != "none" ? " tls=" + tls : "", via.active() ? " via=" + via.name : "");
         if (a.repeat > 1) what += fmt::format(" repeat={}/{}", repeat, a.repeat);
         if (tty)
@@ -432,7 +479,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
             r = run_point(p, s);
             r->repeat = repeat;
             if (search) {
-                auto j = judge(*r, objective);
+                auto j = judge(*r, objective, design_wait_s(p));
                 r->slo_met = j.bound ? "" : j.met ? "true" : "false";
                 r->slo_why = j.why;
             }
@@ -474,7 +521,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
             if (!r) return probe{false, "the point could not run (see above)", true};
             line.probes.push_back(*r);
             if (line.probes.size() == 1) line.first = *r;
-            return judge(*r, objective);
+            return judge(*r, objective, design_wait_s(q.p));
         });
         if (!line.probes.empty()) capacity.push_back(std::move(line));
     }
@@ -526,6 +573,9 @@ std::function<int()> add_run(CLI::App& app) {
     add_run_options(cmd, *a, true);
     return [cmd, a]() -> int {
         if (!cmd->parsed()) return -1;
+        if (a->find_max.empty())
+            for (const char* o : {"--slo", "--max-loss", "--max-probes", "--precision"})
+                if (cmd->get_option(o)->count() > 0) throw usage_error(std::string(o) + " goes with --find-max");
         matrix m;
         m.nets = parse_nets(a->net);
         m.tls = parse_tls_list(*a, cmd->get_option("--tls-version")->count() > 0);
@@ -536,6 +586,7 @@ std::function<int()> add_run(CLI::App& app) {
         m.rates = m.sc == scenario::connect ? std::vector<double>{0} : parse_doubles(a->rates, "--rate", 0.001);
         if (m.sc == scenario::connect) m.payloads = {0};
         else for (double p : parse_doubles(a->payloads, "--payload", 0)) m.payloads.push_back(static_cast<std::size_t>(p));
+        if (m.sc != scenario::connect) m.kinds = parse_kinds(*a);
         return execute(*a, {m}, g_argline, a->scenario);
     };
 }
@@ -562,8 +613,10 @@ std::function<int()> add_compare(CLI::App& app) {
             if (n.relay) wan.push_back(n);
         auto tls = parse_tls_list(*a, cmd->get_option("--tls-version")->count() > 0);
         auto via = parse_vias(a->via);
-        std::vector<matrix> ms = {{parse_nets("none"), tls, via, all_transports, scenario::push, {10, 200}, {20}, {64, 1024}}};
-        if (!wan.empty()) ms.push_back({wan, tls, via, all_transports, scenario::push, {200}, {20}, {64}});
+        auto kinds = parse_kinds(*a);
+        std::vector<matrix> ms = {
+            {parse_nets("none"), tls, via, all_transports, scenario::push, {10, 200}, {20}, {64, 1024}, kinds}};
+        if (!wan.empty()) ms.push_back({wan, tls, via, all_transports, scenario::push, {200}, {20}, {64}, kinds});
         std::string base = a->out.empty() ? (fs::path(project_root()) / "results" / (utc_now("%Y%m%dT%H%M%SZ") + "-compare")).string() : a->out;
         push.out = base;
         push.no_plot = true;

@@ -24,6 +24,7 @@ std::function<int()> add_serve(CLI::App& app) {
         std::string transports = "all", port_file, to = "all";
         double publish_rate = 0;
         std::size_t payload = 64;
+        std::string payload_kind = "pattern";
         double duration = 0;
         server_options opt;
         option_flags flags;
@@ -38,6 +39,8 @@ std::function<int()> add_serve(CLI::App& app) {
                     fmt::format("Publish this many messages/s to --to (0 = none; at most {:g})", max_publish_rate_hz))
         ->capture_default_str()->check(CLI::Range(0.0, max_publish_rate_hz));
     cmd->add_option("--payload", a->payload, "Payload bytes per published message")->capture_default_str();
+    cmd->add_option("--payload-kind", a->payload_kind, "Published payloads: pattern, random or json (harness/payload.hpp)")
+        ->capture_default_str()->check(CLI::IsMember({"pattern", "random", "json"}));
     cmd->add_option("--to", a->to, "Target of published messages: all, room:NAME or client:ID")->capture_default_str();
     cmd->add_option("--duration", a->duration, "Stop after this many seconds (0 = until SIGINT/SIGTERM)")->capture_default_str();
     cmd->add_option("--port-file", a->port_file, "Write the bound port number to this file once listening");
@@ -138,7 +141,8 @@ std::function<int()> add_serve(CLI::App& app) {
             stop_timer.async_wait([&](auto ec) { if (!ec) shutdown(); });
         }
         // Publishing for people pointing curl or a browser at us.
-        if (a->publish_rate > 0) srv->start_publisher(a->publish_rate, a->payload, *to, 0);
+        if (a->publish_rate > 0)
+            srv->start_publisher(a->publish_rate, a->payload, *to, 0, *parse_payload_kind(a->payload_kind));
         io.run();
         return 0;
     };

@@ -24,7 +24,7 @@ void add_control_route(server_core& core, std::string_view path, route_handler h
 
 void publish_route(server_core& core, const std::shared_ptr<http_session>& s, request&& req,
                    const query& q) {
-    // POST /control/publish?rate=HZ&payload=BYTES[&to=T][&count=N]
+    // POST /control/publish?rate=HZ&payload=BYTES[&to=T][&count=N][&kind=pattern|random|json]
     double rate = 0;
     std::uint64_t payload = 0, count = 0;
     auto* r = q.get("rate");
@@ -45,7 +45,9 @@ void publish_route(server_core& core, const std::shared_ptr<http_session>& s, re
         return s->fail(http::status::bad_request, "bad count\n");
     auto to = parse_target(q.get("to") ? *q.get("to") : std::string("all"));
     if (!to) return s->fail(http::status::bad_request, "bad target\n");
-    core.start_publisher(rate, payload, *to, count);
+    auto kind = parse_payload_kind(q.get("kind") ? *q.get("kind") : std::string("pattern"));
+    if (!kind) return s->fail(http::status::bad_request, "kind must be pattern, random or json\n");
+    core.start_publisher(rate, payload, *to, count, *kind);
     s->respond(make_response(req, http::status::ok, core.stats_json(), "application/json"));
 }
 

@@ -352,9 +352,9 @@ std::uint64_t server_core::publish(const target& to, std::string_view tag,
     return hub_.publish(to, tag, payload, now_ns(), deliver)->seq;
 }
 
-void server_core::start_publisher(double rate_hz, std::size_t payload, const target& to,
-                                  std::uint64_t count) {
-    pub_.start(rate_hz, payload, to, count, hub_.head() + 1);
+void server_core::start_publisher(double rate_hz, std::size_t payload, const target& to, std::uint64_t count,
+                                  payload_kind kind) {
+    pub_.start(rate_hz, payload, to, count, hub_.head() + 1, kind);
 }
 
 void server_core::stop() {

@@ -95,8 +95,8 @@ public:
     std::uint16_t control_port() const override { return control_port_; }
     std::uint64_t publish(const target& to, std::string_view tag,
                           std::string_view payload) override;
-    void start_publisher(double rate_hz, std::size_t payload, const target& to,
-                         std::uint64_t count) override;
+    void start_publisher(double rate_hz, std::size_t payload, const target& to, std::uint64_t count,
+                         payload_kind kind) override;
     void stop() override;
     server_stats stats() const override;
     std::string stats_json() const;

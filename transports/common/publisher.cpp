@@ -17,7 +17,7 @@ publisher::publisher(boost::asio::io_context& io, publish_fn fn)
     : timer_(io), publish_(std::move(fn)) {}
 
 void publisher::start(double rate_hz, std::size_t payload, const target& to, std::uint64_t count,
-                      std::uint64_t first_seq) {
+                      std::uint64_t first_seq, payload_kind kind) {
     stop();
     st_ = state{};
     st_.running = true;
@@ -25,6 +25,8 @@ void publisher::start(double rate_hz, std::size_t payload, const target& to, std
     st_.first_seq = first_seq;
     st_.count = count;
     payload_ = make_payload(payload);
+    payload_size_ = payload;
+    kind_ = kind;
     to_ = to;
     arm();
 }
@@ -51,7 +53,8 @@ void publisher::on_timer(boost::system::error_code ec) {
         std::int64_t due = st_.schedule.due(st_.published);
         if (due > now) break;
         st_.max_behind_ns = std::max(st_.max_behind_ns, now - due);
-        publish_(to_, "s" + std::to_string(due), payload_);
+        if (kind_ == payload_kind::pattern) publish_(to_, "s" + std::to_string(due), payload_);
+        else publish_(to_, "s" + std::to_string(due), make_payload(kind_, payload_size_, static_cast<std::uint64_t>(due)));
         ++st_.published;
         now = now_ns();
     }

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "harness/message.hpp"
+#include "harness/payload.hpp"
 #include "harness/schedule.hpp"
 #include "harness/transport.hpp"
 
@@ -31,7 +32,7 @@ public:
     // Pre: valid_rate(rate_hz). `count` 0 = until stop(). The first message
     // will get sequence number `first_seq` (for the harness's accounting).
     void start(double rate_hz, std::size_t payload, const target& to, std::uint64_t count,
-               std::uint64_t first_seq);
+               std::uint64_t first_seq, payload_kind kind = payload_kind::pattern);
     void stop();
 
     struct state {
@@ -48,7 +49,9 @@ private:
 
     boost::asio::steady_timer timer_;
     publish_fn publish_;
-    std::string payload_;
+    std::string payload_; // pattern: made once; other kinds: per message
+    std::size_t payload_size_ = 0;
+    payload_kind kind_ = payload_kind::pattern;
     target to_;
     state st_;
 };
