@@ -174,19 +174,34 @@ class TlsRows(unittest.TestCase):
         self.assertTrue(os.path.isfile(os.path.join(self.run_dir, "latency_spectrum_push_c2_r20_p16_net-none_tls_1.3.png")))
 
 
+def sample_rows(transports):
+    """The sample run's rows of 2 clients and 16 B payloads for these transports."""
+    import csv
+    with open(os.path.join(SAMPLE, "results.csv"), newline="") as f:
+        return [r for r in csv.DictReader(f)
+                if r["transport"] in transports and r["clients"] == "2" and r["payload_bytes"] == "16"]
+
+
+def write_run(run_dir, rows):
+    """results.csv with these rows, and the sample's manifest."""
+    import csv
+    with open(os.path.join(run_dir, "results.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    shutil.copy(os.path.join(SAMPLE, "manifest.json"), os.path.join(run_dir, "manifest.json"))
+
+
 class Repeats(unittest.TestCase):
     """A format-6 run with --repeat 3: the table has one row per point with
     each figure's median over its three runs, and the report says so."""
 
     def test_table_shows_the_median_of_the_runs(self):
-        import csv
         tmp = tempfile.mkdtemp()
         try:
             run_dir = os.path.join(tmp, "run")
             os.makedirs(os.path.join(run_dir, "spectra"))
-            with open(os.path.join(SAMPLE, "results.csv"), newline="") as f:
-                sample = [r for r in csv.DictReader(f)
-                          if r["transport"] in ("sse", "websocket") and r["clients"] == "2" and r["payload_bytes"] == "16"]
+            sample = sample_rows(("sse", "websocket"))
             rows = []
             for n, p50 in ((1, 100.0), (2, 900.0), (3, 300.0)):  # median 300 us = 0.300 ms
                 for base in sample:
@@ -196,11 +211,7 @@ class Repeats(unittest.TestCase):
             for base in sample:
                 shutil.copy(os.path.join(SAMPLE, "spectra", f"{base['transport']}_push_c2_r20_p16.txt"),
                             os.path.join(run_dir, "spectra"))
-            with open(os.path.join(run_dir, "results.csv"), "w", newline="") as f:
-                w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-                w.writeheader()
-                w.writerows(rows)
-            shutil.copy(os.path.join(SAMPLE, "manifest.json"), os.path.join(run_dir, "manifest.json"))
+            write_run(run_dir, rows)
             result = plot(run_dir)
             self.assertEqual(result.returncode, 0, result.stderr)
             with open(os.path.join(run_dir, "report.md")) as f:
@@ -219,14 +230,11 @@ class CapacitySearch(unittest.TestCase):
     chart; a run without them has none."""
 
     def test_knee_chart_from_the_probes(self):
-        import csv
         tmp = tempfile.mkdtemp()
         try:
             run_dir = os.path.join(tmp, "run")
             os.makedirs(os.path.join(run_dir, "spectra"))
-            with open(os.path.join(SAMPLE, "results.csv"), newline="") as f:
-                base = [r for r in csv.DictReader(f)
-                        if r["transport"] == "websocket" and r["clients"] == "2" and r["payload_bytes"] == "16"][0]
+            base = sample_rows(("websocket",))[0]
             rows = []
             for rate, p99, met in ((100, 1000.0, "true"), (200, 2000.0, "true"), (400, 90000.0, "false")):
                 r = dict(base)
@@ -236,16 +244,12 @@ class CapacitySearch(unittest.TestCase):
                 rows.append(r)
                 shutil.copy(os.path.join(SAMPLE, "spectra", "websocket_push_c2_r20_p16.txt"),
                             os.path.join(run_dir, "spectra", f"websocket_push_c2_r{rate}_p16.txt"))
-            with open(os.path.join(run_dir, "results.csv"), "w", newline="") as f:
-                w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-                w.writeheader()
-                w.writerows(rows)
+            write_run(run_dir, rows)
             with open(os.path.join(run_dir, "capacity.csv"), "w") as f:
                 f.write("transport,scenario,net,tls,via,payload_bytes,searched,clients,rate_hz,slo,max_load,"
                         "delivered_per_s,latency_ms,first_miss,why,stopped,probes\n"
                         "websocket,push,none,none,none,16,rate,2,,p99 ≤ 50 ms; loss ≤ 0 %,200,400.000,2.000,400,"
                         "p99 90 ms > 50 ms,bracketed,3\n")
-            shutil.copy(os.path.join(SAMPLE, "manifest.json"), os.path.join(run_dir, "manifest.json"))
             result = plot(run_dir)
             self.assertEqual(result.returncode, 0, result.stderr)
             with open(os.path.join(run_dir, "capacity.svg")) as f:
