@@ -66,7 +66,7 @@ std::string slo_miss(const result_row& r, const slo& s, double design_wait_s) {
     // back (a poll interval) up to that long's worth per client.
     double slack = static_cast<double>(r.clients) * (1 + r.rate_hz * design_wait_s) + 0.01 * due;
     if (static_cast<double>(r.received_in_window) + slack < due)
-        return fmt::format("fell behind: received {:.4g} messages/s of the {:.4g}/s due", delivered_per_s(r),
+        return fmt::format("fell behind: received {:.1f} messages/s of the {:.1f}/s due", delivered_per_s(r),
                            r.window_s > 0 ? due / r.window_s : 0.0);
     double lat = static_cast<double>(r.latency.percentile(s.percentile)) / 1e6;
     if (lat > s.latency_ms) return fmt::format("p{:g} {:.3g} ms > {:g} ms", s.percentile, lat, s.latency_ms);

@@ -199,7 +199,7 @@ TEST(Capacity, FallingBehindIsAMissEvenWhenNothingIsLost) {
     r.window_s = 2;
     r.latency.record(10'000'000, 1000);
     r.received_in_window = 970;
-    EXPECT_EQ(slo_miss(r, s), "fell behind: received 485 messages/s of the 500/s due");
+    EXPECT_EQ(slo_miss(r, s), "fell behind: received 485.0 messages/s of the 500.0/s due");
     r.received_in_window = 980;
     EXPECT_EQ(slo_miss(r, s), "");
     r.received_in_window = 880;
