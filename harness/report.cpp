@@ -163,6 +163,7 @@ const std::vector<column>& columns() {
         {"slo_met", [](auto& r) { return r.slo_met; }},
         {"slo_why", [](auto& r) { return text_cell(r.slo_why); }},
         {"payload_kind", [](auto& r) { return r.payload_kind; }},
+        {"headers", [](auto& r) { return r.headers; }},
     };
     return cols;
 }
@@ -295,7 +296,8 @@ void write_summary(std::ostream& os, const std::vector<result_row>& rows) {
         if (any_path && new_path)
             os << (prev ? "\n" : "")
                << (r.relay ? fmt::format("net {} (through the impairment relay)", r.net) : "net none (loopback, no relay)")
-               << (r.tls != "none" ? ", TLS " + r.tls : "") << (r.via != "none" ? ", via " + r.via : "") << "\n";
+               << (r.tls != "none" ? ", TLS " + r.tls : "") << (r.via != "none" ? ", via " + r.via : "")
+               << (r.headers == "browser" ? ", a browser's request headers" : "") << "\n";
         if (r.scenario == "connect") summary_connect(os, r, header);
         else summary_messages(os, r, header);
         prev = &r;
@@ -314,6 +316,7 @@ std::string path_label(const result_row& r) {
     std::string label = r.net;
     if (r.tls != "none") label += " tls=" + r.tls;
     if (r.via != "none") label += " via=" + r.via;
+    if (r.headers == "browser") label += " headers=browser";
     return label;
 }
 

@@ -80,6 +80,9 @@ struct result_row {
     // Format 6: what the payload looked like (harness/payload.hpp): pattern,
     // random or json; empty for connect rows, which send none.
     std::string payload_kind = "pattern";
+    // Format 6: the HTTP request headers the clients sent: "minimal" or
+    // "browser" (what desktop Chrome sends).
+    std::string headers = "minimal";
     std::vector<std::string> warnings; // in words, for the summary and report
 };
 
@@ -119,7 +122,7 @@ std::vector<std::string> csv_columns();
 // reverse proxy (via, proxy_*) and failure; framing_bytes_per_msg leaves
 // out what TLS added (tls_bytes_per_msg), as it always meant the transport's
 // own framing. 5 adds reconnect_cause and tls_negotiated. 6 adds repeat,
-// delivered_per_s, slo_met, slo_why and payload_kind.
+// delivered_per_s, slo_met, slo_why, payload_kind and headers.
 inline constexpr int results_format = 6;
 
 struct manifest {
@@ -133,8 +136,9 @@ std::string json_escape(const std::string& s);
 void write_summary(std::ostream& os, const std::vector<result_row>& rows);
 
 // The path a row ran on, for file names and charts: the network profile's
-// label, then " tls=V" and " via=P" when set ("none" alone: loopback,
-// plain, direct). plots/rtbench_plots.py path_label is the same.
+// label, then " tls=V", " via=P" and " headers=browser" when set ("none"
+// alone: loopback, plain, direct, minimal headers).
+// plots/rtbench_plots.py path_label is the same.
 std::string path_label(const result_row& r);
 
 // File name of a row's latency spectrum inside the run folder.

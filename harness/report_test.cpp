@@ -27,7 +27,7 @@ TEST(Report, CsvHeaderIsFrozen) {
               "tls,tls_cert,tls_resume,tcp_connect_p50_us,tcp_connect_p99_us,tls_handshake_p50_us,tls_handshake_p99_us,"
               "tls_handshakes,tls_resumed,handshake_down_bytes,handshake_up_bytes,tls_bytes_per_msg,via,proxy_cpu_util,"
               "proxy_cpu_us_per_msg,proxy_rss_bytes,failure,reconnect_cause,tls_negotiated,repeat,delivered_per_s,slo_met,"
-              "slo_why,payload_kind\n");
+              "slo_why,payload_kind,headers\n");
 }
 
 TEST(Report, CsvRowHasKnownValues) {
@@ -74,7 +74,7 @@ TEST(Report, CsvRowHasKnownValues) {
               "none,0.000,0.000,0.000,0.000,0.000,0.000,,,,,,,,0,"
               "none,,,0.000,0.000,,,,,0.000,0.000,,none,,,,,,"
               // repeat 1; 10 messages received in a 0.5 s window: 20 per second; no search.
-              ",1,20.000,,,pattern\n");
+              ",1,20.000,,,pattern,minimal\n");
 }
 
 TEST(Report, RelayColumnsHaveKnownValues) {
@@ -100,7 +100,7 @@ TEST(Report, RelayColumnsHaveKnownValues) {
     auto tail = line.substr(line.find(",rtt=100ms"));
     EXPECT_EQ(tail, ",rtt=100ms loss=1%,100.000,0.000,1000000.000,0.000,1.000,0.000,0.250,500.000,3000000,120.000,2500.000,7,true,0,"
                     "none,,,0.000,0.000,,,,,0.000,0.000,,none,,,,,,"
-                    ",1,500.000,,,pattern\n"); // 1,000 messages in 2 s
+                    ",1,500.000,,,pattern,minimal\n"); // 1,000 messages in 2 s
     EXPECT_EQ(spectrum_file_name(r), "spectra/sse_push_c0_r0_p0_net-rtt_100ms_loss_1_.txt");
     // A TLS or proxied row names its own file: it never overwrites the plain one.
     r.tls = "1.3";

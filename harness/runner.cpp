@@ -116,6 +116,7 @@ result_row empty_row(const point& p, const run_settings& s) {
     set_net(s.net, r);
     r.tls = s.tls.version;
     r.via = s.via.name;
+    r.headers = s.client.headers == header_profile::browser ? "browser" : "minimal";
     r.proxy = s.via.active();
     if (s.tls.client) {
         r.tls_cert = s.tls.cert;

@@ -22,7 +22,7 @@ spread spread_of(std::vector<double> v) {
 bool same_point(const result_row& a, const result_row& b) {
     return a.transport == b.transport && a.scenario == b.scenario && a.clients == b.clients && a.rate_hz == b.rate_hz &&
            a.payload_bytes == b.payload_bytes && a.payload_kind == b.payload_kind && a.net == b.net && a.tls == b.tls &&
-           a.via == b.via;
+           a.via == b.via && a.headers == b.headers;
 }
 
 const std::vector<headline>& headlines(bool connect) {

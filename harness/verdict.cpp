@@ -25,6 +25,7 @@ std::string path(const result_row& r) {
     std::string p = r.net == "none" ? "loopback" : r.net;
     if (r.tls != "none") p += " with TLS " + r.tls;
     if (r.via != "none") p += " via " + r.via;
+    if (r.headers == "browser") p += " with browser headers";
     return p;
 }
 
@@ -144,18 +145,22 @@ std::vector<std::string> breaks(const std::vector<result_row>& rows) {
 // row behind the proxy, the direct row with the same TLS (TLS ends at the
 // proxy), else the plain direct one; for a TLS row, the plain one.
 const result_row* baseline(const std::vector<result_row>& rows, const result_row& r) {
-    auto twin = [&](const std::string& tls, const std::string& via) -> const result_row* {
+    auto twin = [&](const std::string& tls, const std::string& via, const std::string& headers) -> const result_row* {
         for (auto& b : rows)
             if (b.transport == r.transport && b.scenario == r.scenario && b.clients == r.clients &&
-                b.rate_hz == r.rate_hz && b.payload_bytes == r.payload_bytes && b.payload_kind == r.payload_kind && b.net == r.net && b.tls == tls &&
-                b.via == via)
+                b.rate_hz == r.rate_hz && b.payload_bytes == r.payload_bytes && b.payload_kind == r.payload_kind &&
+                b.net == r.net && b.tls == tls && b.via == via && b.headers == headers)
                 return &b;
         return nullptr;
     };
-    if (r.via != "none") {
-        if (auto* b = twin(r.tls, "none")) return b;
+    // A browser's headers against the minimal ones, everything else equal.
+    if (r.headers != "minimal") {
+        if (auto* b = twin(r.tls, r.via, "minimal")) return b;
     }
-    return r.tls != "none" || r.via != "none" ? twin("none", "none") : nullptr;
+    if (r.via != "none") {
+        if (auto* b = twin(r.tls, "none", r.headers)) return b;
+    }
+    return r.tls != "none" || r.via != "none" ? twin("none", "none", r.headers) : nullptr;
 }
 
 // "0.41 → 341 ms": a figure without, then with.
@@ -173,7 +178,7 @@ double held_bytes(const result_row& direct, const result_row& proxied) {
     return 2 * p50_ms(proxied) / 1000 * rate;
 }
 
-// What TLS or the proxy did to each transport, against the same transport at
+// What TLS, the proxy or a browser's headers did to each transport, against the same transport at
 // the same point without it: the first point per transport and path, in
 // words. A row that could not deliver says why, with what the direct row did.
 std::vector<std::string> path_effects(const std::vector<result_row>& rows) {
@@ -185,13 +190,19 @@ std::vector<std::string> path_effects(const std::vector<result_row>& rows) {
         std::string added;
         if (r.tls != "none" && b->tls == "none") added = "TLS " + r.tls;
         if (r.via != b->via) added += (added.empty() ? "" : " and ") + r.via;
-        std::string against = b->via != r.via ? (b->tls != "none" ? "direct with TLS" : "direct") : "plain";
+        if (r.headers != b->headers) added += (added.empty() ? "" : " and ") + r.headers + " headers";
+        std::string against = r.headers != b->headers ? b->headers + " headers"
+                              : b->via != r.via       ? (b->tls != "none" ? "direct with TLS" : "direct")
+                                                      : "plain";
         std::string s = fmt::format("{} with {} (against {}, {}): ", r.transport, added, against, point_name(*b));
         if (r.scenario == "connect") {
             s += fmt::format("connect-to-ready p50 {}, handshake {}",
                              change(static_cast<double>(b->connect.percentile(50)) / 1e6,
                                     static_cast<double>(r.connect.percentile(50)) / 1e6, "ms", 2),
                              change(b->handshake_bytes, r.handshake_bytes, "B", 0));
+            // What an idle connection costs: polls (and their headers) and heartbeats.
+            if (b->idle_bytes_per_conn_per_min > 0 || r.idle_bytes_per_conn_per_min > 0)
+                s += ", idle " + change(b->idle_bytes_per_conn_per_min, r.idle_bytes_per_conn_per_min, "B/conn/min", 0);
         } else if (r.delivered == 0) {
             s += fmt::format("0 of {} messages delivered (direct: {})", r.expected, b->delivered);
         } else {
@@ -203,6 +214,8 @@ std::vector<std::string> path_effects(const std::vector<result_row>& rows) {
                 s += fmt::format("; {} of {} messages still in the path when the drain ended", r.in_flight_at_end, r.expected);
             if (r.lost - r.in_flight_at_end > b->lost - b->in_flight_at_end)
                 s += fmt::format("; {} of {} messages dropped", r.lost - r.in_flight_at_end, r.expected);
+            if (r.headers != b->headers)
+                s += "; framing " + change(framing_per_msg(*b), framing_per_msg(r), "B per message", 1);
             if (r.tls != b->tls)
                 s += fmt::format("; server CPU per message {}, TLS adds {:.1f} B per message",
                                  change(server_cpu_us_per_msg(*b), server_cpu_us_per_msg(r), "µs", 2), tls_per_msg(r));

@@ -267,3 +267,29 @@ TEST(Verdict, WithRepeatsTransportsDifferOnlyWhenTheirSpreadsDoNotOverlap) {
               "Lowest median latency: sse (1.000 ms) and websocket (1.030 ms), within 20 % of each other: no measurable "
               "difference in one run.");
 }
+
+TEST(Verdict, BrowserHeadersAreTheirOwnPathAndSayWhatTheyCost) {
+    // Connect rows: a polling connection idle, minimal headers then a
+    // browser's: handshake 150 -> 700 B, idle 6,000 -> 36,000 B/conn/min.
+    auto c = [](std::string t, std::string headers, double hs, double idle) {
+        result_row r;
+        r.transport = std::move(t);
+        r.scenario = "connect";
+        r.clients = 1000;
+        r.payload_kind = "";
+        r.headers = std::move(headers);
+        r.handshake_bytes = hs;
+        r.idle_bytes_per_conn_per_min = idle;
+        r.server_rss_bytes_per_conn = 3000;
+        return r;
+    };
+    auto v = verdict({c("polling", "minimal", 150, 6000), c("sse", "minimal", 180, 0), c("polling", "browser", 700, 36000),
+                      c("sse", "browser", 730, 0)});
+    EXPECT_EQ(line_starting(v, "polling with browser headers"),
+              "polling with browser headers (against minimal headers, 1000 connections): connect-to-ready p50 0.00 → "
+              "0.00 ms, handshake 150 → 700 B, idle 6000 → 36000 B/conn/min.");
+    EXPECT_EQ(line_starting(v, "Fewest idle bytes per connection per minute on loopback with browser headers"),
+              "Fewest idle bytes per connection per minute on loopback with browser headers: sse (0.0 B).");
+    EXPECT_EQ(line_starting(v, "Fewest idle bytes per connection per minute on loopback:"),
+              "Fewest idle bytes per connection per minute on loopback: sse (0.0 B).");
+}

@@ -38,7 +38,7 @@ REQUIRED = ["transport", "scenario", "clients", "rate_hz", "payload_bytes", "dur
             "wire_down_bytes", "wire_up_bytes", "overhead_bytes_per_msg", "overhead_ratio",
             "server_cpu_us_per_msg", "server_rss_bytes_per_conn", "connect_p50_us",
             "connect_p99_us", "handshake_bytes", "client_bound"]
-TEXT = {"transport", "scenario", "client_bound", "net", "relay_bound", "tls", "tls_cert", "tls_resume", "via", "failure", "reconnect_cause", "tls_negotiated", "slo_met", "slo_why", "payload_kind"}
+TEXT = {"transport", "scenario", "client_bound", "net", "relay_bound", "tls", "tls_cert", "tls_resume", "via", "failure", "reconnect_cause", "tls_negotiated", "slo_met", "slo_why", "payload_kind", "headers"}
 # Results format 3: the network path. Older runs have none of these columns
 # and ran straight to the server: net "none", every number 0, no relay.
 NET_NUMBERS = ["net_rtt_ms", "net_jitter_ms", "net_down_bps", "net_up_bps", "net_loss_pct", "net_resets_per_min"]
@@ -50,15 +50,17 @@ EMPTY_OK = set(RELAY) | {"tls_handshake_p50_us", "tls_handshake_p99_us", "tls_ha
                          "tls_bytes_per_msg", "proxy_cpu_util", "proxy_cpu_us_per_msg", "proxy_rss_bytes"}
 
 
-def path_label(net, tls, via):
+def path_label(net, tls, via, headers=None):
     """The path a row ran on, as harness/report.cpp path_label: the network
-    profile, then " tls=V" and " via=P" when set. Charts keep paths apart
-    with it, and spectrum files are named after it."""
+    profile, then " tls=V", " via=P" and " headers=browser" when set. Charts
+    keep paths apart with it, and spectrum files are named after it."""
     label = net or "none"
     if tls and tls != "none":
         label += f" tls={tls}"
     if via and via != "none":
         label += f" via={via}"
+    if headers == "browser":
+        label += " headers=browser"
     return label
 # How rows on different network profiles tell apart in a chart where the
 # colour already says the transport. Index 0 (the first profile, "none" when
@@ -104,7 +106,7 @@ def read_results(path):
                         raise InputError(f"{path}:{n}: column {k}: not a number: {v!r}")
             # Charts and tables group by the whole path (network, TLS,
             # proxy): a transport over TLS is a line of its own.
-            row["net"] = path_label(row.get("net"), row.get("tls"), row.get("via"))
+            row["net"] = path_label(row.get("net"), row.get("tls"), row.get("via"), row.get("headers"))
             for k in NET_NUMBERS:
                 row.setdefault(k, 0.0)
             for k in RELAY:
@@ -216,11 +218,16 @@ def read_spectrum(path):
     return xs, ys
 
 
-def spectrum_path(run_dir, t, sc, c, rate, p, net):
+def kind_suffix(kind):
+    """A payload kind other than the pattern names its files (format 6)."""
+    return "" if kind in (None, "", "pattern") else f"_k{kind}"
+
+
+def spectrum_path(run_dir, t, sc, c, rate, p, net, kind=None):
     """The row's spectrum file as the C++ names it (harness/report.cpp
     spectrum_file_name), or None. Rate is fmt "{}" of a double; ":g" is
     also tried, as older versions of this script looked for it."""
-    suffix = "" if net == "none" else f"_net-{net_slug(net)}"
+    suffix = ("" if net == "none" else f"_net-{net_slug(net)}") + kind_suffix(kind)
     for r in dict.fromkeys([fmt_double(rate), f"{rate:g}"]):
         path = os.path.join(run_dir, "spectra", f"{t}_{sc}_c{int(c)}_r{r}_p{int(p)}{suffix}.txt")
         if os.path.isfile(path):
@@ -233,14 +240,14 @@ def spectrum_charts(run_dir, rows, charts):
     transport. Runs without profiles keep their chart names; a profile's
     charts end in _net-{slug}."""
     nets = nets_in(rows)
-    points = sorted({(r["scenario"], r["clients"], r["rate_hz"], r["payload_bytes"], nets.index(r["net"]))
-                     for r in rows if r["scenario"] != "connect"})
-    for sc, c, rate, p, ni in points:
+    points = sorted({(r["scenario"], r["clients"], r["rate_hz"], r["payload_bytes"], r.get("payload_kind") or "pattern",
+                      nets.index(r["net"])) for r in rows if r["scenario"] != "connect"})
+    for sc, c, rate, p, kind, ni in points:
         net = nets[ni]
         fig, ax = plt.subplots(figsize=(8, 5))
         drawn = False
         for t in transports_in([r for r in rows if r["net"] == net]):
-            path = spectrum_path(run_dir, t, sc, c, rate, p, net)
+            path = spectrum_path(run_dir, t, sc, c, rate, p, net, kind)
             if path is None:
                 continue
             xs, ys = read_spectrum(path)
@@ -259,11 +266,12 @@ def spectrum_charts(run_dir, rows, charts):
         ax.set_xlabel("percentile")
         ax.set_ylabel("latency from scheduled send (ms, log)")
         where = "" if net == "none" else f", net {net}"
-        ax.set_title(f"Latency by percentile — {sc}, {int(c)} clients, {rate:g} msg/s, {int(p)} B payload{where}")
+        what = "" if kind == "pattern" else f" ({kind})"
+        ax.set_title(f"Latency by percentile — {sc}, {int(c)} clients, {rate:g} msg/s, {int(p)} B payload{what}{where}")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
         suffix = "" if net == "none" else f"_net-{net_slug(net)}"
-        save(fig, run_dir, f"latency_spectrum_{sc}_c{int(c)}_r{rate:g}_p{int(p)}{suffix}", charts)
+        save(fig, run_dir, f"latency_spectrum_{sc}_c{int(c)}_r{rate:g}_p{int(p)}{suffix}{kind_suffix(kind)}", charts)
 
 
 def lines_by_transport(ax, rows, x_key, y_fn, nets):

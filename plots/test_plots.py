@@ -225,6 +225,34 @@ class Repeats(unittest.TestCase):
             shutil.rmtree(tmp)
 
 
+class KindsAndHeaders(unittest.TestCase):
+    """Format 6: rows that differ only by payload kind or by request headers
+    keep their own spectra and charts, named as rtbench names them."""
+
+    def test_each_kind_and_header_profile_has_its_spectrum_chart(self):
+        tmp = tempfile.mkdtemp()
+        try:
+            run_dir = os.path.join(tmp, "run")
+            os.makedirs(os.path.join(run_dir, "spectra"))
+            rows = []
+            for base in sample_rows(("sse",)):
+                for kind, headers, suffix in (("pattern", "minimal", ""), ("json", "minimal", "_kjson"),
+                                              ("pattern", "browser", "_net-none_headers_browser")):
+                    r = dict(base)
+                    r.update({"payload_kind": kind, "headers": headers, "repeat": "1"})
+                    rows.append(r)
+                    shutil.copy(os.path.join(SAMPLE, "spectra", "sse_push_c2_r20_p16.txt"),
+                                os.path.join(run_dir, "spectra", f"sse_push_c2_r20_p16{suffix}.txt"))
+            write_run(run_dir, rows)
+            result = plot(run_dir)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            for chart in ("latency_spectrum_push_c2_r20_p16", "latency_spectrum_push_c2_r20_p16_kjson",
+                          "latency_spectrum_push_c2_r20_p16_net-none_headers_browser"):
+                self.assertTrue(os.path.isfile(os.path.join(run_dir, chart + ".png")), chart)
+        finally:
+            shutil.rmtree(tmp)
+
+
 class CapacitySearch(unittest.TestCase):
     """A --find-max run: its probes (slo_met) and capacity.csv give the knee
     chart; a run without them has none."""

@@ -334,6 +334,26 @@ TEST(Cli, PollingIdleBytesPerMinuteIsPollsTimesRequestPlusEmptyAnswer) {
     fs::remove_all(dir);
 }
 
+// --headers minimal,browser: a row each, the browser's its own path (its
+// spectrum and chart apart). What Chrome adds to a same-origin poll (client_base.cpp:
+// Connection, sec-ch-ua*, a 101-character User-Agent, Accept, Sec-Fetch-*,
+// Referer, Accept-Encoding, Accept-Language) is 400 to 600 B a request; at
+// 540 to 620 polls a minute (as above, over 3 s) that is what the idle
+// browser connection costs more.
+TEST(Cli, BrowserHeadersRowsSitBesideMinimalOnesAndCostWhatTheyAdd) {
+    auto r = run_csv("headers", "--transport polling --scenario connect --clients 1 --duration 3 --poll-interval-ms 100 "
+                                "--headers minimal,browser");
+    ASSERT_EQ(r.size(), 3u);
+    EXPECT_EQ(cell(r, 1, "headers"), "minimal");
+    EXPECT_EQ(cell(r, 2, "headers"), "browser");
+    double more = num(r, 2, "idle_bytes_per_conn_per_min") - num(r, 1, "idle_bytes_per_conn_per_min");
+    EXPECT_GE(more, 540 * 400.0) << more;
+    EXPECT_LE(more, 620 * 600.0) << more;
+    EXPECT_GT(num(r, 2, "handshake_bytes"), num(r, 1, "handshake_bytes") + 400);
+    auto bad = rtbench("run --transport sse --headers minimal,firefox");
+    EXPECT_EQ(bad.code, 2) << bad.out;
+}
+
 TEST(Cli, SseHandshakeBytesAreTheRequestResponseHeadAndFirstChunk) {
     // One client, summed by hand (transports/sse/README.md):
     //   request  "GET /sse?id=c0 HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\n\r\n" = 25 + 10 + len(host)

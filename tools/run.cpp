@@ -73,10 +73,11 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
                         "json when an option that compresses (--ws-deflate) is on, else pattern; a comma list sweeps");
         cmd->add_option("--duration", a.duration, "Measured seconds per point (connect: idle hold)")->capture_default_str()->check(CLI::Range(0.1, 86400.0));
         cmd->add_option("--find-max", a.find_max, "Capacity search: per transport (and every other point), raise the "
-                                                   "rate or the number of clients from the first --rate / --clients "
-                                                   "value, doubling until the objective (--slo, --max-loss) breaks, "
-                                                   "then bisect; every probe is a row (slo_met, slo_why), the result "
-                                                   "is capacity.csv, the summary and the verdict")
+                                                   "rate or the number of clients from the one --rate / --clients "
+                                                   "value given, doubling until a probe misses the objective (--slo, "
+                                                   "--max-loss, and receiving what was due in its window), then "
+                                                   "bisect; every probe is a row (slo_met, slo_why), the result is "
+                                                   "capacity.csv, capacity.png, the summary and the verdict")
             ->check(CLI::IsMember({"rate", "clients"}))->group("Capacity search");
         cmd->add_option("--slo", a.slo, "The objective of --find-max: pNN=LATENCY, NN 50, 90, 99 or 99.9 (p99=50ms, "
                                         "p50=5ms, p99.9=1s)")->capture_default_str()->group("Capacity search");
@@ -103,8 +104,9 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
     cmd->add_option("--connect-rate", a.connect_rate, "New connections per second (0 = as fast as --connect-concurrency allows)")
         ->capture_default_str()->check(CLI::Range(0.0, 1e6));
     cmd->add_option("--ready-timeout", a.ready_timeout, "Seconds to wait for all clients to be ready")->capture_default_str();
-    cmd->add_option("--headers", a.headers, "HTTP request headers: minimal, or browser (what desktop Chrome sends)")
-        ->capture_default_str()->check(CLI::IsMember({"minimal", "browser"}));
+    cmd->add_option("--headers", a.headers, "HTTP request headers: minimal, or browser (what desktop Chrome sends); "
+                                            "a comma list sweeps: minimal,browser")
+        ->capture_default_str();
     cmd->add_option("--net", a.net, net_help())->capture_default_str();
     cmd->add_flag("--tls", a.tls, "Every transport over TLS (https://, wss://) with OpenSSL, on a throw-away self-signed "
                                   "certificate made for the run (kept in a private temporary directory, removed after)")
@@ -171,6 +173,19 @@ std::vector<payload_kind> parse_kinds(const run_args& a) {
     return out;
 }
 
+std::vector<header_profile> parse_headers(const std::string& list) {
+    std::vector<header_profile> out;
+    for (auto& s : split_list(list)) {
+        if (s != "minimal" && s != "browser")
+            throw usage_error("--headers takes minimal or browser, not '" + s + "'");
+        auto h = s == "browser" ? header_profile::browser : header_profile::minimal;
+        if (std::find(out.begin(), out.end(), h) != out.end()) throw usage_error("--headers lists '" + s + "' twice");
+        out.push_back(h);
+    }
+    if (out.empty()) throw usage_error("--headers needs at least one value");
+    return out;
+}
+
 std::vector<net_profile> parse_nets(const std::string& spec) {
     try {
         return parse_net(spec);
@@ -227,6 +242,7 @@ struct matrix {
     std::vector<double> rates;
     std::vector<std::size_t> payloads;
     std::vector<payload_kind> kinds = {payload_kind::pattern};
+    std::vector<header_profile> headers = {header_profile::minimal};
 };
 
 int plot_folder(const std::string& root, const std::string& dir) {
@@ -260,6 +276,7 @@ struct planned {
     proxy_spec via;
     point p;
     std::size_t repeat = 1;
+    header_profile headers = header_profile::minimal;
 };
 
 // Every point of every matrix, in run order: network, TLS, transport,
@@ -272,12 +289,13 @@ std::vector<planned> plan(const std::vector<matrix>& ms, std::size_t repeats = 1
             for (auto& net : m.nets)
                 for (auto& tls : m.tls)
                     for (auto& via : m.via)
-                        for (auto* t : m.transports)
-                            for (auto c : m.clients)
-                                for (auto rate : m.rates)
-                                    for (auto pl : m.payloads)
-                                        for (auto k : m.kinds)
-                                            out.push_back({net, tls, via, point{t, m.sc, c, rate, pl, k}, n});
+                        for (auto h : m.headers)
+                            for (auto* t : m.transports)
+                                for (auto c : m.clients)
+                                    for (auto rate : m.rates)
+                                        for (auto pl : m.payloads)
+                                            for (auto k : m.kinds)
+                                                out.push_back({net, tls, via, point{t, m.sc, c, rate, pl, k}, n, h});
     return out;
 }
 
@@ -341,7 +359,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     raise_fd_limit();
     rlimit rl{};
     ::getrlimit(RLIMIT_NOFILE, &rl);
-    for (auto& [net, tls, via, p, repeat] : plan(ms)) {
+    for (auto& [net, tls, via, p, repeat, headers] : plan(ms)) {
         // Each client holds one socket, two for HTTP transports in echo (POST /send).
         std::size_t c = p.clients, per = p.sc == scenario::echo ? 2 : 1;
         if (c * per + 64 > rl.rlim_cur)
@@ -391,7 +409,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
                 throw usage_error(fmt::format("--find-max clients starts at {} clients; at most {} fit under the open-file "
                                               "and --max-connections limits", pl.p.clients, client_cap(pl)));
     const std::uint64_t max_message = given.get(settings::max_message);
-    for (auto& [net, tls, via, p, repeat] : plan(ms))
+    for (auto& [net, tls, via, p, repeat, headers] : plan(ms))
         if (p.payload > max_message) throw usage_error("--payload exceeds --max-message");
 
     std::string root = project_root();
@@ -420,7 +438,6 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     s.connect_concurrency = a.connect_concurrency;
     s.connect_rate = a.connect_rate;
     s.ready_timeout_s = a.ready_timeout;
-    s.client.headers = a.headers == "browser" ? header_profile::browser : header_profile::minimal;
     s.client.max_message = max_message + 256;
     s.client.transport = given;
     s.rtbench_bin = self_exe();
@@ -452,9 +469,10 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     // Runs one point and writes its row; nullopt (and `failed`) when it
     // could not run at all.
     auto measure = [&](const planned& pl, const std::string& step) -> std::optional<result_row> {
-        auto& [net, tls, via, p, repeat] = pl;
+        auto& [net, tls, via, p, repeat, headers] = pl;
         s.net = net;
         s.via = via;
+        s.client.headers = headers;
         s.proxy_dir = (out / "nginx" / std::to_string(++measured)).string();
         s.tls = {};
         if (tls != "none") {
@@ -469,6 +487,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
                                        p.kind == payload_kind::pattern ? "" : std::string(" ") + payload_kind_name(p.kind),
                                        net.relay ? " net=" + net.name : "",
                                        tls != "none" ? " tls=" + tls : "", via.active() ? " via=" + via.name : "");
+        if (headers == header_profile::browser) what += " headers=browser";
         if (a.repeat > 1) what += fmt::format(" repeat={}/{}", repeat, a.repeat);
         if (tty)
             s.progress = [&](const char* phase, double done) {
@@ -587,6 +606,7 @@ std::function<int()> add_run(CLI::App& app) {
         if (m.sc == scenario::connect) m.payloads = {0};
         else for (double p : parse_doubles(a->payloads, "--payload", 0)) m.payloads.push_back(static_cast<std::size_t>(p));
         if (m.sc != scenario::connect) m.kinds = parse_kinds(*a);
+        m.headers = parse_headers(a->headers);
         return execute(*a, {m}, g_argline, a->scenario);
     };
 }
@@ -614,9 +634,13 @@ std::function<int()> add_compare(CLI::App& app) {
         auto tls = parse_tls_list(*a, cmd->get_option("--tls-version")->count() > 0);
         auto via = parse_vias(a->via);
         auto kinds = parse_kinds(*a);
-        std::vector<matrix> ms = {
-            {parse_nets("none"), tls, via, all_transports, scenario::push, {10, 200}, {20}, {64, 1024}, kinds}};
-        if (!wan.empty()) ms.push_back({wan, tls, via, all_transports, scenario::push, {200}, {20}, {64}, kinds});
+        // --headers browser puts what a browser pays beside the minimal
+        // figures, not instead of them.
+        auto headers = parse_headers(a->headers);
+        if (headers.front() != header_profile::minimal) headers.insert(headers.begin(), header_profile::minimal);
+        std::vector<matrix> ms = {{parse_nets("none"), tls, via, all_transports, scenario::push, {10, 200}, {20},
+                                   {64, 1024}, kinds, headers}};
+        if (!wan.empty()) ms.push_back({wan, tls, via, all_transports, scenario::push, {200}, {20}, {64}, kinds, headers});
         std::string base = a->out.empty() ? (fs::path(project_root()) / "results" / (utc_now("%Y%m%dT%H%M%SZ") + "-compare")).string() : a->out;
         push.out = base;
         push.no_plot = true;
@@ -626,7 +650,8 @@ std::function<int()> add_compare(CLI::App& app) {
         conn.duration = 3;
         conn.out = (fs::path(base) / "connect").string();
         conn.no_plot = true;
-        matrix mc{parse_nets("none"), tls, via, all_transports, scenario::connect, {1000}, {0}, {0}};
+        matrix mc{parse_nets("none"), tls, via, all_transports, scenario::connect, {1000}, {0}, {0}, {payload_kind::pattern},
+                  headers};
         int rc2 = execute(conn, {mc}, g_argline, "compare-connect", &all);
         write_verdict(base, all);
         if (!a->no_plot && plot_folder(project_root(), base) != 0)
