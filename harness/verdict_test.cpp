@@ -26,6 +26,19 @@ result_row row(std::string t, std::uint64_t clients, double framing, double p50_
     return r;
 }
 
+// A connect row: 1,000 idle connections with these costs.
+result_row connect_row(std::string t, double rss, double hs, double idle = 0) {
+    result_row r;
+    r.transport = std::move(t);
+    r.scenario = "connect";
+    r.clients = 1000;
+    r.payload_kind = "";
+    r.server_rss_bytes_per_conn = rss;
+    r.handshake_bytes = hs;
+    r.idle_bytes_per_conn_per_min = idle;
+    return r;
+}
+
 std::string line_starting(const std::vector<std::string>& v, const std::string& prefix) {
     for (auto& l : v)
         if (l.rfind(prefix, 0) == 0) return l;
@@ -115,16 +128,7 @@ TEST(Verdict, SaysWhereEachBrokeAndLeavesBrokenAndClientBoundPointsOut) {
 }
 
 TEST(Verdict, ConnectRowsRankMemoryHandshakeAndIdleBytes) {
-    auto c = [](std::string t, double rss, double hs, double idle) {
-        result_row r;
-        r.transport = std::move(t);
-        r.scenario = "connect";
-        r.clients = 1000;
-        r.server_rss_bytes_per_conn = rss;
-        r.handshake_bytes = hs;
-        r.idle_bytes_per_conn_per_min = idle;
-        return r;
-    };
+    auto c = connect_row;
     auto v = verdict({c("polling", 3400, 157, 9950), c("sse", 2700, 182, 0), c("websocket", 8100, 338, 0)});
     EXPECT_EQ(line_starting(v, "Least server memory"),
               "Least server memory per connection: sse (2700 B) and polling (3400 B), within 44 % of each other: no "
@@ -139,13 +143,8 @@ TEST(Verdict, ConnectRowsRankPerPath) {
     // Measured 2026-11-22 (release, 1,000 connections): TLS 1.3 costs every
     // transport ~70 KB of server memory; plain and TLS rows rank apart.
     auto c = [](std::string t, std::string tls, double rss, double hs) {
-        result_row r;
-        r.transport = std::move(t);
-        r.scenario = "connect";
-        r.clients = 1000;
+        auto r = connect_row(std::move(t), rss, hs);
         r.tls = std::move(tls);
-        r.server_rss_bytes_per_conn = rss;
-        r.handshake_bytes = hs;
         return r;
     };
     auto v = verdict({c("sse", "none", 2671, 182), c("websocket", "none", 8880, 339), c("sse", "1.3", 72888, 1953),
@@ -272,15 +271,8 @@ TEST(Verdict, BrowserHeadersAreTheirOwnPathAndSayWhatTheyCost) {
     // Connect rows: a polling connection idle, minimal headers then a
     // browser's: handshake 150 -> 700 B, idle 6,000 -> 36,000 B/conn/min.
     auto c = [](std::string t, std::string headers, double hs, double idle) {
-        result_row r;
-        r.transport = std::move(t);
-        r.scenario = "connect";
-        r.clients = 1000;
-        r.payload_kind = "";
+        auto r = connect_row(std::move(t), 3000, hs, idle);
         r.headers = std::move(headers);
-        r.handshake_bytes = hs;
-        r.idle_bytes_per_conn_per_min = idle;
-        r.server_rss_bytes_per_conn = 3000;
         return r;
     };
     auto v = verdict({c("polling", "minimal", 150, 6000), c("sse", "minimal", 180, 0), c("polling", "browser", 700, 36000),
