@@ -149,7 +149,7 @@ const result_row* baseline(const std::vector<result_row>& rows, const result_row
         for (auto& b : rows)
             if (b.transport == r.transport && b.scenario == r.scenario && b.clients == r.clients &&
                 b.rate_hz == r.rate_hz && b.payload_bytes == r.payload_bytes && b.payload_kind == r.payload_kind &&
-                b.net == r.net && b.tls == tls && b.via == via && b.headers == headers)
+                b.net == r.net && b.tls == tls && b.via == via && b.headers == headers && b.repeat == r.repeat)
                 return &b;
         return nullptr;
     };
@@ -194,7 +194,13 @@ std::vector<std::string> path_effects(const std::vector<result_row>& rows) {
         std::string against = r.headers != b->headers ? b->headers + " headers"
                               : b->via != r.via       ? (b->tls != "none" ? "direct with TLS" : "direct")
                                                       : "plain";
-        std::string s = fmt::format("{} with {} (against {}, {}): ", r.transport, added, against, point_name(*b));
+        // With --repeat, the first run of each against the first run of the other.
+        std::uint64_t runs = 1;
+        for (auto& x : rows)
+            if (same_point(x, r)) runs = std::max(runs, x.repeat);
+        std::string which = runs > 1 ? fmt::format(", run 1 of {}", runs) : "";
+        std::string s =
+            fmt::format("{} with {} (against {}, {}{}): ", r.transport, added, against, point_name(*b), which);
         if (r.scenario == "connect") {
             s += fmt::format("connect-to-ready p50 {}, handshake {}",
                              change(static_cast<double>(b->connect.percentile(50)) / 1e6,
