@@ -66,11 +66,6 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
         cmd->add_option("--rate", a.rates, "Messages/s: push = server publish rate (to every client), echo = per client; "
                                            "a comma list sweeps")->capture_default_str();
         cmd->add_option("--payload", a.payloads, "Payload bytes per message; a comma list sweeps")->capture_default_str();
-        cmd->add_option("--payload-kind", a.payload_kinds,
-                        "What payloads look like: pattern (the base64url alphabet repeated: cheap to check, compresses "
-                        "to almost nothing), random (random base64url: 6 bits of entropy a byte) or json (a chat or "
-                        "ticker event with varied values); each message differs and every byte is checked. Default: "
-                        "json when an option that compresses (--ws-deflate) is on, else pattern; a comma list sweeps");
         cmd->add_option("--duration", a.duration, "Measured seconds per point (connect: idle hold)")->capture_default_str()->check(CLI::Range(0.1, 86400.0));
         cmd->add_option("--find-max", a.find_max, "Capacity search: per transport (and every other point), raise the "
                                                    "rate or the number of clients from the one --rate / --clients "
@@ -96,6 +91,12 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
                                           "is, spread.csv and the summary give each figure's median and range, and the "
                                           "verdict calls transports different only when their ranges do not overlap")
         ->capture_default_str()->check(CLI::Range(1, 100));
+    cmd->add_option("--payload-kind", a.payload_kinds,
+                    "What payloads look like: pattern (the base64url alphabet repeated: cheap to check, compresses "
+                    "to almost nothing), random (random base64url: 6 bits of entropy a byte) or json (a chat or "
+                    "ticker event with varied values); each message differs and every byte is checked. Default: "
+                    "json when an option that compresses (--ws-deflate) is on, else pattern; a comma list sweeps (in "
+                    "compare too)");
     cmd->add_option("--out", a.out, "Run folder (default results/<UTC time>-<scenario>)");
     cmd->add_option("--drain", a.drain, "Seconds to wait for in-flight messages after the window "
                                         "(0 = 2 s + 3 x the transport's longest wait by design, e.g. a poll interval)")->capture_default_str();
