@@ -145,10 +145,6 @@ search_result find_max(const search_settings& s, const std::function<probe(doubl
     return r;
 }
 
-} // namespace rtb
-
-namespace rtb {
-
 const result_row* capacity_line::best() const {
     if (res.best == 0) return nullptr;
     for (auto& r : probes)
@@ -170,13 +166,14 @@ std::string stopped(const capacity_line& l) {
     return "bracketed";
 }
 
+// What a search held fixed: one sentence per value of it, transports side
+// by side (the payload's kind and the path included: a search with browser
+// headers is not the same contestant as one with minimal ones).
 std::string fixed_text(const capacity_line& l) {
     auto& r = l.first;
-    std::string path = r.net == "none" ? "loopback" : r.net;
-    if (r.tls != "none") path += " with TLS " + r.tls;
-    if (r.via != "none") path += " via " + r.via;
     std::string fixed = l.searched == "rate" ? fmt::format("{} clients", r.clients) : fmt::format("{:g}/s", r.rate_hz);
-    return fmt::format("{}, {} × {} B on {}", r.scenario, fixed, r.payload_bytes, path);
+    std::string kind = r.payload_kind == "pattern" ? "" : " " + r.payload_kind;
+    return fmt::format("{}, {} × {} B{} on {}", r.scenario, fixed, r.payload_bytes, kind, path_words(r));
 }
 
 } // namespace
@@ -184,17 +181,16 @@ std::string fixed_text(const capacity_line& l) {
 void write_capacity_csv(std::ostream& os, const std::vector<capacity_line>& lines, const slo& s) {
     os << "transport,scenario,net,tls,via,payload_bytes,searched,clients,rate_hz,slo,max_load,delivered_per_s,"
           "latency_ms,first_miss,why,stopped,probes\n";
-    auto text = text_cell;
     for (auto& l : lines) {
         auto& r = l.first;
         auto* b = l.best();
         os << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.transport, r.scenario, r.net, r.tls,
                           r.via, r.payload_bytes, l.searched, l.searched == "rate" ? std::to_string(r.clients) : "",
-                          l.searched == "clients" ? fmt::format("{:.3f}", r.rate_hz) : "", text(slo_text(s)),
+                          l.searched == "clients" ? fmt::format("{:.3f}", r.rate_hz) : "", text_cell(slo_text(s)),
                           b ? fmt::format("{}", l.res.best) : "", b ? fmt::format("{:.3f}", delivered_per_s(*b)) : "",
                           b ? fmt::format("{:.3f}", static_cast<double>(b->latency.percentile(s.percentile)) / 1e6) : "",
-                          l.res.first_fail > 0 ? fmt::format("{}", l.res.first_fail) : "", text(l.res.miss_why),
-                          text(stopped(l)),
+                          l.res.first_fail > 0 ? fmt::format("{}", l.res.first_fail) : "", text_cell(l.res.miss_why),
+                          text_cell(stopped(l)),
                           l.res.probes.size());
     }
 }

@@ -185,6 +185,34 @@ TEST(Capacity, SentencesSayWhenTheBestIsOnlyALowerBound) {
                         "deliveries/s, where the search stopped: ran out of probes (--max-probes 3).");
 }
 
+// Searches that differ by what they held fixed besides the load (the
+// clients' headers, the payload's kind) get a sentence each: the same
+// transport is not listed twice as if it were two contestants.
+TEST(Capacity, SentencesKeepHeadersAndPayloadKindsApart) {
+    slo s = parse_slo("p99=50ms");
+    auto line = [](std::string headers, std::string kind) {
+        result_row r;
+        r.transport = "sse";
+        r.scenario = "push";
+        r.clients = 10;
+        r.rate_hz = 100;
+        r.payload_bytes = 64;
+        r.received_in_window = 1000;
+        r.window_s = 1;
+        r.headers = std::move(headers);
+        r.payload_kind = std::move(kind);
+        capacity_line l{"rate", r, {r}, {}};
+        l.res = find_max({.start = 100, .max_probes = 1}, [](double) { return probe{true, "", false}; });
+        return l;
+    };
+    auto lines = capacity_sentences({line("minimal", "pattern"), line("browser", "pattern"), line("minimal", "json")}, s);
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_NE(lines[0].find("(push, 10 clients × 64 B on loopback): sse"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[1].find("(push, 10 clients × 64 B on loopback with browser headers): sse"), std::string::npos)
+        << lines[1];
+    EXPECT_NE(lines[2].find("(push, 10 clients × 64 B json on loopback): sse"), std::string::npos) << lines[2];
+}
+
 // Keeping up: 1,000 messages due in a 2 s window to 10 clients at 50/s.
 // The slack is one message per client and 1 %: 20. 970 received is short
 // by more: the system fell behind, though every message came in the end;

@@ -320,6 +320,14 @@ std::string path_label(const result_row& r) {
     return label;
 }
 
+std::string path_words(const result_row& r) {
+    std::string p = r.net == "none" ? "loopback" : r.net;
+    if (r.tls != "none") p += " with TLS " + r.tls;
+    if (r.via != "none") p += " via " + r.via;
+    if (r.headers == "browser") p += " with browser headers";
+    return p;
+}
+
 // Rows off the plain loopback path get "_net-" + the path label, file-name
 // safe, so a TLS or proxied row never overwrites the plain row's spectrum.
 std::string spectrum_file_name(const result_row& r) {

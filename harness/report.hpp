@@ -141,6 +141,12 @@ void write_summary(std::ostream& os, const std::vector<result_row>& rows);
 // plots/rtbench_plots.py path_label is the same.
 std::string path_label(const result_row& r);
 
+// The same path in words, for sentences: "loopback" (direct, plain, no
+// network profile, minimal headers), else the profile, then " with TLS V",
+// " via P", " with browser headers". A transport on another path is not the
+// same contestant (the verdict and the capacity search both group by it).
+std::string path_words(const result_row& r);
+
 // File name of a row's latency spectrum inside the run folder.
 std::string spectrum_file_name(const result_row& r);
 

@@ -18,24 +18,13 @@ namespace {
 
 double rss_per_conn(const result_row& r) { return r.server_rss_bytes_per_conn; }
 
-// The path between clients and server, in words: the network, TLS, the
-// proxy ("loopback" alone: direct, plain, no network profile). A transport
-// with TLS or behind nginx is not the same contestant as without.
-std::string path(const result_row& r) {
-    std::string p = r.net == "none" ? "loopback" : r.net;
-    if (r.tls != "none") p += " with TLS " + r.tls;
-    if (r.via != "none") p += " via " + r.via;
-    if (r.headers == "browser") p += " with browser headers";
-    return p;
-}
-
 // Rows compare only at the same point on the same path.
 using point_key = std::tuple<std::string, std::string, std::uint64_t, double, std::uint64_t, std::string>;
 point_key key(const result_row& r) {
-    return {path(r), r.scenario, r.clients, r.rate_hz, r.payload_bytes, r.payload_kind};
+    return {path_words(r), r.scenario, r.clients, r.rate_hz, r.payload_bytes, r.payload_kind};
 }
 std::string point_name(const result_row& r) {
-    std::string on = path(r) == "loopback" ? "" : " on " + path(r);
+    std::string on = path_words(r) == "loopback" ? "" : " on " + path_words(r);
     if (r.scenario == "connect") return fmt::format("{} connections{}", r.clients, on);
     // A pattern payload is the default and goes unnamed, as before.
     std::string kind = r.payload_kind.empty() || r.payload_kind == "pattern" ? "" : " " + r.payload_kind;
@@ -46,8 +35,8 @@ std::string point_name(const result_row& r) {
 std::vector<std::pair<std::string, std::vector<result_row>>> by_path(const std::vector<result_row>& rows) {
     std::vector<std::pair<std::string, std::vector<result_row>>> out;
     for (auto& r : rows) {
-        auto it = std::find_if(out.begin(), out.end(), [&](auto& g) { return g.first == path(r); });
-        if (it == out.end()) it = out.insert(out.end(), {path(r), {}});
+        auto it = std::find_if(out.begin(), out.end(), [&](auto& g) { return g.first == path_words(r); });
+        if (it == out.end()) it = out.insert(out.end(), {path_words(r), {}});
         it->second.push_back(r);
     }
     return out;
@@ -186,7 +175,7 @@ std::vector<std::string> path_effects(const std::vector<result_row>& rows) {
     std::set<std::string> said;
     for (auto& r : rows) {
         const result_row* b = baseline(rows, r);
-        if (!b || !said.insert(r.transport + "|" + path(r)).second) continue;
+        if (!b || !said.insert(r.transport + "|" + path_words(r)).second) continue;
         std::string added;
         if (r.tls != "none" && b->tls == "none") added = "TLS " + r.tls;
         if (r.via != b->via) added += (added.empty() ? "" : " and ") + r.via;
