@@ -153,6 +153,20 @@ std::vector<double> parse_doubles(const std::string& list, const char* flag, dou
     return v;
 }
 
+// A comma list of a flag's values, each read by `one` (which throws a
+// usage_error for a value it does not know): none twice, at least one.
+template <class F>
+auto parse_list(const std::string& list, const std::string& flag, F one) {
+    std::vector<decltype(one(std::string()))> out;
+    for (auto& s : split_list(list)) {
+        auto v = one(s);
+        if (std::find(out.begin(), out.end(), v) != out.end()) throw usage_error(flag + " lists '" + s + "' twice");
+        out.push_back(v);
+    }
+    if (out.empty()) throw usage_error(flag + " needs at least one value");
+    return out;
+}
+
 // --payload-kind; without it, json when an option that compresses is on
 // (a repeated pattern would flatter the compressor), else pattern.
 std::vector<payload_kind> parse_kinds(const run_args& a) {
@@ -163,28 +177,18 @@ std::vector<payload_kind> parse_kinds(const run_args& a) {
                 if (o.compresses && given.get(o)) return {payload_kind::json};
         return {payload_kind::pattern};
     }
-    std::vector<payload_kind> out;
-    for (auto& s : split_list(a.payload_kinds)) {
+    return parse_list(a.payload_kinds, "--payload-kind", [](const std::string& s) {
         auto k = parse_payload_kind(s);
         if (!k) throw usage_error("--payload-kind takes pattern, random or json, not '" + s + "'");
-        if (std::find(out.begin(), out.end(), *k) != out.end()) throw usage_error("--payload-kind lists '" + s + "' twice");
-        out.push_back(*k);
-    }
-    if (out.empty()) throw usage_error("--payload-kind needs at least one value");
-    return out;
+        return *k;
+    });
 }
 
 std::vector<header_profile> parse_headers(const std::string& list) {
-    std::vector<header_profile> out;
-    for (auto& s : split_list(list)) {
-        if (s != "minimal" && s != "browser")
-            throw usage_error("--headers takes minimal or browser, not '" + s + "'");
-        auto h = s == "browser" ? header_profile::browser : header_profile::minimal;
-        if (std::find(out.begin(), out.end(), h) != out.end()) throw usage_error("--headers lists '" + s + "' twice");
-        out.push_back(h);
-    }
-    if (out.empty()) throw usage_error("--headers needs at least one value");
-    return out;
+    return parse_list(list, "--headers", [](const std::string& s) {
+        if (s != "minimal" && s != "browser") throw usage_error("--headers takes minimal or browser, not '" + s + "'");
+        return s == "browser" ? header_profile::browser : header_profile::minimal;
+    });
 }
 
 std::vector<net_profile> parse_nets(const std::string& spec) {
@@ -271,6 +275,9 @@ void write_verdict(const fs::path& dir, const std::vector<result_row>& rows, con
     }
 }
 
+// Each client holds one socket, two for HTTP transports in echo (POST /send).
+std::size_t connections_per_client(const point& p) { return p.sc == scenario::echo ? 2 : 1; }
+
 struct planned {
     net_profile net;
     std::string tls;
@@ -304,15 +311,9 @@ std::vector<planned> plan(const std::vector<matrix>& ms, std::size_t repeats = 1
 // command line), else what the server accepts.
 std::vector<std::string> parse_tls_list(const run_args& a, bool given) {
     if (!a.tls && !given) return {"none"};
-    std::vector<std::string> out;
-    for (auto& v : split_list(a.tls_versions)) {
-        std::string name = v == "off" || v == "none" ? "none" : tls_version_name(parse_tls_version_arg(v));
-        if (std::find(out.begin(), out.end(), name) != out.end())
-            throw usage_error("--tls-version lists '" + v + "' twice");
-        out.push_back(name);
-    }
-    if (out.empty()) throw usage_error("--tls-version needs at least one value");
-    return out;
+    return parse_list(a.tls_versions, "--tls-version", [](const std::string& v) {
+        return v == "off" || v == "none" ? std::string("none") : std::string(tls_version_name(parse_tls_version_arg(v)));
+    });
 }
 
 std::vector<proxy_spec> parse_vias(const std::string& list) {
@@ -361,8 +362,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     rlimit rl{};
     ::getrlimit(RLIMIT_NOFILE, &rl);
     for (auto& [net, tls, via, p, repeat, headers] : plan(ms)) {
-        // Each client holds one socket, two for HTTP transports in echo (POST /send).
-        std::size_t c = p.clients, per = p.sc == scenario::echo ? 2 : 1;
+        std::size_t c = p.clients, per = connections_per_client(p);
         if (c * per + 64 > rl.rlim_cur)
             throw usage_error(fmt::format("{} clients need about {} open files; this process may have {} "
                                           "(run several rtbench processes for more)", c, c * per + 64, rl.rlim_cur));
@@ -396,10 +396,9 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
         return static_cast<double>(p.transport->max_delivery_wait(given).count()) / 1000.0;
     };
     // The most clients a search may try: the open files of this process
-    // (and of the relay), and the server's connection limit, each client
-    // holding one connection, two for HTTP transports in echo (POST /send).
+    // (and of the relay), and the server's connection limit.
     auto client_cap = [&](const planned& pl) {
-        std::size_t per = pl.p.sc == scenario::echo ? 2 : 1;
+        std::size_t per = connections_per_client(pl.p);
         std::size_t cap = (rl.rlim_cur - 64) / per;
         if (pl.net.relay) cap = std::min<std::size_t>(cap, (rl.rlim_max - 64) / (2 * per));
         return std::min<std::size_t>(cap, given.get(settings::max_connections) / per);
@@ -541,7 +540,8 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
             if (!r) return probe{false, "the point could not run (see above)", true};
             line.probes.push_back(*r);
             if (line.probes.size() == 1) line.first = *r;
-            return judge(*r, objective, design_wait_s(q.p));
+            // measure() judged it: the row's slo_met is empty when it could not tell.
+            return probe{r->slo_met == "true", r->slo_why, r->slo_met.empty()};
         });
         if (!line.probes.empty()) capacity.push_back(std::move(line));
     }
