@@ -287,18 +287,13 @@ TEST(Verdict, BrowserHeadersAreTheirOwnPathAndSayWhatTheyCost) {
 }
 
 TEST(Verdict, WithRepeatsPathEffectsCompareRunsOfTheSameNumberAndSaySo) {
-    auto tls = [](std::uint64_t repeat, double p50_ms) {
+    auto run = [](std::string tls, std::uint64_t repeat, double p50_ms) {
         auto r = row("sse", 5, 21, p50_ms, 9);
-        r.tls = "1.3";
+        r.tls = std::move(tls);
         r.repeat = repeat;
         return r;
     };
-    auto plain = [](std::uint64_t repeat, double p50_ms) {
-        auto r = row("sse", 5, 21, p50_ms, 9);
-        r.repeat = repeat;
-        return r;
-    };
-    auto v = verdict({plain(1, 1.0), tls(1, 2.0), plain(2, 5.0), tls(2, 3.0)});
+    auto v = verdict({run("none", 1, 1.0), run("1.3", 1, 2.0), run("none", 2, 5.0), run("1.3", 2, 3.0)});
     EXPECT_EQ(line_starting(v, "sse with TLS"),
               "sse with TLS 1.3 (against plain, push 5 clients × 20/s × 64 B, run 1 of 2): p50 1.00 → 2.00 ms, p99 1.00 "
               "→ 2.00 ms; server CPU per message 9.00 → 9.00 µs, TLS adds 0.0 B per message.");

@@ -152,11 +152,7 @@ class TlsRows(unittest.TestCase):
                 name = f"{r['transport']}_push_c2_r20_p16" + ("_net-none_tls_1.3" if on else "")
                 shutil.copy(os.path.join(SAMPLE, "spectra", f"{r['transport']}_push_c2_r20_p16.txt"),
                             os.path.join(cls.run_dir, "spectra", name + ".txt"))
-        with open(os.path.join(cls.run_dir, "results.csv"), "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-            w.writeheader()
-            w.writerows(rows)
-        shutil.copy(os.path.join(SAMPLE, "manifest.json"), os.path.join(cls.run_dir, "manifest.json"))
+        write_run(cls.run_dir, rows)
         cls.result = plot(cls.run_dir)
 
     @classmethod
