@@ -13,7 +13,7 @@ using namespace rtb;
 class waiter : public client_events {
 public:
     void on_ready(client_session&) override { ready = true; }
-    void on_message(client_session&, std::string_view rec, std::int64_t) override {
+    void on_message(client_session&, std::string_view rec, receive_times) override {
         if (!rec.empty() && rec.front() != '!') ++received;
     }
     void on_closed(client_session&, std::string_view) override {}

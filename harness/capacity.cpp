@@ -68,7 +68,7 @@ std::string slo_miss(const result_row& r, const slo& s, double design_wait_s) {
     if (static_cast<double>(r.received_in_window) + slack < due)
         return fmt::format("fell behind: received {:.1f} messages/s of the {:.1f}/s due", delivered_per_s(r),
                            r.window_s > 0 ? due / r.window_s : 0.0);
-    double lat = static_cast<double>(r.latency.percentile(s.percentile)) / 1e6;
+    double lat = latency_ms(r, s.percentile);
     if (lat > s.latency_ms) return fmt::format("p{:g} {:.3g} ms > {:g} ms", s.percentile, lat, s.latency_ms);
     return {};
 }
@@ -80,7 +80,7 @@ probe judge(const result_row& r, const slo& s, double design_wait_s) {
     auto miss = slo_miss(r, s, design_wait_s);
     if (miss.empty()) return {true, "", false};
     if (r.relay_bound) {
-        double lat = static_cast<double>(r.latency.percentile(s.percentile)) / 1e6;
+        double lat = latency_ms(r, s.percentile);
         double late = static_cast<double>(r.relay_lateness_max_ns) / 1e6;
         bool latency_miss = miss.rfind("p", 0) == 0; // "pNN ... ms > ... ms"
         if (latency_miss && lat - late <= s.latency_ms)
@@ -180,7 +180,7 @@ std::string fixed_text(const capacity_line& l) {
 
 void write_capacity_csv(std::ostream& os, const std::vector<capacity_line>& lines, const slo& s) {
     os << "transport,scenario,net,tls,via,payload_bytes,searched,clients,rate_hz,slo,max_load,delivered_per_s,"
-          "latency_ms,first_miss,why,stopped,probes\n";
+          "rx_latency_ms,first_miss,why,stopped,probes\n";
     for (auto& l : lines) {
         auto& r = l.first;
         auto* b = l.best();
@@ -188,7 +188,7 @@ void write_capacity_csv(std::ostream& os, const std::vector<capacity_line>& line
                           r.via, r.payload_bytes, l.searched, l.searched == "rate" ? std::to_string(r.clients) : "",
                           l.searched == "clients" ? fmt::format("{:.3f}", r.rate_hz) : "", text_cell(slo_text(s)),
                           b ? fmt::format("{}", l.res.best) : "", b ? fmt::format("{:.3f}", delivered_per_s(*b)) : "",
-                          b ? fmt::format("{:.3f}", static_cast<double>(b->latency.percentile(s.percentile)) / 1e6) : "",
+                          b ? fmt::format("{:.3f}", latency_ms(*b, s.percentile)) : "",
                           l.res.first_fail > 0 ? fmt::format("{}", l.res.first_fail) : "", text_cell(l.res.miss_why),
                           text_cell(stopped(l)),
                           l.res.probes.size());

@@ -104,11 +104,11 @@ TEST(Capacity, JudgesRowsOnKnownFigures) {
     ok.clients = 10;
     ok.rate_hz = 50;
     ok.window_s = 2;
-    ok.latency.record(10'000'000, 990); // 10 ms
-    ok.latency.record(40'000'000, 10);  // 40 ms: p99 is 40 ms
+    ok.rx_latency.record(10'000'000, 990); // 10 ms
+    ok.rx_latency.record(40'000'000, 10);  // 40 ms: p99 is 40 ms
     EXPECT_EQ(slo_miss(ok, s), "");
     result_row slow = ok;
-    slow.latency.record(60'000'000, 100); // now over 1 % of the 1,100 are at 60 ms
+    slow.rx_latency.record(60'000'000, 100); // now over 1 % of the 1,100 are at 60 ms
     // "p99 59.9 ms > 50 ms": the histogram keeps 60 ms to within 0.2 %.
     double p99 = 0;
     auto why = slo_miss(slow, s);
@@ -140,18 +140,18 @@ TEST(Capacity, ARelayThatWasLateJudgesByItsMargin) {
     r.window_s = 2;
     r.relay_bound = true;
     r.relay_lateness_max_ns = 3'000'000; // 3 ms
-    r.latency.record(10'000'000, 1000);   // 10 ms
+    r.rx_latency.record(10'000'000, 1000);   // 10 ms
     EXPECT_TRUE(judge(r, s).met);
     auto busy = r;
     busy.relay_cpu_ns = 1'900'000'000; // 95 % of 2 s
     EXPECT_TRUE(judge(busy, s).bound);
     auto near = r;
-    near.latency = histogram();
-    near.latency.record(52'000'000, 1000); // 2 ms over, the relay 3 ms late
+    near.rx_latency = histogram();
+    near.rx_latency.record(52'000'000, 1000); // 2 ms over, the relay 3 ms late
     EXPECT_TRUE(judge(near, s).bound) << judge(near, s).why;
     auto far = r;
-    far.latency = histogram();
-    far.latency.record(80'000'000, 1000);
+    far.rx_latency = histogram();
+    far.rx_latency.record(80'000'000, 1000);
     EXPECT_FALSE(judge(far, s).bound);
     EXPECT_FALSE(judge(far, s).met);
 }
@@ -225,7 +225,7 @@ TEST(Capacity, FallingBehindIsAMissEvenWhenNothingIsLost) {
     r.clients = 10;
     r.rate_hz = 50;
     r.window_s = 2;
-    r.latency.record(10'000'000, 1000);
+    r.rx_latency.record(10'000'000, 1000);
     r.received_in_window = 970;
     EXPECT_EQ(slo_miss(r, s), "fell behind: received 485.0 messages/s of the 500.0/s due");
     r.received_in_window = 980;

@@ -32,8 +32,10 @@ auto load_thread::call(F&& fn) {
     return fut.get();
 }
 
-load_thread::load_thread(const transport_descriptor& t, scenario sc, std::size_t payload, payload_kind kind)
-    : t_(t), sc_(sc), kind_(kind), payload_size_(payload), payload_(make_payload(payload)), checker_(kind, payload),
+load_thread::load_thread(const transport_descriptor& t, scenario sc, std::size_t payload, payload_kind kind,
+                         std::int64_t client_work_ns)
+    : t_(t), sc_(sc), kind_(kind), payload_size_(payload), client_work_ns_(client_work_ns), payload_(make_payload(payload)),
+      checker_(kind, payload),
       guard_(io_.get_executor()),
       thread_([this] { io_.run(); }) {}
 
@@ -136,12 +138,18 @@ void load_thread::on_connected(client_session&, const connection_timing& t) {
     tls_versions.insert(t.tls_version);
 }
 
-void load_thread::on_message(client_session& s, std::string_view rec, std::int64_t recv_ns) {
+void load_thread::on_message(client_session& s, std::string_view rec, receive_times at) {
     if (rec.empty()) return;
     if (rec.front() == '!') {
         if (parse_gap(rec)) ++gaps;
         return;
     }
+    // The application's work on this message: the messages behind it on
+    // this thread wait, which is what generator_delay must show.
+    if (client_work_ns_ > 0)
+        for (std::int64_t end = now_ns() + client_work_ns_; now_ns() < end;) {
+        }
+    std::int64_t recv_ns = at.processed_ns;
     auto m = parse_body(rec);
     if (!m) return ++corrupt, void();
     auto* st = by_session_.at(&s);
@@ -162,6 +170,11 @@ void load_thread::on_message(client_session& s, std::string_view rec, std::int64
         // is what a naive tool would report; both are kept.
         latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, recv_ns - sched)));
         latency_uncorrected.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, recv_ns - actual)));
+        bool stamped = at.kernel_ns > 0 && at.kernel_ns <= recv_ns;
+        std::int64_t kernel = stamped ? at.kernel_ns : recv_ns;
+        rx_latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, kernel - sched)));
+        if (stamped) generator_delay.record(static_cast<std::uint64_t>(recv_ns - kernel));
+        else ++rx_unstamped;
     }
     if (counting_) {
         ++received_in_window;

@@ -40,8 +40,10 @@ struct session_state {
 
 class load_thread : public client_events {
 public:
+    // client_work_ns: CPU time each received message costs the client (a
+    // busy loop standing in for application work; 0 = none).
     load_thread(const transport_descriptor& t, scenario sc, std::size_t payload,
-                payload_kind kind = payload_kind::pattern);
+                payload_kind kind = payload_kind::pattern, std::int64_t client_work_ns = 0);
     ~load_thread() override;
 
     void add_session(std::size_t index, client_config cfg);
@@ -80,6 +82,12 @@ public:
 
     // Results (read after stop()).
     histogram latency, latency_uncorrected, connect;
+    // The same messages at the kernel's receive time (the headline), and the
+    // load generator's own delay: kernel receive -> processed. A message the
+    // kernel gave no stamp is counted at processed time in rx_latency (an
+    // upper bound), left out of generator_delay, and counted in rx_unstamped.
+    histogram rx_latency, generator_delay;
+    std::uint64_t rx_unstamped = 0;
     // Every connection the clients opened (first ones, reconnects, upstream
     // and per-poll connections): TCP connect and TLS handshake times.
     histogram tcp_connect, tls_handshake;
@@ -98,7 +106,7 @@ public:
     std::deque<session_state> sessions;
 
     void on_ready(client_session& s) override;
-    void on_message(client_session& s, std::string_view rec, std::int64_t recv_ns) override;
+    void on_message(client_session& s, std::string_view rec, receive_times at) override;
     void on_closed(client_session& s, std::string_view why) override;
     void on_connected(client_session& s, const connection_timing& t) override;
 
@@ -112,6 +120,7 @@ private:
     scenario sc_;
     payload_kind kind_;
     std::size_t payload_size_;
+    std::int64_t client_work_ns_;
     std::string payload_; // the pattern payload, made once
     payload_checker checker_;
     double rate_hz_ = 0;

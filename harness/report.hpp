@@ -23,6 +23,13 @@ struct result_row {
     std::uint64_t gaps_reported = 0, corrupt = 0, reconnects = 0;
     histogram latency;             // from the scheduled time (corrected)
     histogram latency_uncorrected; // from the actual send/publish time
+    // Format 7: from the scheduled time to the kernel's receive time (the
+    // headline: the server's and the network's latency without the load
+    // generator's), and the generator's own delay, kernel receive ->
+    // processed. latency = rx_latency + generator_delay, message by message.
+    histogram rx_latency, generator_delay;
+    std::uint64_t rx_unstamped = 0; // messages the kernel gave no receive time (rx_latency: at processed time)
+    double client_work_us = 0;      // --client-work-us: CPU each received message cost the client
     histogram connect;             // TCP connect start -> ready
     std::uint64_t wire_down_bytes = 0, wire_up_bytes = 0, tcp_segments = 0;
     std::uint64_t received_in_window = 0, payload_in_window = 0;
@@ -99,7 +106,9 @@ double tls_per_msg(const result_row& r);
 // every client connected, neither the load generator nor the relay the
 // limit. The verdict ranks these only, and repeats' spreads are over these.
 bool comparable(const result_row& r);
-// Latency percentiles (from the scheduled time) in milliseconds.
+// The headline latency in milliseconds: from the scheduled time to the
+// kernel's receive time (rx_latency), at a percentile.
+double latency_ms(const result_row& r, double percentile);
 double p50_ms(const result_row& r);
 double p99_ms(const result_row& r);
 // Messages received in the measure window per second of it, all clients
@@ -122,8 +131,12 @@ std::vector<std::string> csv_columns();
 // reverse proxy (via, proxy_*) and failure; framing_bytes_per_msg leaves
 // out what TLS added (tls_bytes_per_msg), as it always meant the transport's
 // own framing. 5 adds reconnect_cause and tls_negotiated. 6 adds repeat,
-// delivered_per_s, slo_met, slo_why, payload_kind and headers.
-inline constexpr int results_format = 6;
+// delivered_per_s, slo_met, slo_why, payload_kind and headers. 7 adds
+// rx_latency_* (the headline: latency at the kernel's receive time),
+// generator_delay_*, rx_unstamped and client_work_us; spectra, the summary,
+// the verdict, spread.csv (figures renamed rx_latency_*) and the capacity
+// search (capacity.csv rx_latency_ms) use rx_latency from then on.
+inline constexpr int results_format = 7;
 
 struct manifest {
     std::string version, git_commit, host, kernel, cpu_model, arguments, start_time_utc;

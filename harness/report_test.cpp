@@ -27,7 +27,11 @@ TEST(Report, CsvHeaderIsFrozen) {
               "tls,tls_cert,tls_resume,tcp_connect_p50_us,tcp_connect_p99_us,tls_handshake_p50_us,tls_handshake_p99_us,"
               "tls_handshakes,tls_resumed,handshake_down_bytes,handshake_up_bytes,tls_bytes_per_msg,via,proxy_cpu_util,"
               "proxy_cpu_us_per_msg,proxy_rss_bytes,failure,reconnect_cause,tls_negotiated,repeat,delivered_per_s,slo_met,"
-              "slo_why,payload_kind,headers\n");
+              "slo_why,payload_kind,headers,"
+              // format 7
+              "rx_latency_p50_us,rx_latency_p90_us,rx_latency_p99_us,rx_latency_p999_us,rx_latency_max_us,"
+              "rx_latency_mean_us,generator_delay_p50_us,generator_delay_p99_us,generator_delay_max_us,rx_unstamped,"
+              "client_work_us\n");
 }
 
 TEST(Report, CsvRowHasKnownValues) {
@@ -42,6 +46,11 @@ TEST(Report, CsvRowHasKnownValues) {
     r.delivered = 10;
     r.latency.record(1'000'000, 10); // ten samples of 1 ms
     r.latency_uncorrected.record(500'000, 10);
+    // Of each 1 ms, 0.6 ms to the kernel's receive and 0.4 ms the load generator's own.
+    r.rx_latency.record(600'000, 10);
+    r.generator_delay.record(400'000, 10);
+    r.rx_unstamped = 3;
+    r.client_work_us = 2.5;
     r.connect.record(2'000'000);
     // 10 messages of 80 payload bytes = 800; 1,000 + 200 bytes on the wire:
     // overhead (1200 - 800) / 10 = 40 bytes per message, ratio 1.5.
@@ -74,7 +83,9 @@ TEST(Report, CsvRowHasKnownValues) {
               "none,0.000,0.000,0.000,0.000,0.000,0.000,,,,,,,,0,"
               "none,,,0.000,0.000,,,,,0.000,0.000,,none,,,,,,"
               // repeat 1; 10 messages received in a 0.5 s window: 20 per second; no search.
-              ",1,20.000,,,pattern,minimal\n");
+              ",1,20.000,,,pattern,minimal,"
+              // Format 7: the headline at kernel receive, the generator's delay apart.
+              "600.000,600.000,600.000,600.000,600.000,600.000,400.000,400.000,400.000,3,2.500\n");
 }
 
 TEST(Report, RelayColumnsHaveKnownValues) {
@@ -100,7 +111,7 @@ TEST(Report, RelayColumnsHaveKnownValues) {
     auto tail = line.substr(line.find(",rtt=100ms"));
     EXPECT_EQ(tail, ",rtt=100ms loss=1%,100.000,0.000,1000000.000,0.000,1.000,0.000,0.250,500.000,3000000,120.000,2500.000,7,true,0,"
                     "none,,,0.000,0.000,,,,,0.000,0.000,,none,,,,,,"
-                    ",1,500.000,,,pattern,minimal\n"); // 1,000 messages in 2 s
+                    ",1,500.000,,,pattern,minimal,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0,0.000\n"); // 1,000 messages in 2 s
     EXPECT_EQ(spectrum_file_name(r), "spectra/sse_push_c0_r0_p0_net-rtt_100ms_loss_1_.txt");
     // A TLS or proxied row names its own file: it never overwrites the plain one.
     r.tls = "1.3";
@@ -126,7 +137,7 @@ TEST(Report, ManifestIsJsonWithEveryField) {
     EXPECT_EQ(os.str(), "{\n"
                         "  \"tool\": \"rtbench\",\n"
                         "  \"version\": \"0.1.0\",\n"
-                        "  \"format\": 6,\n"
+                        "  \"format\": 7,\n"
                         "  \"git_commit\": \"abc123\",\n"
                         "  \"host\": \"host\",\n"
                         "  \"kernel\": \"6.1\",\n"
@@ -161,7 +172,9 @@ TEST(Report, SummaryShowsFramingAndEnvelopeApart) {
     r.rate_hz = 10;
     r.payload_bytes = 64;
     r.delivered = 10;
-    r.latency.record(1'000'000, 10);
+    r.latency.record(1'200'000, 10);
+    r.rx_latency.record(1'000'000, 10); // the headline: at the kernel's receive time
+    r.generator_delay.record(200'000, 10);
     // 10 messages: 640 payload bytes in bodies of 100 (36 of envelope) and
     // frames of 102 (RFC 6455: 2-byte header below 126 bytes).
     r.received_in_window = 10;
@@ -172,9 +185,9 @@ TEST(Report, SummaryShowsFramingAndEnvelopeApart) {
     std::ostringstream os;
     write_summary(os, {r});
     EXPECT_EQ(os.str(),
-              "transport     scenario clients   rate/s payload delivered  lost    p50 ms    p99 ms    max ms frame B/msg "
+              "transport     scenario clients   rate/s payload delivered  lost    p50 ms    p99 ms    max ms gen p99 ms frame B/msg "
               "env B/msg srv us/msg bound\n"
-              "websocket     push           1       10      64        10     0     1.000     1.000     1.000         2.0 "
+              "websocket     push           1       10      64        10     0     1.000     1.000     1.000      0.200         2.0 "
               "     36.0       0.00    no\n");
 }
 

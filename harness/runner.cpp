@@ -113,6 +113,7 @@ result_row empty_row(const point& p, const run_settings& s) {
     r.payload_kind = p.sc == scenario::connect ? "" : payload_kind_name(p.kind);
     r.duration_s = s.duration_s;
     r.client_threads = s.client_threads;
+    r.client_work_us = s.client_work_us;
     set_net(s.net, r);
     r.tls = s.tls.version;
     r.via = s.via.name;
@@ -128,7 +129,8 @@ result_row empty_row(const point& p, const run_settings& s) {
 std::vector<std::unique_ptr<load_thread>> make_threads(const point& p, const run_settings& s, std::uint16_t port) {
     std::vector<std::unique_ptr<load_thread>> threads;
     for (std::size_t i = 0; i < s.client_threads; ++i)
-        threads.push_back(std::make_unique<load_thread>(*p.transport, p.sc, p.payload, p.kind));
+        threads.push_back(std::make_unique<load_thread>(*p.transport, p.sc, p.payload, p.kind,
+                                                       static_cast<std::int64_t>(s.client_work_us * 1000)));
     for (std::size_t i = 0; i < p.clients; ++i) {
         client_config cfg = s.client;
         cfg.port = port;
@@ -194,6 +196,9 @@ void merge_threads(point_context& c, scenario_driver& d, result_row& r) {
     for (auto& t : c.threads) {
         r.latency.merge(t->latency);
         r.latency_uncorrected.merge(t->latency_uncorrected);
+        r.rx_latency.merge(t->rx_latency);
+        r.generator_delay.merge(t->generator_delay);
+        r.rx_unstamped += t->rx_unstamped;
         r.connect.merge(t->connect);
         r.tcp_connect.merge(t->tcp_connect);
         r.tls_handshake.merge(t->tls_handshake);
@@ -233,8 +238,10 @@ void add_warnings(const point& p, const run_settings& s, result_row& r) {
     double client_util = r.window_s > 0 ? static_cast<double>(r.client_cpu_ns) / 1e9 / r.window_s : 0;
     if (client_util > 0.9 * static_cast<double>(s.client_threads)) {
         r.client_bound = true;
-        r.warnings.push_back(fmt::format("the load generator used {:.0f}% of its {} thread(s): latency includes its own queueing; "
-                                         "add --client-threads or lower the load", client_util * 100, s.client_threads));
+        r.warnings.push_back(fmt::format("the load generator used {:.0f}% of its {} thread(s): its own delay "
+                                         "(generator_delay) is outside the headline latency only until its sockets fill, "
+                                         "then the server waits for it too; add --client-threads or lower the load",
+                                         client_util * 100, s.client_threads));
     }
     if (p.sc == scenario::echo && r.max_send_lag_us > 10'000) {
         r.client_bound = true;
@@ -249,6 +256,9 @@ void add_warnings(const point& p, const run_settings& s, result_row& r) {
             "{} of {} messages had not arrived when the drain ended (after the last one each client got): "
             "the system could not keep up; latency percentiles exclude them and are optimistic",
             r.in_flight_at_end, r.expected));
+    if (r.rx_unstamped)
+        r.warnings.push_back(fmt::format("{} of {} messages carried no kernel receive time: their latency is taken when "
+                                         "rtbench processed them (an upper bound)", r.rx_unstamped, r.rx_latency.count()));
     if (r.duplicated) r.warnings.push_back(fmt::format("{} duplicated messages", r.duplicated));
     if (r.corrupt) r.warnings.push_back(fmt::format("{} malformed or corrupted records", r.corrupt));
     if (r.gaps_reported) r.warnings.push_back(fmt::format("{} gap reports (history too short for a reconnect)", r.gaps_reported));

@@ -27,8 +27,8 @@ bool same_point(const result_row& a, const result_row& b) {
 
 const std::vector<headline>& headlines(bool connect) {
     static const std::vector<headline> msg = {
-        {"latency_p50_ms", p50_ms},
-        {"latency_p99_ms", p99_ms},
+        {"rx_latency_p50_ms", p50_ms},
+        {"rx_latency_p99_ms", p99_ms},
         {"delivered_per_s", delivered_per_s},
         {"server_cpu_us_per_msg", server_cpu_us_per_msg},
         {"framing_bytes_per_msg", framing_per_msg},

@@ -41,7 +41,7 @@ result_row run_of(std::string t, double p50_ms, std::uint64_t repeat) {
     r.payload_bytes = 64;
     r.received_in_window = 1000;
     r.window_s = 2;
-    r.latency.record(static_cast<std::uint64_t>(p50_ms * 1e6), 1000);
+    r.rx_latency.record(static_cast<std::uint64_t>(p50_ms * 1e6), 1000);
     r.repeat = repeat;
     return r;
 }
@@ -55,7 +55,7 @@ TEST(Spread, CsvHasOneLinePerPointAndFigureOverItsRepeats) {
     auto text = os.str();
     EXPECT_EQ(text.rfind("transport,scenario,clients,rate_hz,payload_bytes,payload_kind,net,tls,via,figure,n,median,min,max\n", 0), 0u);
     // The histogram's buckets keep 1, 2 and 3 ms to well under 1 %.
-    auto at = text.find("sse,push,10,20.000,64,pattern,none,none,none,latency_p50_ms,3,");
+    auto at = text.find("sse,push,10,20.000,64,pattern,none,none,none,rx_latency_p50_ms,3,");
     ASSERT_NE(at, std::string::npos) << text;
     std::istringstream line(text.substr(at));
     std::string l;
@@ -83,7 +83,7 @@ TEST(Spread, CsvHasOneLinePerPointAndFigureOverItsRepeats) {
 // runs the figures are over.
 TEST(Spread, OnlyComparableRunsMakeTheSpread) {
     auto failed = run_of("sse", 0, 2);
-    failed.latency = histogram();
+    failed.rx_latency = histogram();
     failed.received_in_window = 0;
     failed.failure = "2 of 2 clients never connected: refused";
     auto lossy = run_of("sse", 9, 3);
@@ -94,5 +94,5 @@ TEST(Spread, OnlyComparableRunsMakeTheSpread) {
               std::string::npos) << os.str();
     std::ostringstream none;
     write_spread_csv(none, {failed});
-    EXPECT_NE(none.str().find(",latency_p50_ms,0,,,\n"), std::string::npos) << none.str();
+    EXPECT_NE(none.str().find(",rx_latency_p50_ms,0,,,\n"), std::string::npos) << none.str();
 }

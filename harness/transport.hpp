@@ -49,6 +49,16 @@ struct connection_timing {
 
 class client_session;
 
+// When a record reached the client. kernel_ns: the kernel's receive time of
+// the bytes that completed it (SO_TIMESTAMPNS; 0 when the kernel gave
+// none); processed_ns: when the client had parsed it and handed it over.
+// Between the two lies the load generator's own delay (its thread busy with
+// other connections' messages), which is not the server's or the network's.
+// Both CLOCK_MONOTONIC ns (harness/clock.hpp).
+struct receive_times {
+    std::int64_t kernel_ns = 0, processed_ns = 0;
+};
+
 // Callbacks run on the session's io_context thread.
 class client_events {
 public:
@@ -56,7 +66,7 @@ public:
     // Subscribed and able to receive; after the first connect and each reconnect.
     virtual void on_ready(client_session& s) = 0;
     // One record from the server: a message body, or a control record ("!gap a b").
-    virtual void on_message(client_session& s, std::string_view record, std::int64_t recv_ns) = 0;
+    virtual void on_message(client_session& s, std::string_view record, receive_times at) = 0;
     // The subscription connection was lost; the session reconnects by itself
     // and resumes after last_seq() unless close() was called.
     virtual void on_closed(client_session& s, std::string_view why) = 0;

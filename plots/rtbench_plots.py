@@ -79,6 +79,15 @@ def colour(t):
     return COLOURS[t]
 
 
+def headline_us(r, stat):
+    """The headline latency of a row in microseconds, stat "p50", "p90",
+    "p99", "p999" or "max": from results format 7 at the kernel's receive
+    time (rx_latency_*, the load generator's own delay left out), in older
+    runs at processed time (latency_*), the only figure they have."""
+    v = r.get(f"rx_latency_{stat}_us")
+    return v if v is not None else r[f"latency_{stat}_us"]
+
+
 def read_results(path):
     if not os.path.isfile(path):
         raise InputError(f"{path}: no such file")
@@ -440,7 +449,7 @@ def capacity_chart(run_dir, rows, charts):
         return
     slo = slo_of(capacity)
     pct = slo[0] if slo else "p99"
-    col = {"p50": "latency_p50_us", "p90": "latency_p90_us", "p99": "latency_p99_us", "p99.9": "latency_p999_us"}.get(pct, "latency_p99_us")
+    stat = {"p50": "p50", "p90": "p90", "p99": "p99", "p99.9": "p999"}.get(pct, "p99")
     nets = nets_in(probes)
     fig, ax = plt.subplots(figsize=(8, 5))
     # One line per search: the transport, the path, and what the search held
@@ -452,7 +461,7 @@ def capacity_chart(run_dir, rows, charts):
     for t in transports_in(probes):
         for net in nets:
             for fx in fixes:
-                pts = sorted((r["rate_hz"] * r["clients"], r[col] / 1000, r.get("slo_met"))
+                pts = sorted((r["rate_hz"] * r["clients"], headline_us(r, stat) / 1000, r.get("slo_met"))
                              for r in probes if r["transport"] == t and r["net"] == net and fixed(r) == fx)
                 if not pts:
                     continue
@@ -506,7 +515,7 @@ def latency_rtt_charts(run_dir, rows, charts):
                 sel = [r for r in g if r["transport"] == t and tuple(r[k] for k in NET_NUMBERS[1:]) == shape]
                 if not sel:
                     continue
-                pts = sorted((r["net_rtt_ms"], r["latency_p50_us"] / 1000, r["latency_p99_us"] / 1000) for r in sel)
+                pts = sorted((r["net_rtt_ms"], headline_us(r, "p50") / 1000, headline_us(r, "p99") / 1000) for r in sel)
                 xs = [q[0] for q in pts]
                 mk = NET_MARKERS[i % len(NET_MARKERS)]
                 if any(shape):
@@ -586,8 +595,8 @@ def table_rows(rows):
         body.append([r["transport"], r["scenario"], f"{int(r['clients'])}", f"{r['rate_hz']:g}",
                      f"{int(r['payload_bytes'])}"] + ([r["net"]] if with_net else []) + [
                      f"{int(r['delivered'])}", f"{int(r['lost'])}",
-                     f"{r['latency_p50_us'] / 1000:.3f}", f"{r['latency_p99_us'] / 1000:.3f}",
-                     f"{r['latency_max_us'] / 1000:.3f}", framing, envelope,
+                     f"{headline_us(r, 'p50') / 1000:.3f}", f"{headline_us(r, 'p99') / 1000:.3f}",
+                     f"{headline_us(r, 'max') / 1000:.3f}", framing, envelope,
                      f"{r['overhead_ratio']:.2f}", f"{r['server_cpu_us_per_msg']:.2f}",
                      f"{r['connect_p50_us'] / 1000:.3f}", f"{r['handshake_bytes']:.0f}",
                      f"{r['server_rss_bytes_per_conn']:.0f}", r["client_bound"]]

@@ -113,6 +113,35 @@ class FramingSplit(unittest.TestCase):
         finally:
             shutil.rmtree(tmp)
 
+    def test_format7_table_shows_the_latency_at_kernel_receive(self):
+        """From format 7 the headline is rx_latency_* (the load generator's
+        delay left out); latency_* (at processed time) stays in the CSV."""
+        import csv
+        tmp = tempfile.mkdtemp()
+        try:
+            run_dir = os.path.join(tmp, "run")
+            shutil.copytree(SAMPLE, run_dir)
+            path = os.path.join(run_dir, "results.csv")
+            with open(path, newline="") as f:
+                rows = list(csv.DictReader(f))
+            for r in rows:
+                r.update({"latency_p50_us": "9000.000", "latency_p99_us": "19000.000", "latency_max_us": "21000.000",
+                          "rx_latency_p50_us": "1234.000", "rx_latency_p90_us": "1300.000",
+                          "rx_latency_p99_us": "2345.000", "rx_latency_p999_us": "2400.000",
+                          "rx_latency_max_us": "3456.000"})
+            with open(path, "w", newline="") as f:
+                w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+                w.writeheader()
+                w.writerows(rows)
+            res = plot(run_dir)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            with open(os.path.join(run_dir, "report.md")) as f:
+                md = f.read()
+            self.assertIn("| 1.234 | 2.345 | 3.456 |", md)
+            self.assertNotIn("| 9.000 | 19.000 |", md)
+        finally:
+            shutil.rmtree(tmp)
+
 
 NET_COLUMNS = ["net", "net_rtt_ms", "net_jitter_ms", "net_down_bps", "net_up_bps", "net_loss_pct",
                "net_resets_per_min", "relay_cpu_util", "relay_cpu_us_per_msg", "relay_rss_bytes",
@@ -271,7 +300,7 @@ class CapacitySearch(unittest.TestCase):
             write_run(run_dir, rows)
             with open(os.path.join(run_dir, "capacity.csv"), "w") as f:
                 f.write("transport,scenario,net,tls,via,payload_bytes,searched,clients,rate_hz,slo,max_load,"
-                        "delivered_per_s,latency_ms,first_miss,why,stopped,probes\n"
+                        "delivered_per_s,rx_latency_ms,first_miss,why,stopped,probes\n"
                         "websocket,push,none,none,none,16,rate,2,,p99 ≤ 50 ms; loss ≤ 0 %,200,400.000,2.000,400,"
                         "p99 90 ms > 50 ms,bracketed,3\n")
             result = plot(run_dir)

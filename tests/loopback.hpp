@@ -87,7 +87,7 @@ public:
         ++ready_;
         cv_.notify_all();
     }
-    void on_message(client_session&, std::string_view rec, std::int64_t) override {
+    void on_message(client_session&, std::string_view rec, receive_times) override {
         std::lock_guard lk(m_);
         if (rec.substr(0, 6) == "!head ") return;
         records_.emplace_back(rec);

@@ -34,7 +34,7 @@ struct run_args {
     std::string transports = "all", scenario = "push", clients = "10", rates = "100", payloads = "64";
     std::string payload_kinds; // empty: pattern, or json when an option that compresses is on
     std::string out, headers = "minimal", net = "none";
-    double duration = 5, warmup = 1, drain = 0, ready_timeout = 60;
+    double duration = 5, warmup = 1, drain = 0, ready_timeout = 60, client_work_us = 0;
     std::size_t client_threads = 1, connect_concurrency = 256, repeat = 1;
     double connect_rate = 0;
     bool allow_loss = false, no_plot = false;
@@ -105,6 +105,11 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
     cmd->add_option("--connect-rate", a.connect_rate, "New connections per second (0 = as fast as --connect-concurrency allows)")
         ->capture_default_str()->check(CLI::Range(0.0, 1e6));
     cmd->add_option("--ready-timeout", a.ready_timeout, "Seconds to wait for all clients to be ready")->capture_default_str();
+    cmd->add_option("--client-work-us", a.client_work_us,
+                    "Microseconds of CPU each received message costs a client (a busy loop standing in for an "
+                    "application's work): the messages behind it wait, which the generator_delay columns show and "
+                    "the headline latency, taken at the kernel's receive time, does not")
+        ->capture_default_str()->check(CLI::Range(0.0, 1e6));
     cmd->add_option("--headers", a.headers, "HTTP request headers: minimal, or browser (what desktop Chrome sends); "
                                             "a comma list sweeps: minimal,browser")
         ->capture_default_str();
@@ -438,6 +443,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     s.connect_concurrency = a.connect_concurrency;
     s.connect_rate = a.connect_rate;
     s.ready_timeout_s = a.ready_timeout;
+    s.client_work_us = a.client_work_us;
     s.client.max_message = max_message + 256;
     s.client.transport = given;
     s.rtbench_bin = self_exe();
@@ -505,7 +511,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
             write_csv_row(csv, *r);
             csv.flush();
             std::ofstream sp(out / spectrum_file_name(*r));
-            r->latency.write_spectrum(sp, 1000.0); // microseconds
+            r->rx_latency.write_spectrum(sp, 1000.0); // microseconds, the headline latency
             rows.push_back(*r);
         } catch (const std::exception& e) {
             failed = true;

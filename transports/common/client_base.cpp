@@ -105,6 +105,7 @@ void open_connection(asio::io_context& io, const client_config& cfg, flex_stream
         if (ec) return done(ec);
         beast::error_code ignored;
         s.socket().set_option(tcp::no_delay(true), ignored);
+        s.stamped().enable_stamps(); // before any byte of the server's arrives
         connection_timing t;
         std::int64_t t1 = now_ns();
         t.tcp_ns = t1 - t0;
@@ -253,7 +254,7 @@ void client_base::advance_cursor(std::uint64_t seq) {
     last_seq_ = std::max(last_seq_, seq);
 }
 
-void client_base::emit(std::string_view record, std::int64_t recv_ns) {
+void client_base::emit(std::string_view record, receive_times at) {
     if (closed_) return;
     std::string_view f = record;
     if (f.substr(0, 6) == "!head ") f.remove_prefix(6);
@@ -261,7 +262,7 @@ void client_base::emit(std::string_view record, std::int64_t recv_ns) {
         std::uint64_t seq = 0;
         if (parse_u64(f.substr(0, f.find(' ')), seq)) advance_cursor(seq);
     }
-    ev_.on_message(*this, record, recv_ns);
+    ev_.on_message(*this, record, at);
 }
 
 void client_base::ready() {

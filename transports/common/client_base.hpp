@@ -124,7 +124,7 @@ protected:
 
     // Delivers one record to the harness; a message (or "!head N") moves
     // the resume cursor.
-    void emit(std::string_view record, std::int64_t recv_ns);
+    void emit(std::string_view record, receive_times at);
     // The one way the resume cursor moves: the server has told us a
     // position (a message's seq, "!head N", an SSE id, a poll cursor).
     void advance_cursor(std::uint64_t seq);

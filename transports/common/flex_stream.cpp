@@ -14,7 +14,7 @@ void flex_stream::renew(boost::asio::io_context& io, const tls_client* tls, std:
         if (!plain_) plain_.emplace(io);
         return;
     }
-    tls_ = std::make_shared<tls_layer>(boost::beast::tcp_stream(io), *tls->ctx);
+    tls_ = std::make_shared<tls_layer>(stamped_tcp(io), *tls->ctx);
     tls_->slot = std::move(slot);
     plain_.reset();
     tls_prepare_client(tls_->s.native_handle(), *tls, tls_->slot.get());

@@ -19,14 +19,15 @@
 
 #include "harness/tls.hpp"
 #include "harness/wire_bytes.hpp"
+#include "transports/common/stamped_tcp.hpp"
 
 namespace rtb {
 
 class flex_stream {
     using tcp = boost::asio::ip::tcp;
-    using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+    using tls_stream = boost::beast::ssl_stream<stamped_tcp>;
     struct tls_layer {
-        tls_layer(boost::beast::tcp_stream&& s, boost::asio::ssl::context& ctx) : s(std::move(s), ctx) {}
+        tls_layer(stamped_tcp&& s, boost::asio::ssl::context& ctx) : s(std::move(s), ctx) {}
         tls_stream s;
         std::uint64_t plain_in = 0, plain_out = 0; // application bytes through it
         std::shared_ptr<tls_session_slot> slot;    // client: where its next ticket goes
@@ -44,7 +45,15 @@ public:
     executor_type get_executor() { return tcp_layer().get_executor(); }
     // For beast::get_lowest_layer: the TCP stream underneath.
     boost::beast::tcp_stream& next_layer() { return tcp_layer(); }
-    boost::beast::tcp_stream& tcp_layer() { return tls_ ? tls_->s.next_layer() : *plain_; }
+    boost::beast::tcp_stream& tcp_layer() { return stamped().tcp(); }
+    // The TCP stream under TLS (or the plain one), whose reads carry the
+    // kernel's receive time once enable_stamps() was called on its socket.
+    stamped_tcp& stamped() { return tls_ ? tls_->s.next_layer() : *plain_; }
+    const stamped_tcp& stamped() const { return tls_ ? tls_->s.next_layer() : *plain_; }
+    // The kernel's receive time of the newest bytes read from the socket
+    // (stamped_tcp::rx_ns): with TLS, of the last record TLS read, which
+    // completed whatever it decrypted. 0: none.
+    std::int64_t rx_ns() const { return stamped().rx_ns(); }
     tcp::socket& socket() { return tcp_layer().socket(); }
     bool is_tls() const { return tls_ != nullptr; }
     SSL* native_handle() { return tls_ ? tls_->s.native_handle() : nullptr; }
@@ -99,7 +108,7 @@ public:
     tls_stream* tls() { return tls_ ? &tls_->s : nullptr; }
 
 private:
-    std::optional<boost::beast::tcp_stream> plain_; // engaged when plain
+    std::optional<stamped_tcp> plain_;              // engaged when plain
     std::shared_ptr<tls_layer> tls_;                // set when TLS
 };
 

@@ -79,10 +79,10 @@ private:
 
     void on_read(std::uint64_t gen, ws_ptr ws, beast::error_code ec, std::size_t) {
         if (stale(gen)) return;
-        auto t = now_ns();
+        receive_times at{ws->next_layer().rx_ns(), now_ns()};
         if (ec) return lost("read: " + ec.message());
         std::string_view rec(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-        emit(rec, t);
+        emit(rec, at);
         buffer_.clear();
         if (!stale(gen)) do_read(gen, ws);
     }
