@@ -64,28 +64,34 @@ class SampleRun(unittest.TestCase):
         self.assertIn("rtbench run", md)  # the command line from the manifest
 
 
+def sample_with(tmp, values):
+    """The sample run copied into tmp/run with `values` set in every row of
+    its results.csv (columns it lacks are added); returns the folder."""
+    import csv
+    run_dir = os.path.join(tmp, "run")
+    shutil.copytree(SAMPLE, run_dir)
+    path = os.path.join(run_dir, "results.csv")
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        r.update(values)
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    return run_dir
+
+
 class FramingSplit(unittest.TestCase):
     """A format-2 run (framing apart from the envelope) shows framing; the
     format-1 sample above shows "–" there, never a number it does not have."""
 
     def test_format2_table_shows_framing_and_envelope(self):
-        import csv
         tmp = tempfile.mkdtemp()
         try:
-            run_dir = os.path.join(tmp, "run")
-            shutil.copytree(SAMPLE, run_dir)
-            path = os.path.join(run_dir, "results.csv")
-            with open(path, newline="") as f:
-                rows = list(csv.DictReader(f))
-            for r in rows:  # 1.5 B of framing, 31 B of envelope per message, as a known answer
-                r["framing_bytes_per_msg"] = "1.500"
-                r["envelope_bytes_per_msg"] = "31.000"
-                r["framing_ratio"] = "1.020"
-                r["app_bytes_in_window"] = "0"
-            with open(path, "w", newline="") as f:
-                w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-                w.writeheader()
-                w.writerows(rows)
+            # 1.5 B of framing, 31 B of envelope per message, as a known answer
+            run_dir = sample_with(tmp, {"framing_bytes_per_msg": "1.500", "envelope_bytes_per_msg": "31.000",
+                                        "framing_ratio": "1.020", "app_bytes_in_window": "0"})
             res = plot(run_dir)
             self.assertEqual(res.returncode, 0, res.stderr)
             with open(os.path.join(run_dir, "report.md")) as f:
@@ -116,23 +122,12 @@ class FramingSplit(unittest.TestCase):
     def test_format7_table_shows_the_latency_at_kernel_receive(self):
         """From format 7 the headline is rx_latency_* (the load generator's
         delay left out); latency_* (at processed time) stays in the CSV."""
-        import csv
         tmp = tempfile.mkdtemp()
         try:
-            run_dir = os.path.join(tmp, "run")
-            shutil.copytree(SAMPLE, run_dir)
-            path = os.path.join(run_dir, "results.csv")
-            with open(path, newline="") as f:
-                rows = list(csv.DictReader(f))
-            for r in rows:
-                r.update({"latency_p50_us": "9000.000", "latency_p99_us": "19000.000", "latency_max_us": "21000.000",
-                          "rx_latency_p50_us": "1234.000", "rx_latency_p90_us": "1300.000",
-                          "rx_latency_p99_us": "2345.000", "rx_latency_p999_us": "2400.000",
-                          "rx_latency_max_us": "3456.000"})
-            with open(path, "w", newline="") as f:
-                w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-                w.writeheader()
-                w.writerows(rows)
+            run_dir = sample_with(tmp, {"latency_p50_us": "9000.000", "latency_p99_us": "19000.000",
+                                        "latency_max_us": "21000.000", "rx_latency_p50_us": "1234.000",
+                                        "rx_latency_p90_us": "1300.000", "rx_latency_p99_us": "2345.000",
+                                        "rx_latency_p999_us": "2400.000", "rx_latency_max_us": "3456.000"})
             res = plot(run_dir)
             self.assertEqual(res.returncode, 0, res.stderr)
             with open(os.path.join(run_dir, "report.md")) as f:
