@@ -40,8 +40,8 @@ struct session_state {
 
 class load_thread : public client_events {
 public:
-    // client_work_ns: CPU time each received message costs the client (a
-    // busy loop standing in for application work; 0 = none).
+    // client_work_ns: how long each received message keeps this thread
+    // busy (a busy wait on the clock standing in for application work; 0 = none).
     load_thread(const transport_descriptor& t, scenario sc, std::size_t payload,
                 payload_kind kind = payload_kind::pattern, std::int64_t client_work_ns = 0);
     ~load_thread() override;

@@ -168,6 +168,7 @@ const std::vector<column>& columns() {
         {"rx_latency_p90_us", [](auto& r) { return f3(us(r.rx_latency.percentile(90))); }},
         {"rx_latency_p99_us", [](auto& r) { return f3(us(r.rx_latency.percentile(99))); }},
         {"rx_latency_p999_us", [](auto& r) { return f3(us(r.rx_latency.percentile(99.9))); }},
+        {"rx_latency_p9999_us", [](auto& r) { return f3(us(r.rx_latency.percentile(99.99))); }},
         {"rx_latency_max_us", [](auto& r) { return f3(us(r.rx_latency.max())); }},
         {"rx_latency_mean_us", [](auto& r) { return f3(r.rx_latency.mean() / 1000.0); }},
         {"generator_delay_p50_us", [](auto& r) { return f3(us(r.generator_delay.percentile(50))); }},

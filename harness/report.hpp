@@ -29,7 +29,7 @@ struct result_row {
     // processed. latency = rx_latency + generator_delay, message by message.
     histogram rx_latency, generator_delay;
     std::uint64_t rx_unstamped = 0; // messages the kernel gave no receive time (rx_latency: at processed time)
-    double client_work_us = 0;      // --client-work-us: CPU each received message cost the client
+    double client_work_us = 0;      // --client-work-us: how long each received message kept a client busy
     histogram connect;             // TCP connect start -> ready
     std::uint64_t wire_down_bytes = 0, wire_up_bytes = 0, tcp_segments = 0;
     std::uint64_t received_in_window = 0, payload_in_window = 0;
@@ -135,7 +135,8 @@ std::vector<std::string> csv_columns();
 // rx_latency_* (the headline: latency at the kernel's receive time),
 // generator_delay_*, rx_unstamped and client_work_us; spectra, the summary,
 // the verdict, spread.csv (figures renamed rx_latency_*) and the capacity
-// search (capacity.csv rx_latency_ms) use rx_latency from then on.
+// search (its objective, so slo_met/slo_why, and capacity.csv
+// rx_latency_ms) use rx_latency from then on.
 inline constexpr int results_format = 7;
 
 struct manifest {

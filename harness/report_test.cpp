@@ -29,7 +29,7 @@ TEST(Report, CsvHeaderIsFrozen) {
               "proxy_cpu_us_per_msg,proxy_rss_bytes,failure,reconnect_cause,tls_negotiated,repeat,delivered_per_s,slo_met,"
               "slo_why,payload_kind,headers,"
               // format 7
-              "rx_latency_p50_us,rx_latency_p90_us,rx_latency_p99_us,rx_latency_p999_us,rx_latency_max_us,"
+              "rx_latency_p50_us,rx_latency_p90_us,rx_latency_p99_us,rx_latency_p999_us,rx_latency_p9999_us,rx_latency_max_us,"
               "rx_latency_mean_us,generator_delay_p50_us,generator_delay_p99_us,generator_delay_max_us,rx_unstamped,"
               "client_work_us\n");
 }
@@ -85,7 +85,7 @@ TEST(Report, CsvRowHasKnownValues) {
               // repeat 1; 10 messages received in a 0.5 s window: 20 per second; no search.
               ",1,20.000,,,pattern,minimal,"
               // Format 7: the headline at kernel receive, the generator's delay apart.
-              "600.000,600.000,600.000,600.000,600.000,600.000,400.000,400.000,400.000,3,2.500\n");
+              "600.000,600.000,600.000,600.000,600.000,600.000,600.000,400.000,400.000,400.000,3,2.500\n");
 }
 
 TEST(Report, RelayColumnsHaveKnownValues) {
@@ -111,7 +111,7 @@ TEST(Report, RelayColumnsHaveKnownValues) {
     auto tail = line.substr(line.find(",rtt=100ms"));
     EXPECT_EQ(tail, ",rtt=100ms loss=1%,100.000,0.000,1000000.000,0.000,1.000,0.000,0.250,500.000,3000000,120.000,2500.000,7,true,0,"
                     "none,,,0.000,0.000,,,,,0.000,0.000,,none,,,,,,"
-                    ",1,500.000,,,pattern,minimal,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0,0.000\n"); // 1,000 messages in 2 s
+                    ",1,500.000,,,pattern,minimal,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0,0.000\n"); // 1,000 messages in 2 s
     EXPECT_EQ(spectrum_file_name(r), "spectra/sse_push_c0_r0_p0_net-rtt_100ms_loss_1_.txt");
     // A TLS or proxied row names its own file: it never overwrites the plain one.
     r.tls = "1.3";

@@ -39,7 +39,7 @@ struct run_settings {
     std::size_t connect_concurrency = 256;
     double connect_rate = 0; // new connections per second, all threads; 0 = no pacing
     double ready_timeout_s = 60;
-    double client_work_us = 0; // CPU each received message costs a client (load_thread)
+    double client_work_us = 0; // how long each received message keeps a client busy (load_thread)
     client_config client;                 // poll interval, headers, ...
     std::vector<std::string> server_args; // passed to `rtbench serve`
     std::string rtbench_bin;              // this executable

@@ -98,11 +98,8 @@ TEST(Cli, PushRunEveryTransportDeliversEverything) {
         EXPECT_NEAR(std::stod(cell(rows, i, "expected")), 90, 3) << rows[i][0];
         EXPECT_GT(std::stod(cell(rows, i, "wire_down_bytes")), 0) << rows[i][0];
         EXPECT_EQ(fs::exists(dir / ("spectra/" + rows[i][0] + "_push_c3_r50_p32.txt")), true);
-        // Every read of every transport carried the kernel's receive time,
-        // which comes before rtbench processed the message.
+        // Every read of every transport carried the kernel's receive time.
         EXPECT_EQ(cell(rows, i, "rx_unstamped"), "0") << rows[i][0];
-        EXPECT_LE(num(rows, i, "rx_latency_p50_us"), num(rows, i, "latency_p50_us")) << rows[i][0];
-        EXPECT_LE(num(rows, i, "rx_latency_max_us"), num(rows, i, "latency_max_us")) << rows[i][0];
     }
     EXPECT_TRUE(fs::exists(dir / "manifest.json"));
     EXPECT_NE(o.out.find("p99 ms"), std::string::npos); // the summary table
@@ -110,31 +107,49 @@ TEST(Cli, PushRunEveryTransportDeliversEverything) {
 }
 
 // The load generator's own delay apart from the headline: each message
-// costs a client 1 ms of CPU (--client-work-us 1000), so when one message
-// reaches 20 clients on one thread, the k-th waits (k - 1) ms behind the
-// others: generator delay p50 about 9.5 ms, p99 about 19 ms. The kernel
-// received every copy within the same millisecond, so the headline (rx_*)
+// keeps a client's thread busy 2 ms (--client-work-us 2000), so when one
+// message reaches 20 clients on one thread, the k-th waits (k - 1) x 2 ms
+// behind the others: generator delay p50 about 19 ms, p99 about 38 ms. The
+// kernel received every copy within a millisecond or so (one message per
+// connection, so each stamp is that message's own), so the headline (rx_*)
 // stays where an unslowed run has it, while latency_* (at processed time)
 // moves by the generator's delay.
 TEST(Cli, SlowedClientMovesTheGeneratorDelayNotTheHeadline) {
-    std::string args = "--transport websocket --clients 20 --rate 10 --duration 2 --payload 64 --client-threads 1 ";
+    std::string args = "--transport websocket --clients 20 --rate 5 --duration 2 --payload 64 --client-threads 1 ";
     auto base = run_csv("gen-base", args);
-    auto slow = run_csv("gen-slow", args + "--client-work-us 1000");
+    auto slow = run_csv("gen-slow", args + "--client-work-us 2000");
     ASSERT_EQ(base.size(), 2u);
     ASSERT_EQ(slow.size(), 2u);
-    EXPECT_EQ(cell(slow, 1, "client_work_us"), "1000.000");
+    EXPECT_EQ(cell(slow, 1, "client_work_us"), "2000.000");
     EXPECT_EQ(cell(slow, 1, "rx_unstamped"), "0");
     EXPECT_EQ(cell(slow, 1, "lost"), "0");
     double gen50 = num(slow, 1, "generator_delay_p50_us"), gen99 = num(slow, 1, "generator_delay_p99_us");
-    EXPECT_GE(gen50, 8'000) << "half the clients wait behind 9 or more others";
-    EXPECT_LE(gen50, 15'000);
-    EXPECT_GE(gen99, 17'000);
-    EXPECT_LE(gen99, 40'000);
+    EXPECT_GE(gen50, 12'000) << "half the clients wait behind 9 or more others";
+    EXPECT_LE(gen50, 30'000);
+    EXPECT_GE(gen99, 30'000);
+    EXPECT_LE(gen99, 80'000);
     EXPECT_LT(num(base, 1, "generator_delay_p50_us"), 3'000) << "no work: the generator's delay is its own parsing";
-    // The headline does not move (within 2 ms); the processed-time latency does.
+    // The headline does not move (within 3 ms); the processed-time latency does.
     double rx_base = num(base, 1, "rx_latency_p50_us"), rx_slow = num(slow, 1, "rx_latency_p50_us");
-    EXPECT_LT(rx_slow, rx_base + 2'000) << "base " << rx_base << " us";
-    EXPECT_GE(num(slow, 1, "latency_p50_us"), rx_slow + 8'000);
+    EXPECT_LT(rx_slow, rx_base + 3'000) << "base " << rx_base << " us";
+    EXPECT_GE(num(slow, 1, "latency_p50_us"), rx_slow + 12'000);
+}
+
+// Records that arrive together (one poll's answer) each wait for the work
+// on the ones before them. A poll every 100 ms at 200 messages/s brings
+// about 24 records (the pause plus the 20-odd ms of work); at 1 ms each the
+// i-th waits i - 1 ms: generator delay p50 about 11 ms, p99 about 23 ms —
+// not the ~0 it would be if every record of the answer were stamped
+// processed when the answer was read.
+TEST(Cli, BatchedRecordsEachWaitForTheWorkBeforeThem) {
+    auto r = run_csv("gen-batch", "--transport polling --poll-interval-ms 100 --clients 1 --rate 200 --duration 2 "
+                                  "--client-work-us 1000");
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(cell(r, 1, "rx_unstamped"), "0");
+    EXPECT_EQ(cell(r, 1, "lost"), "0");
+    EXPECT_GE(num(r, 1, "generator_delay_p50_us"), 6'000);
+    EXPECT_GE(num(r, 1, "generator_delay_p99_us"), 15'000);
+    EXPECT_LE(num(r, 1, "generator_delay_p99_us"), 60'000);
 }
 
 // --repeat 2: every point twice, interleaved (A B A B), each row saying

@@ -106,9 +106,9 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
         ->capture_default_str()->check(CLI::Range(0.0, 1e6));
     cmd->add_option("--ready-timeout", a.ready_timeout, "Seconds to wait for all clients to be ready")->capture_default_str();
     cmd->add_option("--client-work-us", a.client_work_us,
-                    "Microseconds of CPU each received message costs a client (a busy loop standing in for an "
-                    "application's work): the messages behind it wait, which the generator_delay columns show and "
-                    "the headline latency, taken at the kernel's receive time, does not")
+                    "Microseconds each received message keeps a client's thread busy (a busy wait on the clock, "
+                    "standing in for an application's work): the messages behind it wait, which the generator_delay "
+                    "columns show and the headline latency, taken at the kernel's receive time, does not")
         ->capture_default_str()->check(CLI::Range(0.0, 1e6));
     cmd->add_option("--headers", a.headers, "HTTP request headers: minimal, or browser (what desktop Chrome sends); "
                                             "a comma list sweeps: minimal,browser")

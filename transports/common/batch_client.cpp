@@ -1,6 +1,5 @@
 #include "transports/common/batch_client.hpp"
 
-#include "harness/clock.hpp"
 
 namespace rtb {
 
@@ -47,11 +46,11 @@ void batch_client::on_write(std::uint64_t gen, beast::error_code ec, std::size_t
 
 void batch_client::on_read(std::uint64_t gen, beast::error_code ec, std::size_t) {
     if (stale(gen)) return;
-    receive_times at{stream_.rx_ns(), now_ns()};
+    std::int64_t kernel_ns = stream_.rx_ns();
     if (ec) return lost("read: " + ec.message());
     auto& res = parser_->get();
     if (res.result() != http::status::ok) return lost("status " + std::to_string(res.result_int()));
-    if (!on_answer(res, at)) return lost("malformed answer");
+    if (!on_answer(res, kernel_ns)) return lost("malformed answer");
     if (stale(gen)) return;
     bool first_answer = !subscribed_;
     if (!subscribed_) {
@@ -80,11 +79,11 @@ void batch_client::on_read(std::uint64_t gen, beast::error_code ec, std::size_t)
     pause_timer_.async_wait(std::move(next));
 }
 
-bool batch_client::on_answer(const http::response<http::string_body>& res, receive_times at) {
+bool batch_client::on_answer(const http::response<http::string_body>& res, std::int64_t kernel_ns) {
     std::string_view body = res.body();
     while (!body.empty()) {
         auto nl = body.find('\n');
-        emit(body.substr(0, nl), at);
+        emit(body.substr(0, nl), kernel_ns);
         if (nl == std::string_view::npos) break;
         body.remove_prefix(nl + 1);
     }

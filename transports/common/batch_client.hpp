@@ -20,7 +20,7 @@ protected:
     // One 200 answer: emit() its records and advance_cursor() to where the
     // server says the next poll starts. False: malformed (the poll fails).
     // The default reads the batch format (transports/common/batch.hpp).
-    virtual bool on_answer(const http::response<http::string_body>& res, receive_times at);
+    virtual bool on_answer(const http::response<http::string_body>& res, std::int64_t kernel_ns);
     const std::string path_;
 
     void connect() override;

@@ -254,7 +254,7 @@ void client_base::advance_cursor(std::uint64_t seq) {
     last_seq_ = std::max(last_seq_, seq);
 }
 
-void client_base::emit(std::string_view record, receive_times at) {
+void client_base::emit(std::string_view record, std::int64_t kernel_ns) {
     if (closed_) return;
     std::string_view f = record;
     if (f.substr(0, 6) == "!head ") f.remove_prefix(6);
@@ -262,7 +262,7 @@ void client_base::emit(std::string_view record, receive_times at) {
         std::uint64_t seq = 0;
         if (parse_u64(f.substr(0, f.find(' ')), seq)) advance_cursor(seq);
     }
-    ev_.on_message(*this, record, at);
+    ev_.on_message(*this, record, receive_times{kernel_ns, now_ns()});
 }
 
 void client_base::ready() {

@@ -123,8 +123,11 @@ protected:
     virtual void teardown() = 0;
 
     // Delivers one record to the harness; a message (or "!head N") moves
-    // the resume cursor.
-    void emit(std::string_view record, receive_times at);
+    // the resume cursor. kernel_ns: the kernel's receive time of the read
+    // that completed it (flex_stream::rx_ns). The processed time is taken
+    // here, record by record, so the harness's work on one record delays
+    // the next one's, as it does.
+    void emit(std::string_view record, std::int64_t kernel_ns);
     // The one way the resume cursor moves: the server has told us a
     // position (a message's seq, "!head N", an SSE id, a poll cursor).
     void advance_cursor(std::uint64_t seq);

@@ -1,5 +1,6 @@
 #include "transports/common/stamped_tcp.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -11,20 +12,44 @@
 namespace rtb {
 
 namespace {
+std::int64_t ns_of(const timespec& t) { return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
+
 // The kernel stamps with CLOCK_REALTIME; rtbench's times are
-// CLOCK_MONOTONIC. The age of the stamp is the same on both clocks (read
-// now, within nanoseconds of each other), barring a step of the wall clock
-// between the packet's arrival and this read.
+// CLOCK_MONOTONIC. The stamp's age is the same on both clocks, read at one
+// instant: the wall clock between two monotonic reads, retried when the
+// thread was preempted in between (a step of the wall clock between the
+// packet's arrival and this read would still shift it; a slew does not).
 std::int64_t realtime_to_monotonic(const timespec& stamp) {
-    timespec rt{};
-    ::clock_gettime(CLOCK_REALTIME, &rt);
-    std::int64_t mono = now_ns();
-    std::int64_t age = (static_cast<std::int64_t>(rt.tv_sec) - stamp.tv_sec) * 1'000'000'000 + (rt.tv_nsec - stamp.tv_nsec);
-    return mono - std::max<std::int64_t>(0, age);
+    std::int64_t mono = 0, rt = 0;
+    for (int i = 0; i < 4; ++i) {
+        std::int64_t before = now_ns();
+        timespec t{};
+        ::clock_gettime(CLOCK_REALTIME, &t);
+        std::int64_t after = now_ns();
+        mono = before + (after - before) / 2, rt = ns_of(t);
+        if (after - before < 20'000) break;
+    }
+    return mono - std::max<std::int64_t>(0, rt - ns_of(stamp));
+}
+
+// The kernel stamps received packets only while some socket asks for it,
+// and turns stamping on and off in a deferred work item: with our
+// connections opening and closing (a poll's own connection), packets could
+// arrive while it was off. One socket of the process keeps it on.
+void keep_kernel_stamping_on() {
+    static const int keeper = [] {
+        int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        int one = 1;
+        if (fd >= 0) ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+        return fd;
+    }();
+    (void)keeper;
 }
 } // namespace
 
 bool stamped_tcp::enable_stamps() {
+    keep_kernel_stamping_on();
+    ++connection_;
     int one = 1;
     stamps_ = ::setsockopt(tcp_.socket().native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) == 0;
     return stamps_;

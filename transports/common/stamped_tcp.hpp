@@ -43,17 +43,24 @@ public:
     // false when it refused (reads then carry no stamp).
     bool enable_stamps();
     // The kernel's receive time (CLOCK_MONOTONIC ns, as now_ns()) of the
-    // newest bytes the last read returned; 0 when the kernel gave none. For a
-    // read that spanned several segments it is the last one's, so a message
-    // completed by an earlier segment of the same read is stamped a little
-    // late (its latency over-, the generator's delay under-stated).
+    // bytes the last read returned; 0 when the kernel gave none. TCP reports
+    // one stamp per read, that of the last segment it read from, and the
+    // kernel merges a segment into the one queued before it, taking the
+    // newer stamp (tcp_try_coalesce). So the stamp is exact for bytes that
+    // arrived together, and for bytes that queued behind later ones on the
+    // same connection it is as late as the newest of them, never earlier
+    // than the true arrival: a latency from it is an upper bound.
     std::int64_t rx_ns() const { return rx_ns_; }
 
     template <class MutableBuffers, class Token>
     auto async_read_some(const MutableBuffers& b, Token&& token) {
-        if (!stamps_) return tcp_.async_read_some(b, std::forward<Token>(token));
-        return boost::asio::async_compose<Token, void(boost::beast::error_code, std::size_t)>(
-            read_op<MutableBuffers>(this, b), token, tcp_.socket());
+        return boost::asio::async_initiate<Token, void(boost::beast::error_code, std::size_t)>(
+            [this](auto handler, const MutableBuffers& b) {
+                if (!stamps_) return tcp_.async_read_some(b, std::move(handler));
+                boost::asio::async_compose<decltype(handler), void(boost::beast::error_code, std::size_t)>(
+                    read_op<MutableBuffers>(this, b), handler, tcp_.socket());
+            },
+            token, b);
     }
 
     // Synchronous forms (a TLS shutdown in WebSocket's synchronous
@@ -77,11 +84,14 @@ private:
     // the socket's error; sets rx_ns_ when it read something.
     boost::beast::error_code receive(iovec* iov, std::size_t count, std::size_t& got);
 
+    // Only for an io_context run by one thread (each load thread has its
+    // own): the readiness wait and the recvmsg after it are not one step.
     template <class MutableBuffers>
     struct read_op {
-        read_op(stamped_tcp* s, const MutableBuffers& b) : s(s), b(b) {}
+        read_op(stamped_tcp* s, const MutableBuffers& b) : s(s), b(b), connection(s->connection_) {}
         stamped_tcp* s;
         MutableBuffers b;
+        std::uint64_t connection; // the connection this read is for (see connection_)
         int state = 0; // 0: first try; 1: woke from a wait; 2: posted result
         boost::beast::error_code ec0;
         std::size_t n0 = 0;
@@ -90,6 +100,10 @@ private:
         void operator()(Self& self, boost::beast::error_code ec = {}) {
             if (state == 2) return self.complete(ec0, n0);
             if (state == 1 && ec) return self.complete(ec, 0); // cancelled, closed
+            // Woken for a connection that has since been closed (or closed
+            // and replaced): never read the new one's bytes.
+            if (state == 1 && (connection != s->connection_ || !s->tcp_.socket().is_open()))
+                return self.complete(boost::asio::error::operation_aborted, 0);
             std::array<iovec, 16> iov{};
             std::size_t count = 0;
             for (auto it = boost::asio::buffer_sequence_begin(b); it != boost::asio::buffer_sequence_end(b) && count < iov.size(); ++it) {
@@ -112,6 +126,7 @@ private:
 
     boost::beast::tcp_stream tcp_;
     bool stamps_ = false;
+    std::uint64_t connection_ = 0; // counts enable_stamps(), called once per new connection
     std::int64_t rx_ns_ = 0;
 };
 

@@ -29,6 +29,9 @@ struct pair_rig {
         acceptor.accept(server);
         if (stamps) {
             EXPECT_TRUE(client.enable_stamps());
+            // The kernel turns stamping on in deferred work when no socket
+            // had it; let that run before the first byte.
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     }
     // One async_read_some on the stamped stream, run to completion.
@@ -62,21 +65,50 @@ TEST(StampedTcp, BytesThatWaitedCarryTheirArrivalTime) {
 }
 
 // A read started before the bytes exist waits for them (the async_wait
-// path) and is stamped with their arrival, 40 ms after it began.
+// path). The bytes come 40 ms in, while the thread is busy until 100 ms:
+// the stamp is their arrival, not when the wait woke or the read ran.
 TEST(StampedTcp, AReadThatWaitsIsStampedWhenTheBytesCome) {
     pair_rig rig(true);
-    std::int64_t begun = rtb::now_ns();
+    std::int64_t begun = rtb::now_ns(), written = 0;
     std::thread writer([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(40));
+        written = rtb::now_ns();
         asio::write(rig.server, asio::buffer(std::string("late")));
     });
+    std::string buf(8, '\0');
+    std::size_t got = 0;
     std::int64_t done = 0;
     boost::system::error_code ec;
-    EXPECT_EQ(rig.read(done, ec), "late");
+    rig.client.async_read_some(asio::buffer(buf), [&](boost::system::error_code e, std::size_t n) {
+        ec = e, got = n, done = rtb::now_ns();
+    });
+    asio::post(rig.io, [] { std::this_thread::sleep_for(std::chrono::milliseconds(100)); });
+    rig.io.run_for(std::chrono::seconds(5));
     writer.join();
     EXPECT_FALSE(ec);
-    EXPECT_GE(rig.client.rx_ns() - begun, 35'000'000);
-    EXPECT_GE(done, rig.client.rx_ns());
+    EXPECT_EQ(buf.substr(0, got), "late");
+    EXPECT_GE(rig.client.rx_ns(), written - 1'000'000);
+    EXPECT_LT(rig.client.rx_ns() - written, 30'000'000);
+    EXPECT_GE(done - begun, 95'000'000);
+    EXPECT_GE(done - rig.client.rx_ns(), 30'000'000) << "the stamp is not the time of the read";
+}
+
+// The documented bound: bytes that queued behind later ones on the same
+// connection carry the newest arrival (the kernel merges the segments and
+// keeps the newer stamp; one stamp per read). "a" waits 50 ms, then "b"
+// comes: one read returns both, stamped at "b" — later than "a" arrived,
+// never earlier.
+TEST(StampedTcp, QueuedBytesCarryTheNewestArrival) {
+    pair_rig rig(true);
+    asio::write(rig.server, asio::buffer(std::string("a")));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::int64_t second = rtb::now_ns();
+    asio::write(rig.server, asio::buffer(std::string("b")));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::int64_t done = 0;
+    boost::system::error_code ec;
+    EXPECT_EQ(rig.read(done, ec), "ab");
+    EXPECT_GE(rig.client.rx_ns(), second - 1'000'000);
 }
 
 // The peer's close is end of file, and a stream that never asked for
@@ -90,6 +122,20 @@ TEST(StampedTcp, EndOfFileAndUnstampedReads) {
         EXPECT_EQ(rig.read(done, ec), "");
         EXPECT_EQ(ec, asio::error::eof);
     }
+    {
+        // A zero-size read completes at once (posted) with nothing read.
+        pair_rig rig(true);
+        bool called = false;
+        rig.client.async_read_some(asio::mutable_buffer(), [&](boost::system::error_code e, std::size_t n) {
+            called = true;
+            EXPECT_FALSE(e);
+            EXPECT_EQ(n, 0u);
+        });
+        EXPECT_FALSE(called) << "never inside the initiating call";
+        rig.io.run_for(std::chrono::seconds(5));
+        EXPECT_TRUE(called);
+    }
+    // Without stamps, reads are Beast's tcp_stream's: the bytes, no stamp.
     pair_rig rig(false);
     asio::write(rig.server, asio::buffer(std::string("plain")));
     std::int64_t done = 0;

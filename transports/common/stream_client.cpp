@@ -1,6 +1,5 @@
 #include "transports/common/stream_client.hpp"
 
-#include "harness/clock.hpp"
 
 namespace rtb {
 
@@ -9,7 +8,7 @@ stream_client::stream_client(asio::io_context& io, const client_config& cfg, cli
     : client_base(io, cfg, ev), kind_(kind), stream_(io) {
     meter_.watch(stream_);
     on_chunk_ = [this](std::uint64_t, std::string_view body, beast::error_code&) {
-        on_data(body, {stream_.rx_ns(), now_ns()});
+        on_data(body, stream_.rx_ns());
         return body.size();
     };
 }

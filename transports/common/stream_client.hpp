@@ -17,7 +17,7 @@ protected:
     virtual std::string target() = 0;
     virtual void decorate(http::request<http::empty_body>&) {}
     // Chunk data as it arrives (not aligned to records); decode and emit().
-    virtual void on_data(std::string_view data, receive_times at) = 0;
+    virtual void on_data(std::string_view data, std::int64_t kernel_ns) = 0;
     // A new connection starts a new stream: forget partial input.
     virtual void reset_decoder() = 0;
 

@@ -52,10 +52,10 @@ protected:
         auto c = cursor();
         return make_target(path_, {"callback=cb", c ? "cursor=" + std::to_string(*c) : "", identity_query(cfg_)});
     }
-    bool on_answer(const http::response<http::string_body>& res, receive_times at) override {
+    bool on_answer(const http::response<http::string_body>& res, std::int64_t kernel_ns) override {
         auto a = jsonp::decode_answer("cb", res.body());
         if (!a) return false;
-        for (auto& r : a->records) emit(r, at);
+        for (auto& r : a->records) emit(r, kernel_ns);
         advance_cursor(a->cursor);
         return true;
     }

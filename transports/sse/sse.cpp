@@ -58,7 +58,7 @@ class sse_client final : public stream_client {
 public:
     sse_client(asio::io_context& io, const client_config& cfg, client_events& ev)
         : stream_client(io, cfg, ev, eventsource),
-          parser_([this](const sse_event& e) { emit(e.data, at_); }, cfg.max_message + 256) {}
+          parser_([this](const sse_event& e) { emit(e.data, kernel_ns_); }, cfg.max_message + 256) {}
 
 protected:
     std::string target() override { return make_target("/sse", {identity_query(cfg_)}); }
@@ -66,8 +66,8 @@ protected:
         // EventSource sends Last-Event-ID on reconnect once it has one.
         if (auto c = cursor()) req.set("Last-Event-ID", std::to_string(*c));
     }
-    void on_data(std::string_view data, receive_times at) override {
-        at_ = at;
+    void on_data(std::string_view data, std::int64_t kernel_ns) override {
+        kernel_ns_ = kernel_ns;
         auto before = parser_.dispatches();
         if (!parser_.feed(data)) return lost("event line over max message size");
         // An id-only event moves the cursor without a message ("now" marker).
@@ -82,7 +82,7 @@ protected:
 
 private:
     sse_parser parser_;
-    receive_times at_;
+    std::int64_t kernel_ns_ = 0;
 };
 
 // README "Bytes": one chunk of "id: <seq>\ndata: <body>\n\n".

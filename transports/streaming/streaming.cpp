@@ -44,8 +44,8 @@ protected:
         auto c = cursor();
         return make_target("/stream", {c ? "since=" + std::to_string(*c) : "", identity_query(cfg_)});
     }
-    void on_data(std::string_view data, receive_times at) override {
-        lines_.feed(data, [&](std::string_view line) { emit(line, at); });
+    void on_data(std::string_view data, std::int64_t kernel_ns) override {
+        lines_.feed(data, [&](std::string_view line) { emit(line, kernel_ns); });
         if (lines_.pending() > cfg_.max_message + 256) lost("record over max message size");
     }
     void reset_decoder() override { lines_.reset(); }

@@ -1,5 +1,4 @@
 // WebSocket client side.
-#include "harness/clock.hpp"
 #include "transports/websocket/ws_common.hpp"
 
 namespace rtb::ws {
@@ -79,10 +78,9 @@ private:
 
     void on_read(std::uint64_t gen, ws_ptr ws, beast::error_code ec, std::size_t) {
         if (stale(gen)) return;
-        receive_times at{ws->next_layer().rx_ns(), now_ns()};
         if (ec) return lost("read: " + ec.message());
         std::string_view rec(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-        emit(rec, at);
+        emit(rec, ws->next_layer().rx_ns());
         buffer_.clear();
         if (!stale(gen)) do_read(gen, ws);
     }
