@@ -35,6 +35,7 @@ wire_bytes flex_stream::wire() {
     auto& sock = socket();
     if (!sock.is_open()) return {};
     wire_bytes w = socket_wire(sock.native_handle());
+    w.down -= std::min(w.down, stamped().posted_bytes());
     if (tls_) {
         w.tls_down = w.down - std::min(w.down, tls_->plain_in);
         w.tls_up = w.up - std::min(w.up, tls_->plain_out);

@@ -74,6 +74,9 @@ public:
     // Kernel byte counts of the socket, with the part TLS added (records,
     // handshakes, alerts, tickets) split out: kernel bytes minus the
     // application bytes that passed through TLS. Zero TLS bytes when plain.
+    // Received bytes are those handed to a read handler by now (not those
+    // still in the kernel's queue or in a posted completion), so they are
+    // counted at the instant the harness counts messages.
     wire_bytes wire();
 
     template <class MutableBuffers, class Token>

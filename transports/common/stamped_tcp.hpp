@@ -51,6 +51,12 @@ public:
     // same connection it is as late as the newest of them, never earlier
     // than the true arrival: a latency from it is an upper bound.
     std::int64_t rx_ns() const { return rx_ns_; }
+    // Bytes taken from the kernel whose read handler has not run yet (a
+    // read that found its bytes at once posts its completion): the kernel
+    // no longer holds them and the application has not seen them, so the
+    // byte counts leave them out until it has (flex_stream::wire), as they
+    // leave out what still waits in the kernel.
+    std::uint64_t posted_bytes() const { return posted_; }
 
     template <class MutableBuffers, class Token>
     auto async_read_some(const MutableBuffers& b, Token&& token) {
@@ -98,7 +104,10 @@ private:
 
         template <class Self>
         void operator()(Self& self, boost::beast::error_code ec = {}) {
-            if (state == 2) return self.complete(ec0, n0);
+            if (state == 2) {
+                s->posted_ -= n0;
+                return self.complete(ec0, n0);
+            }
             if (state == 1 && ec) return self.complete(ec, 0); // cancelled, closed
             // Woken for a connection that has since been closed (or closed
             // and replaced): never read the new one's bytes.
@@ -120,6 +129,7 @@ private:
             // Done without waiting: the handler must not run inside the
             // initiating call (Asio's rule), so it is posted.
             state = 2, ec0 = ec, n0 = got;
+            s->posted_ += got;
             boost::asio::post(std::move(self));
         }
     };
@@ -127,6 +137,7 @@ private:
     boost::beast::tcp_stream tcp_;
     bool stamps_ = false;
     std::uint64_t connection_ = 0; // counts enable_stamps(), called once per new connection
+    std::uint64_t posted_ = 0;
     std::int64_t rx_ns_ = 0;
 };
 
