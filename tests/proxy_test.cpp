@@ -55,8 +55,11 @@ TEST(Cli, ProxyDefaultNginxRefusesWebSocketAndBuffersStreams) {
     EXPECT_EQ(cell(r, 2, "transport"), "streaming");
     EXPECT_EQ(cell(r, 4, "transport"), "streaming");
     EXPECT_GT(num(r, 2, "delivered"), 0);
-    EXPECT_GT(num(r, 2, "latency_p50_us"), 10 * num(r, 4, "latency_p50_us"));
-    EXPECT_GT(num(r, 2, "latency_p50_us"), 50'000);
+    // At the kernel's receive time (the headline): what nginx did, without
+    // the load generator's own delay (once 13.7 ms on the tuned row in a
+    // noisy hour, against ~0.6 ms usually).
+    EXPECT_GT(num(r, 2, "rx_latency_p50_us"), 10 * num(r, 4, "rx_latency_p50_us"));
+    EXPECT_GT(num(r, 2, "rx_latency_p50_us"), 50'000);
     fs::remove_all(dir);
 }
 
