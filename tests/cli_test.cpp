@@ -114,25 +114,38 @@ TEST(Cli, PushRunEveryTransportDeliversEverything) {
 // connection, so each stamp is that message's own), so the headline (rx_*)
 // stays where an unslowed run has it, while latency_* (at processed time)
 // moves by the generator's delay.
+//
+// The floors hold every run: the work is real and only adds. A stall of the
+// shared machine adds too (CI once saw p50 39.7 ms and p99 1.5 s while the
+// other core ran another test), so the ceilings must hold in one of three
+// runs: a generator delay that is not the work queued behind other clients
+// (twice it, or none) fails all three.
 TEST(Cli, SlowedClientMovesTheGeneratorDelayNotTheHeadline) {
     std::string args = "--transport websocket --clients 20 --rate 5 --duration 2 --payload 64 --client-threads 1 ";
-    auto base = run_csv("gen-base", args);
-    auto slow = run_csv("gen-slow", args + "--client-work-us 2000");
-    ASSERT_EQ(base.size(), 2u);
-    ASSERT_EQ(slow.size(), 2u);
-    EXPECT_EQ(cell(slow, 1, "client_work_us"), "2000.000");
-    EXPECT_EQ(cell(slow, 1, "rx_unstamped"), "0");
-    EXPECT_EQ(cell(slow, 1, "lost"), "0");
-    double gen50 = num(slow, 1, "generator_delay_p50_us"), gen99 = num(slow, 1, "generator_delay_p99_us");
-    EXPECT_GE(gen50, 12'000) << "half the clients wait behind 9 or more others";
-    EXPECT_LE(gen50, 30'000);
-    EXPECT_GE(gen99, 30'000);
-    EXPECT_LE(gen99, 80'000);
-    EXPECT_LT(num(base, 1, "generator_delay_p50_us"), 3'000) << "no work: the generator's delay is its own parsing";
-    // The headline does not move (within 3 ms); the processed-time latency does.
-    double rx_base = num(base, 1, "rx_latency_p50_us"), rx_slow = num(slow, 1, "rx_latency_p50_us");
-    EXPECT_LT(rx_slow, rx_base + 3'000) << "base " << rx_base << " us";
-    EXPECT_GE(num(slow, 1, "latency_p50_us"), rx_slow + 12'000);
+    bool within = false;
+    for (int attempt = 0; attempt < 3 && !within; ++attempt) {
+        auto base = run_csv("gen-base", args);
+        auto slow = run_csv("gen-slow", args + "--client-work-us 2000");
+        ASSERT_EQ(base.size(), 2u);
+        ASSERT_EQ(slow.size(), 2u);
+        EXPECT_EQ(cell(slow, 1, "client_work_us"), "2000.000");
+        EXPECT_EQ(cell(slow, 1, "rx_unstamped"), "0");
+        EXPECT_EQ(cell(slow, 1, "lost"), "0");
+        double gen50 = num(slow, 1, "generator_delay_p50_us"), gen99 = num(slow, 1, "generator_delay_p99_us");
+        EXPECT_GE(gen50, 12'000) << "half the clients wait behind 9 or more others";
+        EXPECT_GE(gen99, 30'000);
+        double rx_base = num(base, 1, "rx_latency_p50_us"), rx_slow = num(slow, 1, "rx_latency_p50_us");
+        EXPECT_GE(num(slow, 1, "latency_p50_us"), rx_slow + 12'000) << "processed time moves by the delay";
+        // No work: the generator's delay is its own parsing. The headline
+        // does not move (within 3 ms) when the work is added.
+        double gen_base = num(base, 1, "generator_delay_p50_us");
+        within = gen50 <= 30'000 && gen99 <= 80'000 && gen_base < 3'000 && rx_slow < rx_base + 3'000;
+        if (!within)
+            std::cerr << "attempt " << attempt + 1 << ": generator delay p50 " << gen50 << " p99 " << gen99
+                      << " us (base p50 " << gen_base << "), rx p50 " << rx_slow << " vs base " << rx_base << " us\n";
+    }
+    EXPECT_TRUE(within) << "three runs out of the known answer (gen p50 <= 30 ms, p99 <= 80 ms, base < 3 ms, "
+                           "headline within 3 ms of the unslowed run)";
 }
 
 // Records that arrive together (one poll's answer) each wait for the work
@@ -140,16 +153,24 @@ TEST(Cli, SlowedClientMovesTheGeneratorDelayNotTheHeadline) {
 // about 24 records (the pause plus the 20-odd ms of work); at 1 ms each the
 // i-th waits i - 1 ms: generator delay p50 about 11 ms, p99 about 23 ms —
 // not the ~0 it would be if every record of the answer were stamped
-// processed when the answer was read.
+// processed when the answer was read. Floors every run, the ceiling in one
+// of three (a stall of the shared machine only adds: CI saw p99 268 ms).
 TEST(Cli, BatchedRecordsEachWaitForTheWorkBeforeThem) {
-    auto r = run_csv("gen-batch", "--transport polling --poll-interval-ms 100 --clients 1 --rate 200 --duration 2 "
-                                  "--client-work-us 1000");
-    ASSERT_EQ(r.size(), 2u);
-    EXPECT_EQ(cell(r, 1, "rx_unstamped"), "0");
-    EXPECT_EQ(cell(r, 1, "lost"), "0");
-    EXPECT_GE(num(r, 1, "generator_delay_p50_us"), 6'000);
-    EXPECT_GE(num(r, 1, "generator_delay_p99_us"), 15'000);
-    EXPECT_LE(num(r, 1, "generator_delay_p99_us"), 60'000);
+    bool within = false;
+    for (int attempt = 0; attempt < 3 && !within; ++attempt) {
+        auto r = run_csv("gen-batch", "--transport polling --poll-interval-ms 100 --clients 1 --rate 200 --duration 2 "
+                                      "--client-work-us 1000");
+        ASSERT_EQ(r.size(), 2u);
+        EXPECT_EQ(cell(r, 1, "rx_unstamped"), "0");
+        EXPECT_EQ(cell(r, 1, "lost"), "0");
+        EXPECT_GE(num(r, 1, "generator_delay_p50_us"), 6'000);
+        EXPECT_GE(num(r, 1, "generator_delay_p99_us"), 15'000);
+        within = num(r, 1, "generator_delay_p99_us") <= 60'000;
+        if (!within)
+            std::cerr << "attempt " << attempt + 1 << ": generator delay p99 " << cell(r, 1, "generator_delay_p99_us")
+                      << " us, above 60 ms\n";
+    }
+    EXPECT_TRUE(within) << "generator delay p99 above 60 ms in three runs";
 }
 
 // --repeat 2: every point twice, interleaved (A B A B), each row saying
