@@ -269,7 +269,7 @@ void add_warnings(const point& p, const run_settings& s, result_row& r) {
 
 result_row run_point(const point& p, const run_settings& s) {
     result_row r = empty_row(p, s);
-    server_process srv(s, r.transport, p.clients);
+    server_process srv(s, *p.transport, p.clients);
     auto base_mem = process_memory(srv.pid());
     // With a network profile, every client connection goes through the
     // relay; the harness's control calls go straight to the server.

@@ -43,6 +43,7 @@ struct run_settings {
     client_config client;                 // poll interval, headers, ...
     std::vector<std::string> server_args; // passed to `rtbench serve`
     std::string rtbench_bin;              // this executable
+    std::string root;                     // the checkout: a peer's script is found under it
     std::string server_log;               // server stdout/stderr go here
     net_profile net;                      // the path between clients and server ("none": direct)
     std::string relay_log;                // the relay's stderr

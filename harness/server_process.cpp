@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string_view>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
@@ -20,13 +21,57 @@
 
 #include "harness/control_client.hpp"
 #include "harness/runner.hpp"
+#include "harness/server_settings.hpp"
 
 extern char** environ;
 
 namespace rtb {
 
-server_process::server_process(const run_settings& s, const std::string& transport,
-                               std::size_t clients) {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The server options given to `run` that this server takes: all of them for
+// `rtbench serve`; for a peer, the core limits, the test hook and its own
+// options (another transport's flag would stop it at start).
+std::vector<std::string> options_for(const transport_descriptor& t, const std::vector<std::string>& given) {
+    if (t.peer_script.empty()) return given;
+    auto takes = [&](std::string_view name) {
+        for (auto decls : {std::span<const transport_option>(settings::core), std::span<const transport_option>(settings::testing),
+                           t.options})
+            for (auto& d : decls)
+                if (d.name == name) return true;
+        return false;
+    };
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < given.size(); ++i) {
+        bool value = i + 1 < given.size() && given[i + 1].substr(0, 2) != "--";
+        if (takes(std::string_view(given[i]).substr(2))) {
+            out.push_back(given[i]);
+            if (value) out.push_back(given[i + 1]);
+        }
+        if (value) ++i;
+    }
+    return out;
+}
+
+// What a peer needs before it can start, as one line naming what is missing.
+void check_peer(const run_settings& s, const transport_descriptor& t) {
+    auto script = fs::path(s.root) / t.peer_script;
+    if (!fs::exists(script))
+        throw std::runtime_error(fmt::format("{}: its server {} is missing", t.name, script.string()));
+    if (!fs::exists(fs::path(s.root) / "peers/node_modules/.package-lock.json"))
+        throw std::runtime_error(fmt::format("{}: peers/node_modules is missing: run tools/setup (npm ci in peers/)", t.name));
+    if (!s.tls.server_args.empty())
+        throw std::runtime_error(fmt::format("{}: TLS to a peer is not built (its server speaks plain HTTP; "
+                                             "--via nginx with --tls ends TLS in front of it)", t.name));
+}
+
+} // namespace
+
+server_process::server_process(const run_settings& s, const transport_descriptor& t, std::size_t clients) {
+    bool peer = !t.peer_script.empty();
+    if (peer) check_peer(s, t);
     // The port file lives in a directory of our own (0700): a file name in
     // shared /tmp could be planted by another user, pointing the harness
     // (and its control token) at their server.
@@ -44,11 +89,13 @@ server_process::server_process(const run_settings& s, const std::string& transpo
     std::vector<char*> envp;
     for (auto& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
-    std::vector<std::string> args = {s.rtbench_bin, "serve", "--transport", transport, "--port", "0",
-                                     "--port-file", port_file_, "--control",
-                                     // two connections per client at most (HTTP upstream) + slack
-                                     "--max-connections", std::to_string(std::max<std::size_t>(19000, clients * 2 + 16))};
-    args.insert(args.end(), s.server_args.begin(), s.server_args.end());
+    std::vector<std::string> args = {s.rtbench_bin, "serve", "--transport", std::string(t.name)};
+    if (peer) args = {"node", (fs::path(s.root) / t.peer_script).string()};
+    args.insert(args.end(), {"--port", "0", "--port-file", port_file_, "--control",
+                             // two connections per client at most (HTTP upstream) + slack
+                             "--max-connections", std::to_string(std::max<std::size_t>(19000, clients * 2 + 16))});
+    auto given = options_for(t, s.server_args);
+    args.insert(args.end(), given.begin(), given.end());
     args.insert(args.end(), s.tls.server_args.begin(), s.tls.server_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -59,8 +106,13 @@ server_process::server_process(const run_settings& s, const std::string& transpo
     posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     pid_t pid = 0;
-    int rc = posix_spawn(&pid, s.rtbench_bin.c_str(), &fa, nullptr, argv.data(), envp.data());
+    // A peer's node is looked up in PATH, as a shell would.
+    int rc = peer ? posix_spawnp(&pid, "node", &fa, nullptr, argv.data(), envp.data())
+                  : posix_spawn(&pid, s.rtbench_bin.c_str(), &fa, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0 && peer)
+        throw std::runtime_error(fmt::format("{}: cannot start node ({}): Node.js is needed for peers (tools/setup)",
+                                             t.name, std::strerror(rc)));
     if (rc != 0) throw std::runtime_error("cannot start the server process " + s.rtbench_bin);
     pid_ = pid;
     // The server writes its port to the file (atomically) once listening.

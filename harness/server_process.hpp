@@ -1,6 +1,7 @@
 #pragma once
 // The server of a measured point: `rtbench serve` in its own process, so
-// its CPU and memory are measured apart from the load generator's.
+// its CPU and memory are measured apart from the load generator's; for a
+// peer, its Node.js server (peers/README.md), started the same way.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -8,11 +9,13 @@
 namespace rtb {
 
 struct run_settings;
+struct transport_descriptor;
 
-// A `rtbench serve` child process.
+// A `rtbench serve` (or peer) child process.
 class server_process {
 public:
-    server_process(const run_settings& s, const std::string& transport, std::size_t clients);
+    // Throws std::runtime_error naming what is missing or what failed.
+    server_process(const run_settings& s, const transport_descriptor& t, std::size_t clients);
     ~server_process();
     server_process(const server_process&) = delete;
     server_process& operator=(const server_process&) = delete;

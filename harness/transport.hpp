@@ -161,6 +161,11 @@ struct transport_descriptor {
     // its own: the formula of its README, which the tests hold it to, to the
     // byte. nullptr for a transport that batches (polling answers).
     std::uint64_t (*frame_bytes)(std::uint64_t body, std::uint64_t seq) = nullptr;
+    // A peer (peers/README.md): its server is not rtbench's but a program of
+    // the project's peers/ folder, this script run by Node.js, which `run`
+    // starts in its own process as it starts `rtbench serve`. install is
+    // then nullptr: `rtbench serve` cannot host it. Empty for rtbench's own.
+    std::string_view peer_script = {};
 };
 
 // Digits of v in base 10 and 16, for the framing formulas.
@@ -175,8 +180,11 @@ inline std::uint64_t hex_digits(std::uint64_t v) {
     return n;
 }
 
-// The registry (transports/registry.cpp): every transport, in display order.
+// The registry (transports/registry.cpp): rtbench's own transports, in
+// display order ("all"); the peers (servers people run, "peers"); and a
+// name looked up among both.
 std::span<const transport_descriptor* const> all_transports();
+std::span<const transport_descriptor* const> all_peers();
 const transport_descriptor* find_transport(std::string_view name);
 
 // A server process's core: one HTTP listener that routes to the installed

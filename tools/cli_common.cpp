@@ -21,16 +21,18 @@ std::vector<std::string> split_list(const std::string& s) {
 
 std::vector<const transport_descriptor*> select_transports(const std::string& list) {
     std::vector<const transport_descriptor*> out;
-    if (list == "all") {
-        for (auto* t : all_transports()) out.push_back(t);
+    // "all": rtbench's own transports; "peers": the servers people run.
+    if (list == "all" || list == "peers") {
+        for (auto* t : list == "all" ? all_transports() : all_peers()) out.push_back(t);
         return out;
     }
     for (auto& name : split_list(list)) {
         auto* t = find_transport(name);
         if (!t) {
             std::string known;
-            for (auto* k : all_transports()) known += (known.empty() ? "" : ", ") + std::string(k->name);
-            throw usage_error("unknown transport '" + name + "' (known: " + known + ", or all)");
+            for (auto table : {all_transports(), all_peers()})
+                for (auto* k : table) known += (known.empty() ? "" : ", ") + std::string(k->name);
+            throw usage_error("unknown transport '" + name + "' (known: " + known + ", all or peers)");
         }
         out.push_back(t);
     }
@@ -79,7 +81,8 @@ void option_flags::add(CLI::App* cmd, std::span<const transport_option> decls, c
 }
 
 void option_flags::add_transports(CLI::App* cmd, bool server_only) {
-    for (auto* t : all_transports()) add(cmd, t->options, std::string(t->name) + " options", server_only);
+    for (auto table : {all_transports(), all_peers()})
+        for (auto* t : table) add(cmd, t->options, std::string(t->name) + " options", server_only);
 }
 
 option_values option_flags::values() const {

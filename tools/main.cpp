@@ -47,8 +47,8 @@ int main(int argc, char** argv) {
     }
     try {
         if (list->parsed()) {
-            for (auto* t : all_transports())
-                std::cout << fmt::format("{:<13} {:<8} {}\n", t->name, t->path, t->description);
+            for (auto table : {all_transports(), all_peers()})
+                for (auto* t : table) std::cout << fmt::format("{:<13} {:<8} {}\n", t->name, t->path, t->description);
             return 0;
         }
         if (plot->parsed()) return run_plot(plot_dir);

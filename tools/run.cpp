@@ -447,6 +447,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     s.client.max_message = max_message + 256;
     s.client.transport = given;
     s.rtbench_bin = self_exe();
+    s.root = project_root();
     s.server_log = (out / "server.log").string();
     s.relay_log = (out / "relay.log").string();
     s.server_args = a.flags.server_args();

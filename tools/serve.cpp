@@ -60,6 +60,10 @@ std::function<int()> add_serve(CLI::App& app) {
     return [cmd, a]() -> int {
         if (!cmd->parsed()) return -1;
         auto transports = select_transports(a->transports);
+        for (auto* t : transports)
+            if (!t->peer_script.empty())
+                throw usage_error(fmt::format("{} is a peer, served by Node.js, not by rtbench: node {} (peers/README.md)",
+                                              t->name, t->peer_script));
         auto to = parse_target(a->to);
         if (!to) throw usage_error("--to must be all, room:NAME or client:ID");
         settings::apply(a->flags.values(), a->opt);

@@ -1,7 +1,9 @@
 // The transport registry. Adding a transport: a folder beside this file that
 // defines `extern const transport_descriptor <name>_transport`, and one line
 // X(<name>) in the list below (every line ends in a backslash; the list ends
-// with the comment line, so adding one is a one-line change).
+// with the comment line, so adding one is a one-line change). A peer (a
+// server people run, peers/README.md): its folder under peers/ and one line
+// in the second list.
 #include <array>
 
 #include "harness/transport.hpp"
@@ -15,23 +17,31 @@
     X(jsonp_polling)                                                                               \
     /* end of the list */
 
+#define RTB_PEERS(X)                                                                               \
+    X(node_ws)                                                                                     \
+    /* end of the list */
+
 namespace rtb {
 
 #define RTB_DECLARE(n) extern const transport_descriptor n##_transport;
 RTB_TRANSPORTS(RTB_DECLARE)
+RTB_PEERS(RTB_DECLARE)
 #undef RTB_DECLARE
 
 namespace {
 #define RTB_ENTRY(n) &n##_transport,
 constexpr std::array registry_table{RTB_TRANSPORTS(RTB_ENTRY)};
+constexpr std::array peer_table{RTB_PEERS(RTB_ENTRY)};
 #undef RTB_ENTRY
 } // namespace
 
 std::span<const transport_descriptor* const> all_transports() { return registry_table; }
+std::span<const transport_descriptor* const> all_peers() { return peer_table; }
 
 const transport_descriptor* find_transport(std::string_view name) {
-    for (auto* t : registry_table)
-        if (t->name == name) return t;
+    for (auto table : {all_transports(), all_peers()})
+        for (auto* t : table)
+            if (t->name == name) return t;
     return nullptr;
 }
 

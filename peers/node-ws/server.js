@@ -1,0 +1,150 @@
+'use strict';
+// rtbench's WebSocket contract (transports/websocket/README.md) served by
+// Node's `ws` 8.x: GET /ws?id=ID&rooms=A,B&since=N upgrades; one text frame
+// per message; upstream records arrive as text frames. The harness starts
+// it as it starts `rtbench serve` (peers/README.md); by hand:
+//
+//   RTBENCH_CONTROL_TOKEN=... node peers/node-ws/server.js --port 8080 --control
+const http = require('http');
+const { WebSocketServer } = require('ws');
+const peer = require('../common/peer');
+
+const opt = peer.parseArgs(process.argv.slice(2), { 'ws-deflate': 'flag', 'ws-ping-ms': 'number' });
+const hub = new peer.Hub(opt);
+const publisher = new peer.Publisher(hub);
+const counters = { accepted: 0, refused: 0, active: 0, requests: 0 };
+const sockets = new Set();
+
+// ws's own options, at its defaults but for these: no compression unless
+// asked (ws's default, said aloud), the largest message as `rtbench serve
+// --max-message` allows it (plus room for the record's own fields).
+const wss = new WebSocketServer({
+  noServer: true,
+  perMessageDeflate: opt['ws-deflate'] === true,
+  maxPayload: opt.maxMessage + 256,
+});
+
+const server = http.createServer({ maxHeaderSize: opt.maxHeader }, (req, res) => {
+  ++counters.requests;
+  if (peer.handleControl(req, res, { hub, publisher, opt, counters: () => counters, drop }, server.address().port)) return;
+  ++hub.stats.bad_requests;
+  const url = new URL(req.url, 'http://x');
+  if (url.pathname === '/ws') {
+    res.writeHead(426, { Upgrade: 'websocket', Connection: 'close', 'Content-Type': 'text/plain' });
+    return res.end('WebSocket upgrade required\n');
+  }
+  res.writeHead(404, { Connection: 'close', 'Content-Type': 'text/plain' });
+  res.end('not found\n');
+});
+server.headersTimeout = opt.headerTimeoutMs;
+server.requestTimeout = 0; // a long request body is not this peer's concern; headersTimeout bounds the header
+server.keepAliveTimeout = opt.idleTimeoutMs;
+
+server.on('connection', (socket) => {
+  ++counters.accepted;
+  if (counters.active >= opt.maxConnections) {
+    ++counters.refused;
+    return socket.destroy();
+  }
+  ++counters.active;
+  sockets.add(socket);
+  socket.on('close', () => {
+    --counters.active;
+    sockets.delete(socket);
+  });
+});
+
+// The upgrade: a bad id, rooms or since is a 400 before any 101.
+server.on('upgrade', (req, socket, head) => {
+  ++counters.requests;
+  const refuse = (status, why) => {
+    ++hub.stats.bad_requests;
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n${why}`);
+  };
+  const url = new URL(req.url, 'http://x');
+  if (url.pathname !== '/ws') return refuse('404 Not Found', 'not found\n');
+  const filter = peer.readFilter(url.searchParams);
+  if (!filter) return refuse('400 Bad Request', 'bad id or rooms\n');
+  const since = url.searchParams.get('since');
+  if (since !== null && !/^[0-9]+$/.test(since)) return refuse('400 Bad Request', 'bad since\n');
+  wss.handleUpgrade(req, socket, head, (ws) => serve(ws, filter, since === null ? null : Number(since)));
+});
+
+// One subscriber: messages go out as text frames; one that falls more than
+// --max-queue messages (of the current size) behind is dropped as a slow
+// consumer, as `rtbench serve` drops it.
+function serve(ws, filter, cursor) {
+  const sub = {
+    filter,
+    route: '/ws',
+    ws,
+    deliver(body) {
+      if (ws.bufferedAmount > opt.maxQueue * body.length) {
+        ++hub.stats.slow_consumers;
+        hub.unsubscribe(sub);
+        return ws.terminate();
+      }
+      ++hub.stats.frames_sent;
+      ws.send(body);
+    },
+  };
+  hub.subscribe(sub, cursor);
+  ws.isAlive = true;
+  ws.on('pong', () => { ws.isAlive = true; });
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return reject(ws, 1003);
+    const up = peer.parseUpstream(data.toString());
+    if (!up || up.payload.length > opt.maxMessage) return reject(ws, 1008);
+    ++hub.stats.upstream;
+    hub.publish(up.to, up.tag, up.payload);
+  });
+  ws.on('close', () => hub.unsubscribe(sub));
+  ws.on('error', () => {}); // 'close' follows
+}
+
+// A bad record: a Close with a code that says why (RFC 6455 7.4.1).
+function reject(ws, code) {
+  ++hub.stats.bad_requests;
+  ws.close(code);
+  setTimeout(() => ws.terminate(), 1000).unref();
+}
+
+// Server-side disconnect of every connection on one route (resume tests).
+function drop(path) {
+  let n = 0;
+  for (const s of [...hub.subs]) {
+    if (s.route !== path) continue;
+    hub.unsubscribe(s);
+    s.ws.terminate();
+    ++n;
+  }
+  return n;
+}
+
+// --ws-ping-ms: ping every connection that often; one that did not answer
+// the previous ping is gone (ws's own heartbeat recipe).
+if (opt['ws-ping-ms'] > 0) {
+  setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!ws.isAlive) {
+        ws.terminate();
+        continue;
+      }
+      ws.isAlive = false;
+      ws.ping();
+    }
+  }, opt['ws-ping-ms']).unref();
+}
+
+server.on('error', (e) => {
+  process.stderr.write(`node-ws: cannot listen on ${opt.bind}:${opt.port}: ${e.message}\n`);
+  process.exit(1);
+});
+server.listen(opt.port, opt.bind, () => peer.writePortFile(opt.portFile, server.address().port));
+
+process.on('SIGTERM', () => {
+  publisher.stop();
+  for (const ws of wss.clients) ws.terminate();
+  for (const s of sockets) s.destroy();
+  server.close(() => process.exit(0));
+});
