@@ -25,13 +25,15 @@ std::size_t all_rows() { return 1 + rtb::all_transports().size(); }
 TEST(Cli, ListShowsEveryRegisteredTransport) {
     auto o = rtbench("list");
     EXPECT_EQ(o.code, 0);
-    EXPECT_EQ(static_cast<std::size_t>(std::count(o.out.begin(), o.out.end(), '\n')), rtb::all_transports().size());
-    for (auto* t : rtb::all_transports()) EXPECT_NE(o.out.find(t->name), std::string::npos) << t->name;
+    EXPECT_EQ(static_cast<std::size_t>(std::count(o.out.begin(), o.out.end(), '\n')),
+              rtb::all_transports().size() + rtb::all_peers().size());
+    for (auto table : {rtb::all_transports(), rtb::all_peers()})
+        for (auto* t : table) EXPECT_NE(o.out.find(t->name), std::string::npos) << t->name;
 }
 
 TEST(Cli, EveryTransportOptionIsInTheHelpOfServeAndRun) {
     auto serve = rtbench("serve --help"), run = rtbench("run --help");
-    for (auto* t : rtb::all_transports()) {
+    for (auto* t : rtb::all_transports()) { // a peer's server options go to its own server, not to serve
         std::string group = std::string(t->name) + " options";
         for (auto& o : t->options) {
             std::string flag = "--" + std::string(o.name);

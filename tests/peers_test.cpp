@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "harness/control_client.hpp"
+#include "harness/runner.hpp"
 #include "tests/cli_support.hpp"
+#include "tests/loopback.hpp"
 
 using namespace rtb_test;
 
@@ -47,7 +50,9 @@ TEST(Cli, PeerNodeWsCarriesEveryScenarioAndPayloadKindExactly) {
             // The same framing to the byte as rtbench's own server (rows 1-3
             // websocket, 4-6 node-ws, kind by kind); in push, RFC 6455's 2 B.
             EXPECT_EQ(cell(r, i, "framing_bytes_per_msg"), cell(r, (i - 1) % 3 + 1, "framing_bytes_per_msg")) << what;
-            if (std::string(sc) == "push") EXPECT_EQ(cell(r, i, "framing_bytes_per_msg"), "2.000") << what;
+            if (std::string(sc) == "push") {
+                EXPECT_EQ(cell(r, i, "framing_bytes_per_msg"), "2.000") << what;
+            }
             EXPECT_EQ(cell(r, i, "rx_unstamped"), "0") << what;
             EXPECT_GT(num(r, i, "server_cpu_us_per_msg"), 0) << what;
             EXPECT_GT(num(r, i, "server_rss_bytes"), 10e6) << what << ": a Node process holds more than 10 MB";
@@ -111,3 +116,141 @@ TEST(Cli, PeersAreListedSelectableAndNotServedByRtbench) {
     o = node("--control");
     EXPECT_EQ(o.code, 2) << "control without a token";
 }
+
+// ---- every peer: the contract the harness relies on, with its own client ----
+
+namespace {
+
+using namespace rtb;
+using namespace rtb::test;
+using namespace std::chrono_literals;
+
+// A peer's server process, as `run` starts it (control on, token private).
+struct peer_rig {
+    explicit peer_rig(const transport_descriptor& t) : srv(settings(), t, 8) {}
+    static run_settings settings() {
+        run_settings s;
+        s.root = RTBENCH_SOURCE_DIR;
+        return s;
+    }
+    // One message to `to`, published by the peer's publisher; returns once
+    // it is out (the next publish would otherwise stop this one).
+    void publish(const std::string& to) {
+        srv.call("POST", "/control/publish?rate=1000&payload=8&count=1&to=" + to);
+        for (int i = 0; i < 500; ++i) {
+            if (json_int(srv.call("GET", "/stats"), "pub_running") == 0) return;
+            std::this_thread::sleep_for(2ms);
+        }
+        FAIL() << "the peer's publisher did not finish one message within 1 s";
+    }
+    server_process srv;
+};
+
+class Peer : public ::testing::TestWithParam<const transport_descriptor*> {
+protected:
+    client_config config(std::uint16_t port, std::string id) {
+        client_config c;
+        c.port = port;
+        c.id = std::move(id);
+        c.reconnect_delay = 20ms;
+        return c;
+    }
+    std::shared_ptr<client_session> start(io_thread& t, const client_config& c, collector& ev) {
+        return on(t.io, [&] {
+            auto s = GetParam()->make_client(t.io, c, ev);
+            s->start();
+            return s;
+        });
+    }
+    void close_all(io_thread& t, std::vector<std::shared_ptr<client_session>>& v) {
+        on(t.io, [&] {
+            for (auto& s : v) s->close();
+        });
+    }
+};
+
+std::string peer_name(const ::testing::TestParamInfo<const transport_descriptor*>& i) {
+    std::string n(i.param->name);
+    std::replace(n.begin(), n.end(), '-', '_');
+    return n;
+}
+
+// Rooms (joined the peer's way: a query for node-ws, an acknowledged event
+// for Socket.IO) reach exactly their members; "all" reaches everyone.
+TEST_P(Peer, RoomDeliveryReachesExactlyTheRoom) {
+    peer_rig rig(*GetParam());
+    io_thread ct;
+    collector red1, red2, blue;
+    auto c1 = config(rig.srv.port(), "r1");
+    c1.rooms = {"red"};
+    auto c2 = config(rig.srv.port(), "r2");
+    c2.rooms = {"red", "green"};
+    auto c3 = config(rig.srv.port(), "b1");
+    c3.rooms = {"blue"};
+    std::vector<std::shared_ptr<client_session>> cs{start(ct, c1, red1), start(ct, c2, red2), start(ct, c3, blue)};
+    for (auto* e : {&red1, &red2, &blue}) ASSERT_TRUE(e->wait_ready(1));
+    rig.publish("room:red");   // 1
+    rig.publish("room:blue");  // 2
+    rig.publish("room:green"); // 3
+    rig.publish("all");        // 4
+    ASSERT_TRUE(red1.wait_messages(2));
+    ASSERT_TRUE(red2.wait_messages(3));
+    ASSERT_TRUE(blue.wait_messages(2));
+    std::this_thread::sleep_for(60ms);
+    EXPECT_EQ(red1.seqs(), (std::vector<std::uint64_t>{1, 4}));
+    EXPECT_EQ(red2.seqs(), (std::vector<std::uint64_t>{1, 3, 4}));
+    EXPECT_EQ(blue.seqs(), (std::vector<std::uint64_t>{2, 4}));
+    close_all(ct, cs);
+}
+
+// Records sent up reach the client they name (echo), in order, and count
+// as sent once the peer has them.
+TEST_P(Peer, RecordsSentUpReachTheClientTheyName) {
+    peer_rig rig(*GetParam());
+    io_thread ct;
+    collector a, b;
+    std::vector<std::shared_ptr<client_session>> cs{start(ct, config(rig.srv.port(), "a"), a),
+                                                    start(ct, config(rig.srv.port(), "b"), b)};
+    ASSERT_TRUE(a.wait_ready(1));
+    ASSERT_TRUE(b.wait_ready(1));
+    on(ct.io, [&] {
+        for (int i = 0; i < 3; ++i)
+            cs[1]->send(std::make_shared<const std::string>(format_upstream("client:a", "t" + std::to_string(i),
+                                                                            make_payload(40))));
+        return 0;
+    });
+    ASSERT_TRUE(a.wait_messages(3));
+    std::this_thread::sleep_for(60ms);
+    EXPECT_EQ(a.seqs(), (std::vector<std::uint64_t>{1, 2, 3}));
+    std::vector<std::string> tags;
+    for (auto& r : a.records())
+        if (auto m = parse_body(r)) tags.emplace_back(m->tag);
+    EXPECT_EQ(tags, (std::vector<std::string>{"t0", "t1", "t2"}));
+    EXPECT_TRUE(b.seqs().empty());
+    for (int i = 0; i < 100 && on(ct.io, [&] { return cs[1]->sent(); }) < 3; ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(on(ct.io, [&] { return cs[1]->sent(); }), 3u);
+    close_all(ct, cs);
+}
+
+// The server drops the connection: the client reconnects by itself and
+// receives what is published after (what went out meanwhile is the peer's
+// business: node-ws replays it, Socket.IO has no replay).
+TEST_P(Peer, ADroppedClientReconnectsAndReceivesAgain) {
+    peer_rig rig(*GetParam());
+    io_thread ct;
+    collector ev;
+    std::vector<std::shared_ptr<client_session>> cs{start(ct, config(rig.srv.port(), "a"), ev)};
+    ASSERT_TRUE(ev.wait_ready(1));
+    rig.publish("all");
+    ASSERT_TRUE(ev.wait_messages(1));
+    EXPECT_EQ(rig.srv.call("POST", "/control/drop?path=" + std::string(GetParam()->path)), "1\n");
+    ASSERT_TRUE(ev.wait_ready(2)) << "no reconnect";
+    rig.publish("all");
+    ASSERT_TRUE(ev.wait_messages(2));
+    EXPECT_EQ(ev.seqs().back(), 2u);
+    close_all(ct, cs);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, Peer, ::testing::ValuesIn(all_peers().begin(), all_peers().end()), peer_name);
+
+} // namespace

@@ -81,7 +81,9 @@ void option_flags::add(CLI::App* cmd, std::span<const transport_option> decls, c
 }
 
 void option_flags::add_transports(CLI::App* cmd, bool server_only) {
-    for (auto table : {all_transports(), all_peers()})
+    // `serve` (server_only) hosts rtbench's own transports; a peer's server
+    // options go to the peer's own server, which `run` starts.
+    for (auto table : {all_transports(), server_only ? std::span<const transport_descriptor* const>{} : all_peers()})
         for (auto* t : table) add(cmd, t->options, std::string(t->name) + " options", server_only);
 }
 

@@ -19,6 +19,9 @@
 
 #define RTB_PEERS(X)                                                                               \
     X(node_ws)                                                                                     \
+    X(socketio_ws)                                                                                 \
+    X(socketio_upgrade)                                                                            \
+    X(socketio_polling)                                                                            \
     /* end of the list */
 
 namespace rtb {
