@@ -166,6 +166,10 @@ struct transport_descriptor {
     // starts in its own process as it starts `rtbench serve`. install is
     // then nullptr: `rtbench serve` cannot host it. Empty for rtbench's own.
     std::string_view peer_script = {};
+    // A peer's counterpart among rtbench's own transports (the reference
+    // server doing the same job): the verdict states the peer's costs as
+    // ratios to it.
+    std::string_view counterpart = {};
 };
 
 // Digits of v in base 10 and 16, for the framing formulas.

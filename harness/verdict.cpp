@@ -224,6 +224,51 @@ std::vector<std::string> path_effects(const std::vector<result_row>& rows) {
     return out;
 }
 
+// "1.67× (61.75 vs 36.90 µs)": a peer's figure as a ratio to its counterpart's.
+std::string ratio(double peer, double ref, const char* unit, int decimals) {
+    if (ref <= 0) return fmt::format("{:.{}f} {} (the reference: {:.{}f})", peer, decimals, unit, ref, decimals);
+    return fmt::format("{:.2f}× ({:.{}f} vs {:.{}f} {})", peer / ref, peer, decimals, ref, decimals, unit);
+}
+
+// A peer beside rtbench's own server doing the same job, at the same point
+// and on the same path: what the library costs, as ratios to the reference
+// (the question "what does Socket.IO cost me over plain WebSocket?"). The
+// first run of each point.
+std::vector<std::string> peer_ratios(const std::vector<result_row>& rows) {
+    std::vector<std::string> out;
+    for (auto& r : rows) {
+        auto* t = find_transport(r.transport);
+        if (!t || t->counterpart.empty() || r.repeat != 1) continue;
+        const result_row* ref = nullptr;
+        for (auto& b : rows) {
+            result_row as_peer = b;
+            as_peer.transport = r.transport;
+            if (b.transport == t->counterpart && b.repeat == 1 && same_point(as_peer, r)) ref = &b;
+        }
+        if (!ref) continue;
+        std::string s = fmt::format("{} against rtbench's {} ({}{}): ", r.transport, ref->transport, point_name(r),
+                                    path_words(r) == "loopback" ? "" : ", " + path_words(r));
+        if (r.scenario == "connect") {
+            s += fmt::format("server memory per connection {}, handshake {}, connect-to-ready p50 {}",
+                             ratio(r.server_rss_bytes_per_conn, ref->server_rss_bytes_per_conn, "B", 0),
+                             ratio(r.handshake_bytes, ref->handshake_bytes, "B", 0),
+                             ratio(static_cast<double>(r.connect.percentile(50)) / 1e6,
+                                   static_cast<double>(ref->connect.percentile(50)) / 1e6, "ms", 2));
+            if (r.idle_bytes_per_conn_per_min > 0 || ref->idle_bytes_per_conn_per_min > 0)
+                s += ", idle " + ratio(r.idle_bytes_per_conn_per_min, ref->idle_bytes_per_conn_per_min, "B/conn/min", 0);
+        } else {
+            s += fmt::format("server CPU per delivered message {}, framing {}, p50 {}",
+                             ratio(server_cpu_us_per_msg(r), server_cpu_us_per_msg(*ref), "µs", 2),
+                             ratio(framing_per_msg(r), framing_per_msg(*ref), "B per message", 1),
+                             ratio(p50_ms(r), p50_ms(*ref), "ms", 3));
+            if (r.lost > ref->lost) s += fmt::format("; {} of {} messages lost (the reference: {})", r.lost, r.expected, ref->lost);
+        }
+        if (!r.failure.empty()) s += "; " + r.failure;
+        out.push_back(s + ".");
+    }
+    return out;
+}
+
 std::vector<std::string> limits(const std::vector<result_row>& rows) {
     std::vector<std::string> out;
     std::size_t bound = std::count_if(rows.begin(), rows.end(), [](auto& r) { return r.client_bound; });
@@ -315,6 +360,7 @@ std::vector<std::string> verdict(const std::vector<result_row>& rows) {
     }
     for (auto& s : breaks(rows)) add(s);
     for (auto& s : path_effects(rows)) add(s);
+    for (auto& s : peer_ratios(rows)) add(s);
     for (auto& s : limits(rows)) add(s);
     return v;
 }

@@ -314,3 +314,30 @@ TEST(Verdict, SaysHowMuchGeneratorDelayTheLatencyLeavesOut) {
     EXPECT_EQ(line_starting(verdict({connect_row("sse", 3000, 200)}), "Latency is to"),
               "<no line starting 'Latency is to'>");
 }
+
+// A peer beside rtbench's server doing the same job (its counterpart), at
+// the same point: its costs as ratios to it; no counterpart row, no line.
+TEST(Verdict, PeersAreStatedAsRatiosToTheirCounterpart) {
+    auto v = verdict({row("websocket", 200, 2, 1.0, 5), row("node-ws", 200, 2, 2.0, 10), row("socketio-ws", 200, 12, 3.0, 20),
+                      row("socketio-polling", 200, 300, 3.0, 20), connect_row("websocket", 3000, 300),
+                      connect_row("socketio-ws", 6000, 600, 24)});
+    auto npos = std::string::npos;
+    auto l = line_starting(v, "node-ws against rtbench's websocket");
+    EXPECT_NE(l.find("server CPU per delivered message 2.00× (10.00 vs 5.00 µs)"), npos) << l;
+    EXPECT_NE(l.find("framing 1.00× (2.0 vs 2.0 B per message)"), npos) << l;
+    EXPECT_NE(l.find("p50 2.00× (2.000 vs 1.000 ms)"), npos) << l;
+    l = line_starting(v, "socketio-ws against rtbench's websocket");
+    EXPECT_NE(l.find("framing 6.00× (12.0 vs 2.0 B per message)"), npos) << l;
+    bool connect_line = false;
+    for (auto& s : v)
+        if (s.rfind("socketio-ws against", 0) == 0 && s.find("server memory per connection 2.00× (6000 vs 3000 B)") != npos) {
+            connect_line = true;
+            EXPECT_NE(s.find("handshake 2.00× (600 vs 300 B)"), npos) << s;
+            EXPECT_NE(s.find("idle 24 B/conn/min (the reference: 0)"), npos) << s;
+        }
+    EXPECT_TRUE(connect_line);
+    for (auto& s : v) {
+        EXPECT_NE(s.rfind("socketio-polling against", 0), 0u) << "no long-polling row to compare with: " << s;
+        EXPECT_NE(s.rfind("websocket against", 0), 0u) << "rtbench's own rows have no counterpart: " << s;
+    }
+}

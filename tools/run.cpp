@@ -625,7 +625,11 @@ std::function<int()> add_compare(CLI::App& app) {
     auto a = std::make_shared<run_args>();
     a->net = "4g"; // compare's --net: the WAN profile(s) run beside loopback
     add_run_options(cmd, *a, false);
-    return [cmd, a]() -> int {
+    auto peers = std::make_shared<bool>(false);
+    cmd->add_flag("--peers", *peers, "Add the peers (servers people run: Node ws, Socket.IO; `rtbench list`) beside "
+                                     "rtbench's own transports; the verdict states their costs as ratios to rtbench's "
+                                     "server doing the same job");
+    return [cmd, a, peers]() -> int {
         if (!cmd->parsed()) return -1;
         // Push fan-out at 20 msg/s to 10 and 200 clients with a small and a
         // 1 KiB payload on loopback, then the 200 x 64 B point again on the
@@ -636,6 +640,8 @@ std::function<int()> add_compare(CLI::App& app) {
         push.duration = 3;
         push.warmup = 1;
         auto all_transports = select_transports("all");
+        if (*peers)
+            for (auto* t : select_transports("peers")) all_transports.push_back(t);
         std::vector<net_profile> wan;
         for (auto& n : parse_nets(a->net))
             if (n.relay) wan.push_back(n);
