@@ -60,19 +60,27 @@ void append_words(std::string& out, std::size_t n, splitmix& g) {
     }
 }
 
+// Every draw is a statement of its own, in this order: C++ leaves the order
+// of a call's arguments unspecified (GCC and clang differ), and the peers'
+// port of this function (peers/common/peer.js) must draw as this one does.
 std::string event(splitmix& g) {
     std::uint64_t id = g.next() % 100'000'000;
     std::uint64_t ts = 1'700'000'000'000 + g.next() % 100'000'000'000;
     if (g.below(2) == 0) {
         double price = static_cast<double>(g.next() % 10'000'000) / 100.0;
         double qty = static_cast<double>(g.next() % 100'000) / 10'000.0;
+        auto symbol = symbols[g.below(symbols.size())];
+        const char* side = g.below(2) ? "buy" : "sell";
         return fmt::format(R"({{"type":"trade","symbol":"{}","price":{:.2f},"qty":{:.4f},"side":"{}","id":{},"ts":{})",
-                           symbols[g.below(symbols.size())], price, qty, g.below(2) ? "buy" : "sell", id, ts);
+                           symbol, price, qty, side, id, ts);
     }
     std::string text;
     append_words(text, 12 + g.below(30), g);
-    return fmt::format(R"({{"type":"chat","room":"{}","user":"{}{}","text":"{}","id":{},"ts":{})",
-                       rooms[g.below(rooms.size())], users[g.below(users.size())], g.below(100), text, id, ts);
+    auto room = rooms[g.below(rooms.size())];
+    auto user = users[g.below(users.size())];
+    auto number = g.below(100);
+    return fmt::format(R"({{"type":"chat","room":"{}","user":"{}{}","text":"{}","id":{},"ts":{})", room, user, number,
+                       text, id, ts);
 }
 
 // A JSON text of exactly n bytes: an event object with a "note" of words

@@ -31,16 +31,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The server options given to `run` that this server takes: all of them for
-// `rtbench serve`; for a peer, the core limits, the test hook and its own
-// options (another transport's flag would stop it at start).
+// The server options given to `run` that this server takes: the core
+// limits, the test hook, and the transport options its server declares
+// (`rtbench serve`: every rtbench transport's; a peer: its own). Another
+// option (a peer's, for `rtbench serve`) would stop it at start.
 std::vector<std::string> options_for(const transport_descriptor& t, const std::vector<std::string>& given) {
-    if (t.peer_script.empty()) return given;
+    std::vector<std::span<const transport_option>> decls = {settings::core, settings::testing};
+    if (t.peer_script.empty())
+        for (auto* own : all_transports()) decls.push_back(own->options);
+    else
+        decls.push_back(t.options);
     auto takes = [&](std::string_view name) {
-        for (auto decls : {std::span<const transport_option>(settings::core), std::span<const transport_option>(settings::testing),
-                           t.options})
-            for (auto& d : decls)
-                if (d.name == name) return true;
+        for (auto d : decls)
+            for (auto& o : d)
+                if (o.name == name) return true;
         return false;
     };
     std::vector<std::string> out;
@@ -92,8 +96,9 @@ server_process::server_process(const run_settings& s, const transport_descriptor
     std::vector<std::string> args = {s.rtbench_bin, "serve", "--transport", std::string(t.name)};
     if (peer) args = {"node", (fs::path(s.root) / t.peer_script).string()};
     args.insert(args.end(), {"--port", "0", "--port-file", port_file_, "--control",
-                             // two connections per client at most (HTTP upstream) + slack
-                             "--max-connections", std::to_string(std::max<std::size_t>(19000, clients * 2 + 16))});
+                             // a client holds three at most (a Socket.IO upgrade: GET,
+                             // POST and the WebSocket) + slack
+                             "--max-connections", std::to_string(std::max<std::size_t>(19000, clients * 3 + 16))});
     auto given = options_for(t, s.server_args);
     args.insert(args.end(), given.begin(), given.end());
     args.insert(args.end(), s.tls.server_args.begin(), s.tls.server_args.end());

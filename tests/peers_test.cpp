@@ -14,7 +14,10 @@ namespace {
 
 // The Node peer's server, run directly.
 outcome node(const std::string& args) {
-    std::string cmd = "node " + std::string(RTBENCH_SOURCE_DIR) + "/peers/node-ws/server.js " + args + " 2>&1";
+    // Never with the run's control token: a server started with it would
+    // listen (and this wait for it) instead of refusing the command line.
+    std::string cmd = "env -u RTBENCH_CONTROL_TOKEN node " + std::string(RTBENCH_SOURCE_DIR) +
+                      "/peers/node-ws/server.js " + args + " 2>&1";
     outcome o;
     FILE* f = ::popen(cmd.c_str(), "r");
     std::array<char, 4096> buf{};
@@ -402,4 +405,35 @@ TEST_P(Peer, TheOfficialClientSeesTheSameMessagesAndBytes) {
                   << theirs_down << " B\n";
     }
     close_all(ct, cs);
+}
+
+// The peers' port of harness/payload.cpp (peers/common/peer.js) makes the
+// same bytes for every kind, size and key: a peer's messages pass the
+// harness's byte-for-byte check only so. Sizes where a json payload is a
+// bare string, an event cut short, and an event with a note; keys small and
+// past 2^53 (due times are ns).
+TEST(PeerPayload, TheNodePortMakesTheHarnesssBytes) {
+    const std::vector<std::size_t> sizes = {0, 1, 2, 40, 150, 300, 1000, 4096};
+    const std::vector<std::uint64_t> keys = {1, 123456789, 9'007'199'254'740'993ull, 18'446'744'073'709'551'557ull};
+    std::string script = "const p=require('" + std::string(RTBENCH_SOURCE_DIR) + "/peers/common/peer.js');"
+                         "for (const k of ['pattern','random','json']) for (const n of [0,1,2,40,150,300,1000,4096])"
+                         " for (const key of [1n,123456789n,9007199254740993n,18446744073709551557n])"
+                         " process.stdout.write(p.makePayload(k,n,key)+'\\n');";
+    FILE* f = ::popen(("node -e \"" + script + "\"").c_str(), "r");
+    ASSERT_NE(f, nullptr);
+    std::string out;
+    std::array<char, 8192> buf{};
+    while (std::fgets(buf.data(), buf.size(), f)) out += buf.data();
+    EXPECT_EQ(::pclose(f), 0);
+    std::size_t at = 0;
+    for (auto k : {rtb::payload_kind::pattern, rtb::payload_kind::random, rtb::payload_kind::json})
+        for (auto n : sizes)
+            for (auto key : keys) {
+                auto nl = out.find('\n', at);
+                ASSERT_NE(nl, std::string::npos) << "node printed too few payloads";
+                EXPECT_EQ(out.substr(at, nl - at), rtb::make_payload(k, n, key))
+                    << rtb::payload_kind_name(k) << " " << n << " B, key " << key;
+                at = nl + 1;
+            }
+    EXPECT_EQ(at, out.size());
 }

@@ -24,7 +24,9 @@ HISTORY = 5
 
 def start(kind, where, port_file):
     env = dict(os.environ, RTBENCH_CONTROL_TOKEN=TOKEN)
-    common = ["--port", "0", "--port-file", port_file, "--control", "--history", str(HISTORY)]
+    # --max-queue 2: a resume replays more than that (HISTORY messages), which
+    # must never count as a slow consumer.
+    common = ["--port", "0", "--port-file", port_file, "--control", "--history", str(HISTORY), "--max-queue", "2"]
     if kind == "rtbench":
         cmd = [where, "serve", "--transport", "websocket"] + common
     else:

@@ -281,7 +281,12 @@ void write_verdict(const fs::path& dir, const std::vector<result_row>& rows, con
 }
 
 // Each client holds one socket, two for HTTP transports in echo (POST /send).
-std::size_t connections_per_client(const point& p) { return p.sc == scenario::echo ? 2 : 1; }
+// A peer's client may hold three (a Socket.IO upgrade: its GET, its POST and
+// the WebSocket); rtbench's own hold a second one for echo's upstream.
+std::size_t connections_per_client(const point& p) {
+    if (!p.transport->peer_script.empty()) return 3;
+    return p.sc == scenario::echo ? 2 : 1;
+}
 
 struct planned {
     net_profile net;

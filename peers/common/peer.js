@@ -98,8 +98,12 @@ function parseUpstream(rec) {
   if (b < 0) return null;
   const to = parseTarget(rec.slice(0, a));
   const tag = rec.slice(a + 1, b);
-  if (!to || tag.length < 1 || tag.length > 64 || !/^[\x21-\x7e]+$/.test(tag)) return null;
-  return { to, tag, payload: rec.slice(b + 1) };
+  const payload = rec.slice(b + 1);
+  // Printable ASCII only, as harness/message.cpp's parse_upstream: so a
+  // length is a byte count, and SSE-safe.
+  if (!to || tag.length < 1 || tag.length > 64 || !/^[\x21-\x7e]+$/.test(tag) || !/^[\x20-\x7e]*$/.test(payload))
+    return null;
+  return { to, tag, payload };
 }
 
 // ?id=ID&rooms=A,B: who a subscriber is (the C++ read_filter).
@@ -197,9 +201,11 @@ function makePayload(kind, n, key) {
 // ---- the hub ------------------------------------------------------------------------
 
 // Messages get sequence numbers here; the last `history` of them (and no
-// more than `historyBytes`) are kept for a subscriber that resumes. A
-// subscriber is { filter, deliver(body), head() } and its transport decides
-// how a body goes out.
+// more than `historyBytes`; either 0: none) are kept for a subscriber that
+// resumes, as transports/common/hub.cpp keeps them. A subscriber is
+// { filter, deliver(body, replay) } and its transport decides how a body
+// goes out. A peer whose library fans out by itself (Socket.IO's rooms)
+// sets `broadcast(to, body)` instead: it gets every message once.
 class Hub {
   constructor(opt) {
     this.opt = opt;
@@ -207,6 +213,7 @@ class Hub {
     this.history = []; // { seq, to, body }, contiguous, ending at this.seq
     this.historyBytes = 0;
     this.subs = new Set();
+    this.broadcast = null;
     this.stats = { published: 0, upstream: 0, frames_sent: 0, slow_consumers: 0, bad_requests: 0 };
   }
 
@@ -214,15 +221,17 @@ class Hub {
     const seq = ++this.seq;
     const body = `${seq} ${now()} ${tag} ${payload}`;
     ++this.stats.published;
-    this.history.push({ seq, to, body });
-    this.historyBytes += body.length;
-    while (this.history.length > this.opt.history ||
-           (this.history.length > 1 && this.historyBytes > this.opt.historyBytes))
+    if (this.opt.history > 0 && this.opt.historyBytes > 0) {
+      this.history.push({ seq, to, body });
+      this.historyBytes += body.length;
+    }
+    while (this.history.length > this.opt.history || this.historyBytes > this.opt.historyBytes)
       this.historyBytes -= this.history.shift().body.length;
     // --test-drop-every N: every Nth message is not delivered live (it
     // stays in the history), to prove the harness sees the loss.
     if (this.opt.testDropEvery && seq % this.opt.testDropEvery === 0) return seq;
-    for (const s of this.subs) if (matches(s.filter, to)) s.deliver(body);
+    if (this.broadcast) this.broadcast(to, body);
+    else for (const s of this.subs) if (matches(s.filter, to)) s.deliver(body, false);
     return seq;
   }
 
@@ -231,7 +240,7 @@ class Hub {
   since(cursor, filter) {
     const out = [];
     if (cursor >= this.seq) return out;
-    const firstKept = this.seq - this.history.length + 1;
+    const firstKept = this.seq - this.history.length + 1; // seq + 1 with no history
     if (cursor + 1 < firstKept) out.push(`!gap ${cursor + 1} ${firstKept - 1}`);
     for (let i = Math.max(0, cursor + 1 - firstKept); i < this.history.length; ++i)
       if (matches(filter, this.history[i].to)) out.push(this.history[i].body);
@@ -240,11 +249,14 @@ class Hub {
 
   // A new subscriber is told where "now" is ("!head N"), so its first
   // reconnect already resumes without loss; a resuming one gets what it
-  // missed. Both before anything published after this call.
+  // missed (replay: true, never judged a slow consumer for it, as
+  // push_session's paged replay is not). Both before anything published
+  // after this call. False when the subscriber went away meanwhile.
   subscribe(sub, cursor) {
     const first = cursor === null ? [`!head ${this.seq}`] : this.since(cursor, sub.filter);
-    for (const b of first) sub.deliver(b);
+    for (const b of first) if (sub.deliver(b, true) === false) return false;
     this.subs.add(sub);
+    return true;
   }
 
   unsubscribe(sub) { this.subs.delete(sub); }
@@ -261,7 +273,11 @@ class Publisher {
     this.timer = null;
   }
 
-  due(i) { return this.st.t0 + BigInt(Math.round(i * 1e9 / this.st.rate)); }
+  // harness/schedule.hpp's due(), saturating ~126 years out as it does.
+  due(i) {
+    const d = i * 1e9 / this.st.rate;
+    return this.st.t0 + BigInt(d < 4e18 ? Math.round(d) : 4e18);
+  }
 
   start(rate, size, to, count, kind) {
     this.stop();
@@ -275,7 +291,7 @@ class Publisher {
 
   stop() {
     this.st.running = false;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) (this.immediate ? clearImmediate : clearTimeout)(this.timer);
     this.timer = null;
   }
 
@@ -283,7 +299,10 @@ class Publisher {
   // after a message is due. Every message carries its due time, so that
   // lateness is in the latency, as a late Asio timer's is.
   arm() {
-    const wait = Number(this.due(this.st.published) - now()) / 1e6;
+    // setTimeout takes at most 2^31 - 1 ms; a longer wait wakes early and
+    // waits again.
+    const wait = Math.min(Number(this.due(this.st.published) - now()) / 1e6, 2147483647);
+    this.immediate = !(wait > 0);
     this.timer = wait > 0 ? setTimeout(() => this.fire(), wait) : setImmediate(() => this.fire());
   }
 

@@ -78,35 +78,50 @@ function serve(ws, filter, cursor) {
     filter,
     route: '/ws',
     ws,
-    deliver(body) {
-      if (ws.bufferedAmount > opt.maxQueue * body.length) {
+    dead: false,
+    deliver(body, replay) {
+      if (sub.dead) return false;
+      if (!replay && ws.bufferedAmount > opt.maxQueue * body.length) {
         ++hub.stats.slow_consumers;
-        hub.unsubscribe(sub);
-        return ws.terminate();
+        gone(sub);
+        ws.terminate();
+        return false;
       }
       ++hub.stats.frames_sent;
       ws.send(body);
+      return true;
     },
   };
-  hub.subscribe(sub, cursor);
+  if (!hub.subscribe(sub, cursor)) return;
   ws.isAlive = true;
   ws.on('pong', () => { ws.isAlive = true; });
   ws.on('message', (data, isBinary) => {
-    if (isBinary) return reject(ws, 1003);
+    if (isBinary) return reject(sub, 1003);
     const up = peer.parseUpstream(data.toString());
-    if (!up || up.payload.length > opt.maxMessage) return reject(ws, 1008);
+    if (!up || up.payload.length > opt.maxMessage) return reject(sub, 1008);
     ++hub.stats.upstream;
     hub.publish(up.to, up.tag, up.payload);
   });
-  ws.on('close', () => hub.unsubscribe(sub));
-  ws.on('error', () => {}); // 'close' follows
+  ws.on('close', () => gone(sub));
+  ws.on('error', (e) => {
+    // ws has closed with 1009 (a message over maxPayload): a bad request, as
+    // Beast's 1009 is one for `rtbench serve`. 'close' follows any error.
+    if (e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') ++hub.stats.bad_requests;
+  });
 }
 
-// A bad record: a Close with a code that says why (RFC 6455 7.4.1).
-function reject(ws, code) {
+function gone(sub) {
+  sub.dead = true;
+  hub.unsubscribe(sub);
+}
+
+// A bad record: delivery stops, a Close with a code that says why (RFC 6455
+// 7.4.1), 1 s for the client to answer it.
+function reject(sub, code) {
   ++hub.stats.bad_requests;
-  ws.close(code);
-  setTimeout(() => ws.terminate(), 1000).unref();
+  gone(sub);
+  sub.ws.close(code);
+  setTimeout(() => sub.ws.terminate(), 1000).unref();
 }
 
 // Server-side disconnect of every connection on one route (resume tests).
@@ -114,7 +129,7 @@ function drop(path) {
   let n = 0;
   for (const s of [...hub.subs]) {
     if (s.route !== path) continue;
-    hub.unsubscribe(s);
+    gone(s);
     s.ws.terminate();
     ++n;
   }

@@ -59,8 +59,21 @@ const io = new Server(server, {
 });
 io.engine.on('connection_error', () => ++hub.stats.bad_requests);
 
-// Every namespace: "/" and any /NAME a client connects to.
-for (const nsp of [io.of('/'), io.of(/^\/[A-Za-z0-9_.-]{1,64}$/)]) nsp.on('connection', serve);
+// The namespaces a client may use: "/" and "/rtb" (--sio-namespace).
+const namespaces = [io.of('/'), io.of('/rtb')];
+for (const nsp of namespaces) nsp.on('connection', serve);
+
+// Messages fan out the way a Socket.IO application fans them out: an emit to
+// a room (each client is in the room client:<id> and in the rooms it joined)
+// or to the whole namespace, which Socket.IO encodes once for every
+// recipient. Socket.IO drops no slow client (its buffers grow): neither does
+// this peer, so slow_consumers stays 0 here, as it would in production.
+hub.broadcast = (to, body) => {
+  for (const nsp of namespaces) {
+    if (to.kind === 'all') nsp.emit('m', body);
+    else nsp.to(to.kind === 'room' ? to.name : `client:${to.name}`).emit('m', body);
+  }
+};
 
 function serve(socket) {
   const filter = peer.readFilter(new URLSearchParams(socket.handshake.query));
@@ -68,29 +81,17 @@ function serve(socket) {
     ++hub.stats.bad_requests;
     return socket.disconnect(true);
   }
-  const sub = {
-    filter,
-    route: '/socket.io/',
-    socket,
-    deliver(body) {
-      // A client more than --max-queue packets behind (Engine.IO's write
-      // buffer) is dropped as a slow consumer, as `rtbench serve` drops one.
-      if (socket.conn.writeBuffer.length > opt.maxQueue) {
-        ++hub.stats.slow_consumers;
-        hub.unsubscribe(sub);
-        return socket.disconnect(true);
-      }
-      ++hub.stats.frames_sent;
-      socket.emit('m', body);
-    },
-  };
+  if (filter.id !== null) socket.join(`client:${filter.id}`);
+  for (const room of filter.rooms) socket.join(room);
+  // The hub's own delivery carries only the "!head N" a new subscriber is
+  // told first; the messages go through hub.broadcast.
+  const sub = { filter, route: '/socket.io/', socket, deliver: (body) => socket.emit('m', body) };
   hub.subscribe(sub, null);
   socket.on('join', (room, ack) => {
     if (typeof room !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(room) || typeof ack !== 'function') {
       ++hub.stats.bad_requests;
       return socket.disconnect(true);
     }
-    filter.rooms.add(room);
     socket.join(room);
     ack();
   });

@@ -19,8 +19,9 @@ using ws::ws_stream;
 constexpr std::string_view path = "/socket.io/";
 
 // One packet waiting to go out; `up`: an upstream record (counted by sent()).
+// Shared: a WebSocket write in flight keeps its bytes alive past a teardown.
 struct outgoing {
-    std::string text;
+    std::shared_ptr<const std::string> text;
     bool up = false;
 };
 
@@ -62,14 +63,16 @@ protected:
             meter_.forget(ws_->next_layer());
             ws_.reset(); // pending handlers hold their own reference to the old stream
         }
+        // The parser stays: a read still in flight on the old connection
+        // refers to it until its (aborted) completion runs.
         get_buffer_.clear();
         post_buffer_.clear();
         ws_buffer_.clear();
-        get_parser_.reset();
         session_.reset();
         out_.clear();
         ws_out_.clear();
         in_namespace_ = ready_ = probing_ = upgrade_due_ = upgraded_ = get_pending_ = posting_ = post_open_ = false;
+        post_reused_ = false;
         ws_open_ = ws_writing_ = false;
         acks_due_ = 0;
     }
@@ -100,6 +103,7 @@ private:
             return flush();
         }
         case eio::ping:
+            if (!session_) return lost("a ping before the Engine.IO open packet");
             arm_heartbeat();
             queue(std::string(1, eio::pong));
             return flush();
@@ -165,7 +169,7 @@ private:
 
     // ---- what goes out -------------------------------------------------------------
 
-    void queue(std::string packet) { out_.push_back({std::move(packet), false}); }
+    void queue(std::string packet) { out_.push_back({std::make_shared<const std::string>(std::move(packet)), false}); }
 
     // Records go out once the namespace is connected; every packet takes
     // the transport in use: the WebSocket, or a POST (one at a time, with
@@ -174,7 +178,8 @@ private:
     void flush() {
         if (!session_ || upgrade_due_) return;
         if (in_namespace_)
-            for (; !up_.empty(); up_.pop_front()) out_.push_back({event_packet(nsp_, "up", *up_.front()), true});
+            for (; !up_.empty(); up_.pop_front())
+                out_.push_back({std::make_shared<const std::string>(event_packet(nsp_, "up", *up_.front())), true});
         if (on_websocket()) {
             for (auto& o : out_) ws_out_.push_back(std::move(o));
             out_.clear();
@@ -186,7 +191,7 @@ private:
     // ---- HTTP long polling ------------------------------------------------------------
 
     void on_get_connect(std::uint64_t gen, beast::error_code ec) {
-        if (stale(gen)) return;
+        if (stale(gen) || upgraded_) return; // upgraded meanwhile: polling is over
         if (ec) return lost("connect: " + describe_error(ec));
         do_get();
     }
@@ -229,25 +234,37 @@ private:
         if (upgraded_) return;
         if (res.keep_alive()) return do_get();
         meter_.retire(get_);
+        get_pending_ = true; // a poll is on its way: the upgrade waits for it
         open(get_, beast::bind_front_handler(&sio_client::on_get_connect, self<sio_client>(), gen));
     }
 
+    // Every packet waiting, up to the server's maxPayload a body (Engine.IO
+    // answers 413 beyond it; socket.io-client splits so too), at least one.
     void post() {
         if (posting_ || out_.empty()) return;
         std::string body;
         posted_up_ = 0;
-        for (auto& o : out_) {
+        auto max = static_cast<std::size_t>(std::max<std::int64_t>(0, session_->max_payload));
+        while (!out_.empty()) {
+            auto& next = *out_.front().text;
+            if (!body.empty() && max && body.size() + 1 + next.size() > max) break;
             if (!body.empty()) body += eio::record_separator;
-            body += o.text;
-            posted_up_ += o.up;
+            body += next;
+            posted_up_ += out_.front().up;
+            out_.pop_front();
         }
-        out_.clear();
         post_req_ = {http::verb::post, query(false), 11};
         add_profile_headers(post_req_.base(), cfg_, fetch_post);
         post_req_.set(http::field::content_type, "text/plain;charset=UTF-8");
         post_req_.body() = std::move(body);
         post_req_.prepare_payload();
         posting_ = true;
+        send_post();
+    }
+
+    // On the keep-alive connection when there is one, else a new one.
+    void send_post() {
+        post_reused_ = post_open_;
         if (post_open_) return write_post();
         open(post_, [self = self<sio_client>(), gen = gen_](beast::error_code ec) {
             if (self->stale(gen)) return;
@@ -257,10 +274,21 @@ private:
         });
     }
 
+    // A keep-alive connection idle between pongs may have been closed by
+    // the server (its keep-alive timeout) just as we reuse it: that POST
+    // goes again, once, on a new connection; any other failure ends the session.
+    void post_failed(const char* what, beast::error_code ec) {
+        if (!post_reused_) return lost(std::string(what) + ": " + ec.message());
+        meter_.retire(post_);
+        post_open_ = false;
+        post_buffer_.clear();
+        send_post();
+    }
+
     void write_post() {
         http::async_write(post_, post_req_, [self = self<sio_client>(), gen = gen_](beast::error_code ec, std::size_t) {
             if (self->stale(gen)) return;
-            if (ec) return self->lost("write: " + ec.message());
+            if (ec) return self->post_failed("write", ec);
             self->post_res_ = {};
             http::async_read(self->post_, self->post_buffer_, self->post_res_,
                              beast::bind_front_handler(&sio_client::on_post_read, self, gen));
@@ -269,7 +297,7 @@ private:
 
     void on_post_read(std::uint64_t gen, beast::error_code ec, std::size_t) {
         if (stale(gen)) return;
-        if (ec) return lost("read: " + ec.message());
+        if (ec) return post_failed("read", ec);
         if (post_res_.result() != http::status::ok)
             return lost(fmt::format("a POST answered {}: {}", post_res_.result_int(), post_res_.body().substr(0, 200)));
         sent_ += posted_up_;
@@ -313,7 +341,7 @@ private:
             // The probe: the WebSocket works end to end before the session
             // moves onto it (Engine.IO's upgrade, "2probe" -> "3probe").
             probing_ = true;
-            ws_out_.push_back({"2probe", false});
+            ws_out_.push_back({std::make_shared<const std::string>("2probe"), false});
         }
         ws_read(gen, ws);
         ws_write();
@@ -326,7 +354,7 @@ private:
         if (!upgrade_due_ || get_pending_ || posting_) return;
         upgrade_due_ = false;
         upgraded_ = true;
-        ws_out_.push_back({std::string(1, eio::upgrade), false});
+        ws_out_.push_back({std::make_shared<const std::string>(1, eio::upgrade), false});
         // The polling connections have done their work: closed, counted.
         meter_.retire(get_);
         meter_.retire(post_);
@@ -353,8 +381,9 @@ private:
         if (!ws_open_ || ws_writing_ || ws_out_.empty()) return;
         ws_writing_ = true;
         ws_->text(true);
-        ws_->async_write(asio::buffer(ws_out_.front().text),
-                         [self = self<sio_client>(), gen = gen_](beast::error_code ec, std::size_t) {
+        auto text = ws_out_.front().text;
+        ws_->async_write(asio::buffer(*text),
+                         [self = self<sio_client>(), gen = gen_, ws = ws_, text](beast::error_code ec, std::size_t) {
                              if (self->stale(gen)) return;
                              self->ws_writing_ = false;
                              if (ec) return self->lost("write: " + ec.message());
@@ -381,7 +410,8 @@ private:
     std::uint64_t ack_id_ = 0, sent_ = 0, posted_up_ = 0;
     std::size_t acks_due_ = 0;
     bool in_namespace_ = false, ready_ = false, probing_ = false, upgrade_due_ = false, upgraded_ = false;
-    bool get_pending_ = false, posting_ = false, post_open_ = false, ws_open_ = false, ws_writing_ = false;
+    bool get_pending_ = false, posting_ = false, post_open_ = false, post_reused_ = false, ws_open_ = false;
+    bool ws_writing_ = false;
 };
 
 } // namespace
