@@ -21,9 +21,9 @@ struct outcome {
     std::string out;
 };
 
-// `env`: "NAME=value ..." put before the command (may be empty).
-inline outcome rtbench_env(const std::string& env, const std::string& args) {
-    std::string cmd = env + std::string(RTBENCH_BIN_PATH) + " " + args + " 2>&1";
+// A shell command's exit code and output (stdout and stderr, when the
+// command sends stderr to stdout).
+inline outcome run_command(const std::string& cmd) {
     outcome o;
     FILE* f = ::popen(cmd.c_str(), "r");
     std::array<char, 4096> buf{};
@@ -31,6 +31,11 @@ inline outcome rtbench_env(const std::string& env, const std::string& args) {
     int st = ::pclose(f);
     o.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     return o;
+}
+
+// `env`: "NAME=value ..." put before the command (may be empty).
+inline outcome rtbench_env(const std::string& env, const std::string& args) {
+    return run_command(env + std::string(RTBENCH_BIN_PATH) + " " + args + " 2>&1");
 }
 
 inline outcome rtbench(const std::string& args) { return rtbench_env("", args); }

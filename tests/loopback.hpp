@@ -48,6 +48,22 @@ private:
     std::thread thread_;
 };
 
+// One client of transport `t`, started on `th`'s thread.
+inline std::shared_ptr<client_session> start_client(io_thread& th, const transport_descriptor& t, const client_config& c,
+                                                    client_events& ev) {
+    return on(th.io, [&] {
+        auto s = t.make_client(th.io, c, ev);
+        s->start();
+        return s;
+    });
+}
+
+inline void close_all(io_thread& th, std::vector<std::shared_ptr<client_session>>& v) {
+    on(th.io, [&] {
+        for (auto& s : v) s->close();
+    });
+}
+
 struct server_rig {
     explicit server_rig(server_options opt = {},
                         std::span<const transport_descriptor* const> ts = all_transports()) {

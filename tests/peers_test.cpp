@@ -12,19 +12,12 @@ using namespace rtb_test;
 
 namespace {
 
-// The Node peer's server, run directly.
+// The Node peer's server, run directly. Never with the run's control token:
+// a server started with it would listen (and this wait for it) instead of
+// refusing the command line.
 outcome node(const std::string& args) {
-    // Never with the run's control token: a server started with it would
-    // listen (and this wait for it) instead of refusing the command line.
-    std::string cmd = "env -u RTBENCH_CONTROL_TOKEN node " + std::string(RTBENCH_SOURCE_DIR) +
-                      "/peers/node-ws/server.js " + args + " 2>&1";
-    outcome o;
-    FILE* f = ::popen(cmd.c_str(), "r");
-    std::array<char, 4096> buf{};
-    while (std::fgets(buf.data(), buf.size(), f)) o.out += buf.data();
-    int st = ::pclose(f);
-    o.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return o;
+    return run_command("env -u RTBENCH_CONTROL_TOKEN node " + std::string(RTBENCH_SOURCE_DIR) + "/peers/node-ws/server.js " +
+                       args + " 2>&1");
 }
 
 } // namespace
@@ -220,16 +213,7 @@ protected:
         return c;
     }
     std::shared_ptr<client_session> start(io_thread& t, const client_config& c, collector& ev) {
-        return on(t.io, [&] {
-            auto s = GetParam()->make_client(t.io, c, ev);
-            s->start();
-            return s;
-        });
-    }
-    void close_all(io_thread& t, std::vector<std::shared_ptr<client_session>>& v) {
-        on(t.io, [&] {
-            for (auto& s : v) s->close();
-        });
+        return start_client(t, *GetParam(), c, ev);
     }
 };
 

@@ -20,16 +20,7 @@ protected:
         return c;
     }
     std::shared_ptr<client_session> start(io_thread& t, const client_config& c, collector& ev) {
-        return on(t.io, [&] {
-            auto s = GetParam()->make_client(t.io, c, ev);
-            s->start();
-            return s;
-        });
-    }
-    void close_all(io_thread& t, std::vector<std::shared_ptr<client_session>>& v) {
-        on(t.io, [&] {
-            for (auto& s : v) s->close();
-        });
+        return start_client(t, *GetParam(), c, ev);
     }
 };
 

@@ -78,6 +78,49 @@ function writePortFile(file, port) {
   fs.renameSync(`${file}.tmp`, file);
 }
 
+// ---- the HTTP server's limits, listening and stopping ----------------------------
+
+// `rtbench serve`'s limits on an http.Server: the header and keep-alive
+// timeouts, and --max-connections (a connection beyond it is closed at
+// once, counted as refused). Returns the counters /stats reports and the
+// open sockets (for a stop).
+function limitConnections(server, opt) {
+  server.headersTimeout = opt.headerTimeoutMs;
+  server.requestTimeout = 0; // a long request body is not a peer's concern; headersTimeout bounds the header
+  server.keepAliveTimeout = opt.idleTimeoutMs;
+  const counters = { accepted: 0, refused: 0, active: 0, requests: 0 };
+  const sockets = new Set();
+  server.on('connection', (socket) => {
+    ++counters.accepted;
+    if (counters.active >= opt.maxConnections) {
+      ++counters.refused;
+      return socket.destroy();
+    }
+    ++counters.active;
+    sockets.add(socket);
+    socket.on('close', () => {
+      --counters.active;
+      sockets.delete(socket);
+    });
+  });
+  return { counters, sockets };
+}
+
+// Listens, writes the port file, and on SIGTERM runs `stop` and closes
+// every connection: a peer ends as `rtbench serve` does.
+function listen(server, opt, name, sockets, stop) {
+  server.on('error', (e) => {
+    process.stderr.write(`${name}: cannot listen on ${opt.bind}:${opt.port}: ${e.message}\n`);
+    process.exit(1);
+  });
+  server.listen(opt.port, opt.bind, () => writePortFile(opt.portFile, server.address().port));
+  process.on('SIGTERM', () => {
+    stop();
+    for (const s of sockets) s.destroy();
+    server.close(() => process.exit(0));
+  });
+}
+
 // ---- the message format ----------------------------------------------------------
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -408,6 +451,6 @@ function statsJson(peer) {
 }
 
 module.exports = {
-  now, parseArgs, usage, writePortFile, parseTarget, parseUpstream, readFilter, matches, makePayload,
+  now, parseArgs, usage, writePortFile, limitConnections, listen, parseTarget, parseUpstream, readFilter, matches, makePayload,
   Hub, Publisher, handleControl,
 };

@@ -12,8 +12,6 @@ const peer = require('../common/peer');
 const opt = peer.parseArgs(process.argv.slice(2), { 'ws-deflate': 'flag', 'ws-ping-ms': 'number' });
 const hub = new peer.Hub(opt);
 const publisher = new peer.Publisher(hub);
-const counters = { accepted: 0, refused: 0, active: 0, requests: 0 };
-const sockets = new Set();
 
 // ws's own options, at its defaults but for these: no compression unless
 // asked (ws's default, said aloud), the largest message as `rtbench serve
@@ -36,23 +34,7 @@ const server = http.createServer({ maxHeaderSize: opt.maxHeader }, (req, res) =>
   res.writeHead(404, { Connection: 'close', 'Content-Type': 'text/plain' });
   res.end('not found\n');
 });
-server.headersTimeout = opt.headerTimeoutMs;
-server.requestTimeout = 0; // a long request body is not this peer's concern; headersTimeout bounds the header
-server.keepAliveTimeout = opt.idleTimeoutMs;
-
-server.on('connection', (socket) => {
-  ++counters.accepted;
-  if (counters.active >= opt.maxConnections) {
-    ++counters.refused;
-    return socket.destroy();
-  }
-  ++counters.active;
-  sockets.add(socket);
-  socket.on('close', () => {
-    --counters.active;
-    sockets.delete(socket);
-  });
-});
+const { counters, sockets } = peer.limitConnections(server, opt);
 
 // The upgrade: a bad id, rooms or since is a 400 before any 101.
 server.on('upgrade', (req, socket, head) => {
@@ -151,15 +133,7 @@ if (opt['ws-ping-ms'] > 0) {
   }, opt['ws-ping-ms']).unref();
 }
 
-server.on('error', (e) => {
-  process.stderr.write(`node-ws: cannot listen on ${opt.bind}:${opt.port}: ${e.message}\n`);
-  process.exit(1);
-});
-server.listen(opt.port, opt.bind, () => peer.writePortFile(opt.portFile, server.address().port));
-
-process.on('SIGTERM', () => {
+peer.listen(server, opt, 'node-ws', sockets, () => {
   publisher.stop();
   for (const ws of wss.clients) ws.terminate();
-  for (const s of sockets) s.destroy();
-  server.close(() => process.exit(0));
 });

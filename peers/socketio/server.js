@@ -21,8 +21,6 @@ const peer = require('../common/peer');
 const opt = peer.parseArgs(process.argv.slice(2), { 'sio-ping-ms': 'number' });
 const hub = new peer.Hub(opt);
 const publisher = new peer.Publisher(hub);
-const counters = { accepted: 0, refused: 0, active: 0, requests: 0 };
-const sockets = new Set();
 
 const server = http.createServer({ maxHeaderSize: opt.maxHeader }, (req, res) => {
   ++counters.requests;
@@ -31,23 +29,7 @@ const server = http.createServer({ maxHeaderSize: opt.maxHeader }, (req, res) =>
   res.writeHead(404, { Connection: 'close', 'Content-Type': 'text/plain' });
   res.end('not found\n');
 });
-server.headersTimeout = opt.headerTimeoutMs;
-server.requestTimeout = 0;
-server.keepAliveTimeout = opt.idleTimeoutMs;
-
-server.on('connection', (socket) => {
-  ++counters.accepted;
-  if (counters.active >= opt.maxConnections) {
-    ++counters.refused;
-    return socket.destroy();
-  }
-  ++counters.active;
-  sockets.add(socket);
-  socket.on('close', () => {
-    --counters.active;
-    sockets.delete(socket);
-  });
-});
+const { counters, sockets } = peer.limitConnections(server, opt);
 
 // Socket.IO's defaults but for these: no client bundle served; the largest
 // message as `rtbench serve --max-message` allows it (plus the packet's own
@@ -119,15 +101,7 @@ function drop(path) {
   return n;
 }
 
-server.on('error', (e) => {
-  process.stderr.write(`socketio: cannot listen on ${opt.bind}:${opt.port}: ${e.message}\n`);
-  process.exit(1);
-});
-server.listen(opt.port, opt.bind, () => peer.writePortFile(opt.portFile, server.address().port));
-
-process.on('SIGTERM', () => {
+peer.listen(server, opt, 'socketio', sockets, () => {
   publisher.stop();
-  io.close();
-  for (const s of sockets) s.destroy();
-  server.close(() => process.exit(0));
+  for (const s of io.sockets.sockets.values()) s.disconnect(true);
 });
