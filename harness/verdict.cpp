@@ -152,6 +152,15 @@ const result_row* baseline(const std::vector<result_row>& rows, const result_row
     return r.tls != "none" || r.via != "none" ? twin("none", "none", r.headers) : nullptr;
 }
 
+// ", run 1 of N" when r's point ran N > 1 times (--repeat), else "": the
+// lines comparing one row with another compare first runs.
+std::string first_run_words(const std::vector<result_row>& rows, const result_row& r) {
+    std::uint64_t runs = 1;
+    for (auto& x : rows)
+        if (same_point(x, r)) runs = std::max(runs, x.repeat);
+    return runs > 1 ? fmt::format(", run 1 of {}", runs) : "";
+}
+
 // "0.41 → 341 ms": a figure without, then with.
 std::string change(double before, double after, const char* unit, int decimals) {
     return fmt::format("{:.{}f} → {:.{}f} {}", before, decimals, after, decimals, unit);
@@ -184,10 +193,7 @@ std::vector<std::string> path_effects(const std::vector<result_row>& rows) {
                               : b->via != r.via       ? (b->tls != "none" ? "direct with TLS" : "direct")
                                                       : "plain";
         // With --repeat, the first run of each against the first run of the other.
-        std::uint64_t runs = 1;
-        for (auto& x : rows)
-            if (same_point(x, r)) runs = std::max(runs, x.repeat);
-        std::string which = runs > 1 ? fmt::format(", run 1 of {}", runs) : "";
+        std::string which = first_run_words(rows, r);
         std::string s =
             fmt::format("{} with {} (against {}, {}{}): ", r.transport, added, against, point_name(*b), which);
         if (r.scenario == "connect") {
@@ -246,12 +252,8 @@ std::vector<std::string> peer_ratios(const std::vector<result_row>& rows) {
             if (b.transport == t->counterpart && b.repeat == 1 && same_point(as_peer, r)) ref = &b;
         }
         if (!ref) continue;
-        std::uint64_t runs = 1;
-        for (auto& x : rows)
-            if (same_point(x, r)) runs = std::max(runs, x.repeat);
-        std::string s = fmt::format("{} against rtbench's {} ({}{}{}): ", r.transport, ref->transport, point_name(r),
-                                    path_words(r) == "loopback" ? "" : ", " + path_words(r),
-                                    runs > 1 ? fmt::format(", run 1 of {}", runs) : "");
+        std::string s = fmt::format("{} against rtbench's {} ({}{}): ", r.transport, ref->transport, point_name(r),
+                                    first_run_words(rows, r));
         if (r.scenario == "connect") {
             s += fmt::format("server memory per connection {}, handshake {}, connect-to-ready p50 {}",
                              ratio(r.server_rss_bytes_per_conn, ref->server_rss_bytes_per_conn, "B", 0),
@@ -261,14 +263,10 @@ std::vector<std::string> peer_ratios(const std::vector<result_row>& rows) {
             if (r.idle_bytes_per_conn_per_min > 0 || ref->idle_bytes_per_conn_per_min > 0)
                 s += ", idle " + ratio(r.idle_bytes_per_conn_per_min, ref->idle_bytes_per_conn_per_min, "B/conn/min", 0);
         } else {
-            // A Node peer's publisher wakes on 1 ms timers (peers/README.md):
-            // up to a millisecond of its latency is that, not the library.
-            bool node = t->peer_script.ends_with(".js");
-            s += fmt::format("server CPU per delivered message {}, framing {}, p50 {}{}",
+            s += fmt::format("server CPU per delivered message {}, framing {}, p50 {}",
                              ratio(server_cpu_us_per_msg(r), server_cpu_us_per_msg(*ref), "µs", 2),
                              ratio(framing_per_msg(r), framing_per_msg(*ref), "B per message", 1),
-                             ratio(p50_ms(r), p50_ms(*ref), "ms", 3),
-                             node ? " (of which up to 1 ms is the peer's publisher waking on Node's millisecond timers)" : "");
+                             ratio(p50_ms(r), p50_ms(*ref), "ms", 3));
             if (r.lost > ref->lost) s += fmt::format("; {} of {} messages lost (the reference: {})", r.lost, r.expected, ref->lost);
         }
         if (!r.failure.empty()) s += "; " + r.failure;
@@ -283,6 +281,18 @@ std::vector<std::string> limits(const std::vector<result_row>& rows) {
     if (bound)
         out.push_back(fmt::format("{} of {} runs were limited by the load generator (client_bound): they are left out "
                                   "above, and their latency includes its own queueing.", bound, rows.size()));
+    // A Node peer's publisher wakes on 1 ms timers (peers/README.md): said
+    // once, where the rows with such a peer are read.
+    std::set<std::string> node_peers;
+    for (auto& r : rows)
+        if (auto* t = find_transport(r.transport); t && t->peer_script.ends_with(".js") && r.scenario != "connect")
+            node_peers.insert(r.transport);
+    if (!node_peers.empty()) {
+        std::string names;
+        for (auto& n : node_peers) names += (names.empty() ? "" : ", ") + n;
+        out.push_back(fmt::format("The latency of {} includes up to 1 ms of the peer's publisher waking on Node's "
+                                  "millisecond timers (rtbench's own servers wake within microseconds).", names));
+    }
     // What the headline latency leaves out, and how large it was.
     const result_row* slowest = nullptr;
     for (auto& r : rows)

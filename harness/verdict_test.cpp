@@ -326,6 +326,9 @@ TEST(Verdict, PeersAreStatedAsRatiosToTheirCounterpart) {
     EXPECT_NE(l.find("server CPU per delivered message 2.00× (10.00 vs 5.00 µs)"), npos) << l;
     EXPECT_NE(l.find("framing 1.00× (2.0 vs 2.0 B per message)"), npos) << l;
     EXPECT_NE(l.find("p50 2.00× (2.000 vs 1.000 ms)"), npos) << l;
+    EXPECT_EQ(line_starting(v, "The latency of"),
+              "The latency of node-ws, socketio-polling, socketio-ws includes up to 1 ms of the peer's publisher "
+              "waking on Node's millisecond timers (rtbench's own servers wake within microseconds).");
     l = line_starting(v, "socketio-ws against rtbench's websocket");
     EXPECT_NE(l.find("framing 6.00× (12.0 vs 2.0 B per message)"), npos) << l;
     bool connect_line = false;
@@ -336,6 +339,16 @@ TEST(Verdict, PeersAreStatedAsRatiosToTheirCounterpart) {
             EXPECT_NE(s.find("idle 24 B/conn/min (the reference: 0)"), npos) << s;
         }
     EXPECT_TRUE(connect_line);
+    // Off loopback the point names its path once.
+    auto on4g = [](result_row r) {
+        r.net = "4g";
+        return r;
+    };
+    auto w = verdict({on4g(row("websocket", 200, 2, 80.0, 5)), on4g(row("node-ws", 200, 2, 81.0, 10))});
+    EXPECT_EQ(line_starting(w, "node-ws against rtbench's websocket (push 200 clients × 20/s × 64 B on 4g): ")
+                  .rfind("<no line", 0),
+              std::string::npos)
+        << line_starting(w, "node-ws against");
     for (auto& s : v) {
         EXPECT_NE(s.rfind("socketio-polling against", 0), 0u) << "no long-polling row to compare with: " << s;
         EXPECT_NE(s.rfind("websocket against", 0), 0u) << "rtbench's own rows have no counterpart: " << s;

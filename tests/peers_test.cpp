@@ -29,30 +29,46 @@ outcome node(const std::string& args) {
 // (in push RFC 6455's 2 bytes for a body under 126; echo adds the masked
 // upstream frames); the peer's process is measured (CPU, RSS), as the
 // reference server's is.
+//
+// The framing must be exact in one of two runs of a scenario: two messages
+// read together leave the second in Beast's own buffer, and a window mark
+// before its handler runs puts its bytes outside the window and the message
+// inside (seen once in ten here; the window-edge bound of results/README.md,
+// one message per client per edge, allows it). A formula off by a byte
+// fails both runs.
 TEST(Cli, PeerNodeWsCarriesEveryScenarioAndPayloadKindExactly) {
     for (const char* sc : {"push", "echo"}) {
-        auto r = run_csv(std::string("peer-") + sc, std::string("--transport websocket,node-ws --scenario ") + sc +
-                                                        " --payload-kind pattern,random,json --clients 3 --rate 50 "
-                                                        "--duration 0.6 --payload 64");
-        ASSERT_EQ(r.size(), 7u) << sc;
-        for (std::size_t i = 1; i < r.size(); ++i) {
-            std::string what = r[i][0] + " " + sc + " " + cell(r, i, "payload_kind");
-            EXPECT_EQ(cell(r, i, "lost"), "0") << what;
-            EXPECT_EQ(cell(r, i, "corrupt"), "0") << what;
-            EXPECT_EQ(cell(r, i, "duplicated"), "0") << what;
-            EXPECT_EQ(cell(r, i, "delivered"), cell(r, i, "expected")) << what;
-            // 50/s over 0.6 s, 3 clients: 30 each (+-1 at the window edges)
-            EXPECT_NEAR(num(r, i, "expected"), 90, 3) << what;
-            // The same framing to the byte as rtbench's own server (rows 1-3
-            // websocket, 4-6 node-ws, kind by kind); in push, RFC 6455's 2 B.
-            EXPECT_EQ(cell(r, i, "framing_bytes_per_msg"), cell(r, (i - 1) % 3 + 1, "framing_bytes_per_msg")) << what;
-            if (std::string(sc) == "push") {
-                EXPECT_EQ(cell(r, i, "framing_bytes_per_msg"), "2.000") << what;
+        bool exact = false;
+        for (int attempt = 0; attempt < 2 && !exact; ++attempt) {
+            auto r = run_csv(std::string("peer-") + sc, std::string("--transport websocket,node-ws --scenario ") + sc +
+                                                            " --payload-kind pattern,random,json --clients 3 --rate 50 "
+                                                            "--duration 0.6 --payload 64");
+            ASSERT_EQ(r.size(), 7u) << sc;
+            exact = true;
+            for (std::size_t i = 1; i < r.size(); ++i) {
+                std::string what = r[i][0] + " " + sc + " " + cell(r, i, "payload_kind");
+                EXPECT_EQ(cell(r, i, "lost"), "0") << what;
+                EXPECT_EQ(cell(r, i, "corrupt"), "0") << what;
+                EXPECT_EQ(cell(r, i, "duplicated"), "0") << what;
+                EXPECT_EQ(cell(r, i, "delivered"), cell(r, i, "expected")) << what;
+                // 50/s over 0.6 s, 3 clients: 30 each (+-1 at the window edges)
+                EXPECT_NEAR(num(r, i, "expected"), 90, 3) << what;
+                EXPECT_EQ(cell(r, i, "rx_unstamped"), "0") << what;
+                EXPECT_GT(num(r, i, "server_cpu_us_per_msg"), 0) << what;
+                EXPECT_GT(num(r, i, "server_rss_bytes"), 10e6) << what << ": a Node process holds more than 10 MB";
+                // The same framing to the byte as rtbench's own server (rows
+                // 1-3 websocket, 4-6 node-ws, kind by kind); in push, RFC 6455's 2 B.
+                std::string framing = cell(r, i, "framing_bytes_per_msg");
+                bool same = framing == cell(r, (i - 1) % 3 + 1, "framing_bytes_per_msg") &&
+                            (std::string(sc) != "push" || framing == "2.000");
+                if (!same)
+                    std::cerr << "attempt " << attempt + 1 << ": " << what << " framing " << framing << " B over "
+                              << cell(r, i, "messages_in_window") << " messages (websocket's: "
+                              << cell(r, (i - 1) % 3 + 1, "framing_bytes_per_msg") << ")\n";
+                exact = exact && same;
             }
-            EXPECT_EQ(cell(r, i, "rx_unstamped"), "0") << what;
-            EXPECT_GT(num(r, i, "server_cpu_us_per_msg"), 0) << what;
-            EXPECT_GT(num(r, i, "server_rss_bytes"), 10e6) << what << ": a Node process holds more than 10 MB";
         }
+        EXPECT_TRUE(exact) << sc << ": node-ws's framing differed from rtbench's server's in two runs";
     }
 }
 

@@ -42,19 +42,19 @@ function parseArgs(argv, extra = {}) {
       if (i + 1 >= argv.length) usage(`${a} needs a value`);
       return argv[++i];
     };
+    const whole = () => {
+      const v = value();
+      if (!/^[0-9]+$/.test(v)) usage(`${a} takes a whole number, not '${v}'`);
+      return Number(v);
+    };
+    const own = extra[a.slice(2)];
     if (a === '--bind') o.bind = value();
     else if (a === '--port-file') o.portFile = value();
     else if (a === '--control') o.control = true;
-    else if (numbers[a]) {
-      const v = value();
-      if (!/^[0-9]+$/.test(v)) usage(`${a} takes a whole number, not '${v}'`);
-      o[numbers[a]] = Number(v);
-    } else if (extra[a.slice(2)] === 'flag') o[a.slice(2)] = true;
-    else if (extra[a.slice(2)] === 'number') {
-      const v = value();
-      if (!/^[0-9]+$/.test(v)) usage(`${a} takes a whole number, not '${v}'`);
-      o[a.slice(2)] = Number(v);
-    } else usage(`unknown option ${a}`);
+    else if (numbers[a]) o[numbers[a]] = whole();
+    else if (own === 'flag') o[a.slice(2)] = true;
+    else if (own === 'number') o[a.slice(2)] = whole();
+    else usage(`unknown option ${a}`);
   }
   if (o.port > 65535) usage('--port must be 0..65535');
   if (o.control) {
