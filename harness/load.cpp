@@ -180,12 +180,10 @@ void load_thread::on_message(client_session& s, std::string_view rec, receive_ti
         ++received_in_window;
         payload_in_window += m->payload.size();
         app_bytes_in_window += rec.size();
-        app_payload_in_window += m->payload.size();
-        // echo: the record this client sent up, "client:<id> <tag> <payload>".
-        if (sc_ == scenario::echo) {
-            app_bytes_in_window += 7 + st->id.size() + 1 + m->tag.size() + 1 + m->payload.size();
-            app_payload_in_window += m->payload.size();
-        }
+        envelope_in_window += rec.size() - m->payload.size();
+        // echo: the record this client sent up, "client:<id> <tag> <payload>"
+        // (its bytes counted when sent).
+        if (sc_ == scenario::echo) envelope_in_window += 7 + st->id.size() + 1 + m->tag.size() + 1;
     }
 }
 
@@ -233,9 +231,11 @@ void load_thread::send_due(session_state& st) {
         }
         max_send_lag_ns = std::max<std::int64_t>(max_send_lag_ns, now - due);
         std::string tag = "e" + std::to_string(st.next_send) + "." + std::to_string(due) + "." + std::to_string(now);
-        st.s->send(std::make_shared<const std::string>(format_upstream(
+        auto rec = std::make_shared<const std::string>(format_upstream(
             "client:" + st.id, tag,
-            kind_ == payload_kind::pattern ? payload_ : make_payload(kind_, payload_size_, static_cast<std::uint64_t>(due)))));
+            kind_ == payload_kind::pattern ? payload_ : make_payload(kind_, payload_size_, static_cast<std::uint64_t>(due))));
+        if (counting_) app_bytes_in_window += rec->size();
+        st.s->send(std::move(rec));
         ++st.next_send;
         now = now_ns();
     }

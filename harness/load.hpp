@@ -95,11 +95,16 @@ public:
     std::set<std::string> tls_versions; // negotiated, over every handshake
     double handshake_down_sum = 0, handshake_up_sum = 0;
     std::uint64_t received_in_window = 0, payload_in_window = 0, gaps = 0, corrupt = 0;
-    // What the application handed the transport for the messages received
-    // in the window: their bodies (push), plus the upstream records that
-    // carried them (echo). Wire bytes beyond this are the transport's own.
+    // What the application handed the transport in the window: the bodies
+    // received in it, and (echo) the upstream records sent in it, each
+    // direction counted at the moment its wire bytes are. Wire bytes beyond
+    // this are the transport's own. Counting a record at its answer instead
+    // put a record sent just before the window's opening in it without its
+    // bytes (a whole record short at every phase-aligned opening).
     std::uint64_t app_bytes_in_window = 0;
-    std::uint64_t app_payload_in_window = 0; // the payload bytes inside them (echo: both copies)
+    // rtbench's fields in each message received in the window, both
+    // crossings in echo: counted per message, so exact at the edges.
+    std::uint64_t envelope_in_window = 0;
     std::uint64_t reconnects = 0;
     double handshake_bytes_sum = 0;
     std::int64_t max_send_lag_ns = 0;

@@ -29,10 +29,12 @@ double overhead_ratio(const result_row& r) { return per(wire_total(r), static_ca
 // field names, empty polls): what RFC 6455, RFC 9112 and the SSE spec
 // predict, the transport's own cost. Envelope: rtbench's instrumentation in
 // each message (sequence number, timestamps, tag), the same in every
-// transport. framing + envelope + tls_bytes_per_msg = overhead_bytes_per_msg.
+// transport. framing + envelope + tls_bytes_per_msg = overhead_bytes_per_msg
+// (echo: plus the upstream copy of the payload; there the two sides of the
+// sum are counted differently at the window's edges — per direction and
+// per message — and agree to within one record per client per edge).
 double envelope_per_msg(const result_row& r) {
-    return per(static_cast<double>(r.app_bytes_in_window - std::min(r.app_bytes_in_window, r.app_payload_in_window)),
-               static_cast<double>(delivered_messages(r)));
+    return per(static_cast<double>(r.envelope_in_window), static_cast<double>(delivered_messages(r)));
 }
 double framing_ratio(const result_row& r) { return per(wire_total(r), static_cast<double>(r.app_bytes_in_window)); }
 

@@ -33,8 +33,11 @@ struct result_row {
     histogram connect;             // TCP connect start -> ready
     std::uint64_t wire_down_bytes = 0, wire_up_bytes = 0, tcp_segments = 0;
     std::uint64_t received_in_window = 0, payload_in_window = 0;
-    std::uint64_t app_bytes_in_window = 0;   // envelope + payload, as handed to the transport
-    std::uint64_t app_payload_in_window = 0; // the payload within them (echo: up and down)
+    // What the application handed the transport in the window, in each
+    // direction as its wire bytes are counted: bodies received (envelope +
+    // payload), and in echo the upstream records sent.
+    std::uint64_t app_bytes_in_window = 0;
+    std::uint64_t envelope_in_window = 0; // rtbench's fields of each message received (echo: both crossings)
     double handshake_bytes = 0;               // mean per connection, both directions
     double idle_bytes_per_conn_per_min = 0;   // connect scenario
     std::int64_t server_cpu_ns = 0, client_cpu_ns = 0;

@@ -62,7 +62,7 @@ TEST(Report, CsvRowHasKnownValues) {
     // payload): framing (1200 - 1000) / 10 = 20, envelope (1000 - 800) / 10
     // = 20, together the overhead of 40; framing ratio 1200 / 1000 = 1.2.
     r.app_bytes_in_window = 1000;
-    r.app_payload_in_window = 800;
+    r.envelope_in_window = 200;
     r.tcp_segments = 20; // 20 * 52 / 10 = 104 bytes of TCP/IP headers per message
     r.handshake_bytes = 250;
     r.server_cpu_ns = 50'000; // 5 us per message, over 0.5 s = 0.0001 of a core
@@ -180,7 +180,7 @@ TEST(Report, SummaryShowsFramingAndEnvelopeApart) {
     r.received_in_window = 10;
     r.payload_in_window = 640;
     r.app_bytes_in_window = 1000;
-    r.app_payload_in_window = 640;
+    r.envelope_in_window = 360;
     r.wire_down_bytes = 1020;
     std::ostringstream os;
     write_summary(os, {r});

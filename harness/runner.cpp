@@ -210,7 +210,7 @@ void merge_threads(point_context& c, scenario_driver& d, result_row& r) {
         r.received_in_window += t->received_in_window;
         r.payload_in_window += t->payload_in_window;
         r.app_bytes_in_window += t->app_bytes_in_window;
-        r.app_payload_in_window += t->app_payload_in_window;
+        r.envelope_in_window += t->envelope_in_window;
         r.gaps_reported += t->gaps;
         r.corrupt += t->corrupt;
         r.reconnects += t->reconnects;

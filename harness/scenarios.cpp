@@ -55,9 +55,12 @@ class echo_driver final : public scenario_driver {
 public:
     std::int64_t begin_load(point_context&) override { return now_ns() + 50'000'000; }
     void window_set(point_context& c, std::int64_t t0) override {
-        // Spread the clients' first sends evenly over one period.
+        // Spread the clients' first sends evenly over one period, half a
+        // slot after t0: the window opens a whole number of periods after
+        // t0 with the default warm-up, and a send due at its very edge races
+        // the mark (its record on one side, its answer on the other).
         auto spread = static_cast<std::int64_t>(1e9 / c.p.rate_hz / static_cast<double>(c.p.clients));
-        for (auto& t : c.threads) t->start_echo(c.p.rate_hz, t0, spread);
+        for (auto& t : c.threads) t->start_echo(c.p.rate_hz, t0 + spread / 2, spread);
     }
     bool drained(point_context& c) override {
         for (auto& t : c.threads)

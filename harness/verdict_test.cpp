@@ -19,7 +19,7 @@ result_row row(std::string t, std::uint64_t clients, double framing, double p50_
     r.expected = r.delivered = 1000;
     r.received_in_window = 1000;
     r.app_bytes_in_window = 100'000;
-    r.app_payload_in_window = 64'000;
+    r.envelope_in_window = 36'000;
     r.wire_down_bytes = 100'000 + static_cast<std::uint64_t>(framing * 1000);
     r.rx_latency.record(static_cast<std::uint64_t>(p50_ms * 1e6), 1000);
     r.server_cpu_ns = static_cast<std::int64_t>(cpu_us * 1000 * 1000);

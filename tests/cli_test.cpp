@@ -260,11 +260,14 @@ TEST(Cli, EchoRunEveryTransport) {
         EXPECT_NEAR(std::stod(cell(rows, i, "expected")), 20, 2) << rows[i][0]; // 2 clients x 20/s x 0.5 s
         EXPECT_GT(std::stod(cell(rows, i, "wire_up_bytes")), 0) << rows[i][0];
         // Each message crosses twice (up and down): the app bytes hold the
-        // payload twice, and the envelope none of it.
+        // payload twice, and the envelope none of it. App bytes count the
+        // records sent up in the window, the envelope the messages received
+        // in it: they may differ by a record per client at each edge
+        // (2 x 2 x under 100 B here), never by more.
         double msgs = std::stod(cell(rows, i, "messages_in_window"));
         double app = std::stod(cell(rows, i, "app_bytes_in_window"));
         double payload = std::stod(cell(rows, i, "payload_bytes_in_window"));
-        EXPECT_NEAR(std::stod(cell(rows, i, "envelope_bytes_per_msg")) * msgs, app - 2 * payload, msgs * 0.001)
+        EXPECT_NEAR(std::stod(cell(rows, i, "envelope_bytes_per_msg")) * msgs, app - 2 * payload, 400)
             << rows[i][0];
     }
     fs::remove_all(dir);
