@@ -64,7 +64,9 @@ std::string slo_miss(const result_row& r, const slo& s, double design_wait_s) {
     // count is whole messages (one per client either way), the latency's
     // jitter moves a little more (1 %), and a transport that holds messages
     // back (a poll interval) up to that long's worth per client.
-    double slack = static_cast<double>(r.clients) * (1 + r.rate_hz * design_wait_s) + 0.01 * due;
+    // In broadcast, one message per publisher per client either way.
+    double per_client = static_cast<double>(std::max<std::size_t>(1, r.publishers));
+    double slack = static_cast<double>(r.clients) * per_client * (1 + r.rate_hz * design_wait_s) + 0.01 * due;
     if (static_cast<double>(r.received_in_window) + slack < due)
         return fmt::format("fell behind: received {:.1f} messages/s of the {:.1f}/s due", delivered_per_s(r),
                            r.window_s > 0 ? due / r.window_s : 0.0);

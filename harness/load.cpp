@@ -12,10 +12,24 @@ namespace {
 std::chrono::steady_clock::time_point at(std::int64_t ns) {
     return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
 }
-// Echo tag: e<send number>.<scheduled ns>.<actual send ns>
-bool parse_echo_tag(std::string_view tag, std::uint64_t& n, std::int64_t& sched, std::int64_t& actual) {
-    if (tag.empty() || tag.front() != 'e') return false;
+// A client's send, in its tag: echo e<send number>.<scheduled ns>.<actual
+// send ns>; broadcast b<publisher index>.<send number>.<scheduled>.<actual>.
+std::string send_tag(scenario sc, std::size_t publisher, std::uint64_t n, std::int64_t due, std::int64_t now) {
+    std::string tag = sc == scenario::broadcast ? "b" + std::to_string(publisher) + "." : "e";
+    return tag + std::to_string(n) + "." + std::to_string(due) + "." + std::to_string(now);
+}
+bool parse_send_tag(scenario sc, std::string_view tag, std::size_t& publisher, std::uint64_t& n, std::int64_t& sched,
+                    std::int64_t& actual) {
+    if (tag.empty() || tag.front() != (sc == scenario::broadcast ? 'b' : 'e')) return false;
     tag.remove_prefix(1);
+    publisher = 0;
+    if (sc == scenario::broadcast) {
+        auto d = tag.find('.');
+        std::uint64_t p = 0;
+        if (d == std::string_view::npos || !parse_u64(tag.substr(0, d), p)) return false;
+        publisher = static_cast<std::size_t>(p);
+        tag.remove_prefix(d + 1);
+    }
     auto d1 = tag.find('.');
     auto d2 = tag.find('.', d1 == std::string_view::npos ? d1 : d1 + 1);
     if (d2 == std::string_view::npos) return false;
@@ -155,14 +169,20 @@ void load_thread::on_message(client_session& s, std::string_view rec, receive_ti
     auto* st = by_session_.at(&s);
     std::int64_t sched = 0, actual = m->publish_ns;
     std::uint64_t key = m->seq;
-    if (sc_ == scenario::echo) {
-        if (!parse_echo_tag(m->tag, key, sched, actual)) return ++corrupt, void();
+    std::size_t publisher = 0;
+    seq_tracker* tracker = &st->tracker;
+    if (sc_ == scenario::echo || sc_ == scenario::broadcast) {
+        if (!parse_send_tag(sc_, m->tag, publisher, key, sched, actual)) return ++corrupt, void();
+        if (sc_ == scenario::broadcast) {
+            if (publisher >= st->from.size()) return ++corrupt, void();
+            tracker = &st->from[publisher];
+        }
     } else if (m->tag.size() < 2 || m->tag.front() != 's' || !parse_i64(m->tag.substr(1), sched)) {
         return ++corrupt, void();
     }
     // Every payload byte, against what its sender made for that scheduled time.
     if (!checker_.ok(m->payload, static_cast<std::uint64_t>(sched))) return ++corrupt, void();
-    if (!st->tracker.on_seq(key)) return; // duplicate: counted by the tracker
+    if (!tracker->on_seq(key)) return; // duplicate: counted by the tracker
     if (in_window(sched)) {
         // Latency from the scheduled time includes any lateness of the sender
         // (the server's publisher, or our own send loop): that is the
@@ -182,8 +202,10 @@ void load_thread::on_message(client_session& s, std::string_view rec, receive_ti
         app_bytes_in_window += rec.size();
         envelope_in_window += rec.size() - m->payload.size();
         // echo: the record this client sent up, "client:<id> <tag> <payload>"
-        // (its bytes counted when sent).
-        if (sc_ == scenario::echo) envelope_in_window += 7 + st->id.size() + 1 + m->tag.size() + 1;
+        // or (bare) the body itself; its bytes counted when it was sent. A
+        // broadcast record, shared by every receiver, counts when sent.
+        if (sc_ == scenario::echo)
+            envelope_in_window += bare_ ? rec.size() - m->payload.size() : 7 + st->id.size() + 1 + m->tag.size() + 1;
     }
 }
 
@@ -195,10 +217,21 @@ void load_thread::set_window(std::int64_t ms, std::int64_t me) {
     });
 }
 
+void load_thread::set_upstream(bool bare, std::size_t publishers) {
+    call([&] {
+        bare_ = bare;
+        publishers_ = publishers;
+        if (sc_ == scenario::broadcast)
+            for (auto& st : sessions) st.from.resize(publishers);
+        return 0;
+    });
+}
+
 void load_thread::start_echo(double rate_hz, std::int64_t t0, std::int64_t spread_ns) {
     call([&] {
         rate_hz_ = rate_hz;
         for (auto& st : sessions) {
+            if (sc_ == scenario::broadcast && st.index >= publishers_) continue;
             st.first_send_ns = t0 + static_cast<std::int64_t>(st.index) * spread_ns;
             st.next_send = 1;
             st.timer = std::make_unique<boost::asio::steady_timer>(io_);
@@ -230,11 +263,19 @@ void load_thread::send_due(session_state& st) {
             st.window_last = st.next_send;
         }
         max_send_lag_ns = std::max<std::int64_t>(max_send_lag_ns, now - due);
-        std::string tag = "e" + std::to_string(st.next_send) + "." + std::to_string(due) + "." + std::to_string(now);
-        auto rec = std::make_shared<const std::string>(format_upstream(
-            "client:" + st.id, tag,
-            kind_ == payload_kind::pattern ? payload_ : make_payload(kind_, payload_size_, static_cast<std::uint64_t>(due))));
-        if (counting_) app_bytes_in_window += rec->size();
+        std::string tag = send_tag(sc_, st.index, st.next_send, due, now);
+        std::string made = kind_ == payload_kind::pattern ? std::string()
+                                                           : make_payload(kind_, payload_size_, static_cast<std::uint64_t>(due));
+        std::string_view payload = kind_ == payload_kind::pattern ? std::string_view(payload_) : std::string_view(made);
+        // To itself (echo) or to every client (broadcast) through rtbench's
+        // server; to an external one, the body it is to hand back as it is.
+        auto rec = std::make_shared<const std::string>(
+            bare_ ? format_body(st.next_send, now, tag, payload)
+                  : format_upstream(sc_ == scenario::broadcast ? std::string("all") : "client:" + st.id, tag, payload));
+        if (counting_) {
+            app_bytes_in_window += rec->size();
+            if (sc_ == scenario::broadcast) envelope_in_window += rec->size() - payload.size();
+        }
         st.s->send(std::move(rec));
         ++st.next_send;
         now = now_ns();
@@ -269,6 +310,26 @@ bool load_thread::echo_drained() {
     return call([&] {
         for (auto& st : sessions)
             if (st.window_last >= st.window_first && st.tracker.highest() < st.window_last) return false;
+        return true;
+    });
+}
+
+std::vector<load_thread::publisher_window> load_thread::publisher_windows() {
+    return call([&] { return publisher_windows_joined(); });
+}
+
+std::vector<load_thread::publisher_window> load_thread::publisher_windows_joined() const {
+    std::vector<publisher_window> out;
+    for (auto& st : sessions)
+        if (st.index < publishers_) out.push_back({st.index, st.window_first, st.window_last});
+    return out;
+}
+
+bool load_thread::broadcast_drained(const std::vector<publisher_window>& wins) {
+    return call([&] {
+        for (auto& st : sessions)
+            for (std::size_t p = 0; p < wins.size() && p < st.from.size(); ++p)
+                if (wins[p].last >= wins[p].first && st.from[p].highest() < wins[p].last) return false;
         return true;
     });
 }

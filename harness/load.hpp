@@ -21,17 +21,21 @@
 
 namespace rtb {
 
-enum class scenario { push, echo, connect };
+// push: the server publishes; echo: each client sends to itself through
+// the server; connect: connections idle; broadcast: the first `publishers`
+// clients send, every client receives every message.
+enum class scenario { push, echo, connect, broadcast };
 
 struct session_state {
     std::shared_ptr<client_session> s;
     std::string id;
     std::size_t index = 0; // global client index
     seq_tracker tracker;   // push: server seq; echo: this client's send number
+    std::vector<seq_tracker> from; // broadcast: one per publisher, its send numbers
     std::int64_t connect_start_ns = 0;
     bool ready = false;
     std::uint32_t failures = 0; // connection attempts that failed before the first ready
-    // echo: this client's send schedule
+    // echo, broadcast: this client's send schedule (broadcast: publishers only)
     std::unique_ptr<boost::asio::steady_timer> timer;
     std::int64_t first_send_ns = 0;
     std::uint64_t next_send = 0; // number of the next send (from 1)
@@ -63,9 +67,21 @@ public:
 
     // Measurement window [ms, me) in CLOCK_MONOTONIC ns. Set before ms.
     void set_window(std::int64_t ms, std::int64_t me);
-    // echo: start sending at `rate` per client; client k's first send is at
-    // t0 + k * spread so sends are spread evenly over one period.
+    // How records go up. bare: as message bodies an external server returns
+    // unchanged (`run --target`), not rtbench's addressed upstream records;
+    // publishers: broadcast's sending clients (global indices 0..n-1).
+    void set_upstream(bool bare, std::size_t publishers);
+    // echo, broadcast: start sending at `rate` per sending client; client k's
+    // first send is at t0 + k * spread so sends are spread evenly over one period.
     void start_echo(double rate_hz, std::int64_t t0, std::int64_t spread_ns);
+    // broadcast: each publisher on this thread, its global index and its
+    // sends scheduled in the window [first, last] (read after the window).
+    struct publisher_window {
+        std::size_t index = 0;
+        std::uint64_t first = 1, last = 0;
+    };
+    std::vector<publisher_window> publisher_windows();
+    std::vector<publisher_window> publisher_windows_joined() const; // the same, after stop()
 
     // Runs fn on this thread and waits.
     template <class F>
@@ -77,6 +93,9 @@ public:
     wire_bytes mark_window(bool open);
     std::uint64_t min_highest(); // push drain: lowest "highest seq" over sessions
     bool echo_drained();         // every send in the window came back (or never will)
+    // broadcast: every client here has each publisher's last send in the
+    // window (wins indexed by publisher).
+    bool broadcast_drained(const std::vector<publisher_window>& wins);
     void close_all();
     void stop();
 
@@ -131,6 +150,8 @@ private:
     double rate_hz_ = 0;
     std::int64_t ms_ = INT64_MAX, me_ = INT64_MIN;
     bool counting_ = false; // between mark_window(true) and mark_window(false)
+    bool bare_ = false;     // set_upstream
+    std::size_t publishers_ = 0;
     std::unordered_map<const client_session*, session_state*> by_session_;
     std::size_t next_to_start_ = 0, connecting_ = 0, concurrency_ = 0;
     double connect_rate_ = 0;

@@ -49,6 +49,10 @@ std::string u(std::uint64_t v) { return std::to_string(v); }
 std::string relay_col(const result_row& r, std::string v) { return r.relay ? v : std::string(); }
 std::string tls_col(const result_row& r, std::string v) { return r.tls != "none" ? v : std::string(); }
 std::string proxy_col(const result_row& r, std::string v) { return r.proxy ? v : std::string(); }
+// An external target's process is measured only with --target-pid; its own
+// counts (slow consumers, bad requests) are never known.
+std::string server_col(const result_row& r, std::string v) { return r.server_measured ? v : std::string(); }
+std::string stats_col(const result_row& r, std::string v) { return r.target.empty() ? v : std::string(); }
 
 // The frozen column list. Append only; never reorder or rename.
 const std::vector<column>& columns() {
@@ -90,11 +94,11 @@ const std::vector<column>& columns() {
         {"connect_max_us", [](auto& r) { return f3(us(r.connect.max())); }},
         {"handshake_bytes", [](auto& r) { return f3(r.handshake_bytes); }},
         {"idle_bytes_per_conn_per_min", [](auto& r) { return f3(r.idle_bytes_per_conn_per_min); }},
-        {"server_cpu_us_per_msg", [](auto& r) { return f3(server_cpu_us_per_msg(r)); }},
-        {"server_cpu_util", [](auto& r) { return f3(per(static_cast<double>(r.server_cpu_ns) / 1e9, r.window_s)); }},
-        {"server_rss_bytes", [](auto& r) { return u(r.server_rss_bytes); }},
-        {"server_rss_peak_bytes", [](auto& r) { return u(r.server_rss_peak_bytes); }},
-        {"server_rss_bytes_per_conn", [](auto& r) { return f3(r.server_rss_bytes_per_conn); }},
+        {"server_cpu_us_per_msg", [](auto& r) { return server_col(r, f3(server_cpu_us_per_msg(r))); }},
+        {"server_cpu_util", [](auto& r) { return server_col(r, f3(per(static_cast<double>(r.server_cpu_ns) / 1e9, r.window_s))); }},
+        {"server_rss_bytes", [](auto& r) { return server_col(r, u(r.server_rss_bytes)); }},
+        {"server_rss_peak_bytes", [](auto& r) { return server_col(r, u(r.server_rss_peak_bytes)); }},
+        {"server_rss_bytes_per_conn", [](auto& r) { return server_col(r, f3(r.server_rss_bytes_per_conn)); }},
         {"client_cpu_us_per_msg", [](auto& r) {
              return f3(per(static_cast<double>(r.client_cpu_ns) / 1000.0, static_cast<double>(delivered_messages(r))));
          }},
@@ -102,8 +106,8 @@ const std::vector<column>& columns() {
         {"client_threads", [](auto& r) { return u(r.client_threads); }},
         {"reconnects", [](auto& r) { return u(r.reconnects); }},
         {"gaps_reported", [](auto& r) { return u(r.gaps_reported); }},
-        {"slow_consumers", [](auto& r) { return u(r.slow_consumers); }},
-        {"bad_requests", [](auto& r) { return u(r.bad_requests); }},
+        {"slow_consumers", [](auto& r) { return stats_col(r, u(r.slow_consumers)); }},
+        {"bad_requests", [](auto& r) { return stats_col(r, u(r.bad_requests)); }},
         {"max_send_lag_us", [](auto& r) { return f3(r.max_send_lag_us); }},
         {"client_bound", [](auto& r) { return std::string(r.client_bound ? "true" : "false"); }},
         {"lost_in_flight_at_end", [](auto& r) { return u(r.in_flight_at_end); }},
@@ -132,7 +136,7 @@ const std::vector<column>& columns() {
         {"relay_lateness_max_us", [](auto& r) { return relay_col(r, f3(us(r.relay_lateness_max_ns))); }},
         {"relay_resets", [](auto& r) { return relay_col(r, u(r.relay_resets)); }},
         {"relay_bound", [](auto& r) { return relay_col(r, r.relay_bound ? "true" : "false"); }},
-        {"server_rss_window_start_bytes", [](auto& r) { return u(r.server_rss_window_start_bytes); }},
+        {"server_rss_window_start_bytes", [](auto& r) { return server_col(r, u(r.server_rss_window_start_bytes)); }},
         // Format 4: TLS (tls_* empty without it), the reverse proxy (proxy_*
         // empty without one), and why a row could not measure everything.
         {"tls", [](auto& r) { return r.tls; }},
@@ -178,6 +182,9 @@ const std::vector<column>& columns() {
         {"generator_delay_max_us", [](auto& r) { return f3(us(r.generator_delay.max())); }},
         {"rx_unstamped", [](auto& r) { return u(r.rx_unstamped); }},
         {"client_work_us", [](auto& r) { return f3(r.client_work_us); }},
+        // Format 8.
+        {"target", [](auto& r) { return text_cell(r.target); }},
+        {"publishers", [](auto& r) { return r.publishers ? u(r.publishers) : std::string(); }},
     };
     return cols;
 }
@@ -280,26 +287,26 @@ std::string ms_of(std::uint64_t ns) { return fmt::format("{:.3f}", static_cast<d
 
 void summary_messages(std::ostream& os, const result_row& r, bool header) {
     if (header)
-        os << fmt::format("{:<13} {:<8} {:>7} {:>8} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>10} {:>11} {:>9} {:>10} {:>5}\n",
+        os << fmt::format("{:<13} {:<9} {:>7} {:>8} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>10} {:>11} {:>9} {:>10} {:>5}\n",
                           "transport", "scenario", "clients", "rate/s", "payload", "delivered", "lost", "p50 ms",
                           "p99 ms", "max ms", "gen p99 ms", "frame B/msg", "env B/msg", "srv us/msg", "bound");
-    os << fmt::format("{:<13} {:<8} {:>7} {:>8.4g} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>10} {:>11.1f} {:>9.1f} {:>10.2f} {:>5}\n",
+    os << fmt::format("{:<13} {:<9} {:>7} {:>8.4g} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>10} {:>11.1f} {:>9.1f} {:>10} {:>5}\n",
                       r.transport, r.scenario, r.clients, r.rate_hz, r.payload_bytes, r.delivered, r.lost,
                       ms_of(r.rx_latency.percentile(50)), ms_of(r.rx_latency.percentile(99)), ms_of(r.rx_latency.max()),
-                      ms_of(r.generator_delay.percentile(99)),
-                      framing_per_msg(r), envelope_per_msg(r), server_cpu_us_per_msg(r),
+                      ms_of(r.generator_delay.percentile(99)), framing_per_msg(r), envelope_per_msg(r),
+                      r.server_measured ? fmt::format("{:.2f}", server_cpu_us_per_msg(r)) : std::string("-"),
                       r.client_bound ? "YES" : r.relay_bound ? "RELAY" : "no");
 }
 
 void summary_connect(std::ostream& os, const result_row& r, bool header) {
     if (header)
-        os << fmt::format("{:<13} {:<8} {:>7} {:>10} {:>10} {:>10} {:>12} {:>14} {:>16} {:>5}\n", "transport",
+        os << fmt::format("{:<13} {:<9} {:>7} {:>10} {:>10} {:>10} {:>12} {:>14} {:>16} {:>5}\n", "transport",
                           "scenario", "clients", "ready p50", "ready p99", "ready max", "handshake B",
                           "srv RSS B/conn", "idle B/conn/min", "bound");
-    os << fmt::format("{:<13} {:<8} {:>7} {:>10} {:>10} {:>10} {:>12.1f} {:>14.0f} {:>16.1f} {:>5}\n", r.transport,
+    os << fmt::format("{:<13} {:<9} {:>7} {:>10} {:>10} {:>10} {:>12.1f} {:>14} {:>16.1f} {:>5}\n", r.transport,
                       r.scenario, r.clients, ms_of(r.connect.percentile(50)) + "ms",
                       ms_of(r.connect.percentile(99)) + "ms", ms_of(r.connect.max()) + "ms", r.handshake_bytes,
-                      r.server_rss_bytes_per_conn, r.idle_bytes_per_conn_per_min, r.client_bound ? "YES" : "no");
+                      r.server_measured ? fmt::format("{:.0f}", r.server_rss_bytes_per_conn) : std::string("-"), r.idle_bytes_per_conn_per_min, r.client_bound ? "YES" : "no");
 }
 } // namespace
 

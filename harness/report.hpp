@@ -74,6 +74,14 @@ struct result_row {
     std::uint64_t proxy_rss_bytes = 0;
     // Why nothing (or not everything) could be measured, in words: a client
     // that never connected, an upgrade a proxy refused. Empty when all went well.
+    // Format 8: an external server (`run --target`): its URL; empty for
+    // rtbench's server or a peer. Its process is measured only when the
+    // user names it (--target-pid): server_measured = false leaves the
+    // server_* columns empty, not zero; slow_consumers and bad_requests
+    // (the server's own counts) are empty for every target.
+    std::string target;
+    bool server_measured = true;
+    std::size_t publishers = 0; // broadcast: the clients that sent (0: another scenario)
     std::string failure;
     // Format 5: why a connected client first lost its subscription during the
     // point (a proxy's "status 504", a reset), the cause behind reconnects.
@@ -140,7 +148,9 @@ std::vector<std::string> csv_columns();
 // the verdict, spread.csv (figures renamed rx_latency_*) and the capacity
 // search (its objective, so slo_met/slo_why, and capacity.csv
 // rx_latency_ms) use rx_latency from then on.
-inline constexpr int results_format = 7;
+// 8 adds `target` (an external server's URL), empty server_* columns for
+// a server rtbench did not start, and the broadcast scenario.
+inline constexpr int results_format = 8;
 
 struct manifest {
     std::string version, git_commit, host, kernel, cpu_model, arguments, start_time_utc;

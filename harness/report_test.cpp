@@ -31,7 +31,9 @@ TEST(Report, CsvHeaderIsFrozen) {
               // format 7
               "rx_latency_p50_us,rx_latency_p90_us,rx_latency_p99_us,rx_latency_p999_us,rx_latency_p9999_us,rx_latency_max_us,"
               "rx_latency_mean_us,generator_delay_p50_us,generator_delay_p99_us,generator_delay_max_us,rx_unstamped,"
-              "client_work_us\n");
+              "client_work_us,"
+              // format 8
+              "target,publishers\n");
 }
 
 TEST(Report, CsvRowHasKnownValues) {
@@ -85,7 +87,9 @@ TEST(Report, CsvRowHasKnownValues) {
               // repeat 1; 10 messages received in a 0.5 s window: 20 per second; no search.
               ",1,20.000,,,pattern,minimal,"
               // Format 7: the headline at kernel receive, the generator's delay apart.
-              "600.000,600.000,600.000,600.000,600.000,600.000,600.000,400.000,400.000,400.000,3,2.500\n");
+              "600.000,600.000,600.000,600.000,600.000,600.000,600.000,400.000,400.000,400.000,3,2.500,"
+              // Format 8: rtbench's own server, not broadcast.
+              ",\n");
 }
 
 TEST(Report, RelayColumnsHaveKnownValues) {
@@ -111,7 +115,7 @@ TEST(Report, RelayColumnsHaveKnownValues) {
     auto tail = line.substr(line.find(",rtt=100ms"));
     EXPECT_EQ(tail, ",rtt=100ms loss=1%,100.000,0.000,1000000.000,0.000,1.000,0.000,0.250,500.000,3000000,120.000,2500.000,7,true,0,"
                     "none,,,0.000,0.000,,,,,0.000,0.000,,none,,,,,,"
-                    ",1,500.000,,,pattern,minimal,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0,0.000\n"); // 1,000 messages in 2 s
+                    ",1,500.000,,,pattern,minimal,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0,0.000,,\n"); // 1,000 messages in 2 s
     EXPECT_EQ(spectrum_file_name(r), "spectra/sse_push_c0_r0_p0_net-rtt_100ms_loss_1_.txt");
     // A TLS or proxied row names its own file: it never overwrites the plain one.
     r.tls = "1.3";
@@ -137,7 +141,7 @@ TEST(Report, ManifestIsJsonWithEveryField) {
     EXPECT_EQ(os.str(), "{\n"
                         "  \"tool\": \"rtbench\",\n"
                         "  \"version\": \"0.1.0\",\n"
-                        "  \"format\": 7,\n"
+                        "  \"format\": 8,\n"
                         "  \"git_commit\": \"abc123\",\n"
                         "  \"host\": \"host\",\n"
                         "  \"kernel\": \"6.1\",\n"
@@ -160,8 +164,8 @@ TEST(Report, SummaryShowsConnectionCostForConnectRows) {
     std::ostringstream os;
     write_summary(os, {r});
     EXPECT_EQ(os.str(),
-              "transport     scenario clients  ready p50  ready p99  ready max  handshake B srv RSS B/conn  idle B/conn/min bound\n"
-              "websocket     connect        2    1.500ms    1.500ms    1.500ms        300.0           2048              0.0    no\n");
+              "transport     scenario  clients  ready p50  ready p99  ready max  handshake B srv RSS B/conn  idle B/conn/min bound\n"
+              "websocket     connect         2    1.500ms    1.500ms    1.500ms        300.0           2048              0.0    no\n");
 }
 
 TEST(Report, SummaryShowsFramingAndEnvelopeApart) {
@@ -185,9 +189,9 @@ TEST(Report, SummaryShowsFramingAndEnvelopeApart) {
     std::ostringstream os;
     write_summary(os, {r});
     EXPECT_EQ(os.str(),
-              "transport     scenario clients   rate/s payload delivered  lost    p50 ms    p99 ms    max ms gen p99 ms frame B/msg "
+              "transport     scenario  clients   rate/s payload delivered  lost    p50 ms    p99 ms    max ms gen p99 ms frame B/msg "
               "env B/msg srv us/msg bound\n"
-              "websocket     push           1       10      64        10     0     1.000     1.000     1.000      0.200         2.0 "
+              "websocket     push            1       10      64        10     0     1.000     1.000     1.000      0.200         2.0 "
               "     36.0       0.00    no\n");
 }
 

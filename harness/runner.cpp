@@ -19,7 +19,8 @@ scenario parse_scenario(const std::string& s) {
     if (s == "push") return scenario::push;
     if (s == "echo") return scenario::echo;
     if (s == "connect") return scenario::connect;
-    throw std::invalid_argument("unknown scenario '" + s + "' (push, echo or connect)");
+    if (s == "broadcast") return scenario::broadcast;
+    throw std::invalid_argument("unknown scenario '" + s + "' (push, echo, broadcast or connect)");
 }
 
 const char* scenario_name(scenario s) {
@@ -27,6 +28,7 @@ const char* scenario_name(scenario s) {
     case scenario::push: return "push";
     case scenario::echo: return "echo";
     case scenario::connect: return "connect";
+    case scenario::broadcast: return "broadcast";
     }
     return "?";
 }
@@ -119,6 +121,9 @@ result_row empty_row(const point& p, const run_settings& s) {
     r.via = s.via.name;
     r.headers = s.client.headers == header_profile::browser ? "browser" : "minimal";
     r.proxy = s.via.active();
+    r.target = s.target.url;
+    if (p.sc == scenario::broadcast) r.publishers = std::min(s.publishers, p.clients);
+    r.server_measured = !s.target.active() || s.target.pid > 0;
     if (s.tls.client) {
         r.tls_cert = s.tls.cert;
         r.tls_resume = s.tls.resume;
@@ -134,10 +139,17 @@ std::vector<std::unique_ptr<load_thread>> make_threads(const point& p, const run
     for (std::size_t i = 0; i < p.clients; ++i) {
         client_config cfg = s.client;
         cfg.port = port;
+        // An external server, straight or through the relay (on 127.0.0.1).
+        if (s.target.active()) {
+            if (!s.net.relay) cfg.host = s.target.host;
+            cfg.target = s.target.request_target;
+            cfg.authority = s.target.authority;
+        }
         cfg.id = "c" + std::to_string(i);
         cfg.tls = s.tls.client;
         threads[i % threads.size()]->add_session(i, cfg);
     }
+    for (auto& t : threads) t->set_upstream(s.target.active(), std::min(s.publishers, p.clients));
     return threads;
 }
 
@@ -243,7 +255,11 @@ void add_warnings(const point& p, const run_settings& s, result_row& r) {
                                          "then the server waits for it too; add --client-threads or lower the load",
                                          client_util * 100, s.client_threads));
     }
-    if (p.sc == scenario::echo && r.max_send_lag_us > 10'000) {
+    if (p.sc == scenario::broadcast && s.publishers > p.clients)
+        r.warnings.push_back(fmt::format("--publishers {} is more than the {} clients: every client published",
+                                         s.publishers, p.clients));
+    // The clients' own send loop (echo, broadcast) late: the offered load was not the schedule's.
+    if ((p.sc == scenario::echo || p.sc == scenario::broadcast) && r.max_send_lag_us > 10'000) {
         r.client_bound = true;
         r.warnings.push_back(fmt::format("the load generator sent up to {:.1f} ms late (its schedule is corrected for, "
                                          "but the offered load was not steady)", r.max_send_lag_us / 1000));
@@ -269,7 +285,9 @@ void add_warnings(const point& p, const run_settings& s, result_row& r) {
 
 result_row run_point(const point& p, const run_settings& s) {
     result_row r = empty_row(p, s);
-    server_process srv(s, *p.transport, p.clients);
+    auto srv_owned = s.target.active() ? std::make_unique<server_process>(s.target)
+                                       : std::make_unique<server_process>(s, *p.transport, p.clients);
+    server_process& srv = *srv_owned;
     auto base_mem = process_memory(srv.pid());
     // With a network profile, every client connection goes through the
     // relay; the harness's control calls go straight to the server.
@@ -311,7 +329,7 @@ result_row run_point(const point& p, const run_settings& s) {
     drain_phase(c, *driver);
 
     // Tear down, then merge.
-    auto final_stats = srv.call("GET", "/stats");
+    auto final_stats = srv.external() ? std::string() : srv.call("GET", "/stats");
     auto peak = process_memory(srv.pid());
     r.server_rss_bytes = peak.rss_bytes;
     r.server_rss_peak_bytes = peak.peak_bytes;
@@ -348,6 +366,7 @@ result_row run_point(const point& p, const run_settings& s) {
     r.window_s = static_cast<double>(b.t - a.t) / 1e9;
     r.server_cpu_ns = b.server_cpu - a.server_cpu;
     r.client_cpu_ns = b.client_cpu - a.client_cpu;
+    driver->stopped(c);
     merge_threads(c, *driver, r);
     driver->finish(c, a, b, r);
     add_warnings(p, s, r);

@@ -33,6 +33,21 @@ struct tls_setup {
     std::shared_ptr<const tls_client> client; // null: plain
 };
 
+// An external server (`run --target URL`): rtbench starts and controls
+// nothing; every client connects to host:port and asks for request_target.
+struct external_target {
+    std::string url;            // as given, for the row's `target` column
+    std::string scheme;         // ws, wss, http, https
+    std::string host_name;      // the URL's host: a name or an address (TLS checks it)
+    std::string authority;      // the URL's host[:port], sent as Host
+    std::string host;           // the address connected to (numeric)
+    std::vector<std::string> addresses; // all the host resolved to (host: the first that answered)
+    std::uint16_t port = 0;
+    std::string request_target; // path and query
+    int pid = 0;                // --target-pid: its CPU and memory measured; 0: not
+    bool active() const { return !url.empty(); }
+};
+
 struct run_settings {
     double duration_s = 5, warmup_s = 1, drain_s = 0; // drain 0: automatic
     std::size_t client_threads = 1;
@@ -50,6 +65,8 @@ struct run_settings {
     tls_setup tls;
     proxy_spec via;        // the reverse proxy between clients (or relay) and server
     std::string proxy_dir; // its directory (config, logs), under the run folder
+    external_target target;     // active: no server of rtbench's own
+    std::size_t publishers = 1; // broadcast: the clients that send
     // Called about every 200 ms with a phase name and progress 0..1.
     std::function<void(const char* phase, double done)> progress;
 };

@@ -72,6 +72,54 @@ public:
     }
 };
 
+// broadcast: the first --publishers clients each send at the point's rate
+// to every client (rtbench's server: an upstream record to "all"; an
+// external one: whatever a broadcast server does with a message); every
+// client, the publishers too, must receive every send due in the window.
+class broadcast_driver final : public scenario_driver {
+public:
+    std::int64_t begin_load(point_context&) override { return now_ns() + 50'000'000; }
+    void window_set(point_context& c, std::int64_t t0) override {
+        // The publishers' sends spread evenly over one period, half a slot
+        // off the window's edges (as echo's).
+        auto spread = static_cast<std::int64_t>(1e9 / c.p.rate_hz / static_cast<double>(publishers(c)));
+        for (auto& t : c.threads) t->start_echo(c.p.rate_hz, t0 + spread / 2, spread);
+    }
+    // A send due in the window goes out when its timer fires, which on a busy
+    // load thread may be after the window closed: each publisher's window is
+    // read again at every look at the drain, and once more when the threads
+    // have stopped, before anything is counted.
+    void end_load(point_context& c, std::int64_t, std::int64_t) override { read_windows(c, false); }
+    void stopped(point_context& c) override { read_windows(c, true); }
+    bool drained(point_context& c) override {
+        read_windows(c, false);
+        for (auto& t : c.threads)
+            if (!t->broadcast_drained(wins_)) return false;
+        return true;
+    }
+    seq_tracker::window_counts count(const session_state& st) const override {
+        seq_tracker::window_counts sum;
+        for (std::size_t p = 0; p < wins_.size() && p < st.from.size(); ++p) {
+            auto n = st.from[p].counts(wins_[p].first, wins_[p].last);
+            sum.delivered += n.delivered;
+            sum.lost += n.lost;
+            sum.duplicated += n.duplicated;
+            sum.reordered += n.reordered;
+            sum.in_flight += n.in_flight;
+        }
+        return sum;
+    }
+
+private:
+    static std::size_t publishers(const point_context& c) { return std::min(c.s.publishers, c.p.clients); }
+    void read_windows(point_context& c, bool joined) {
+        wins_.assign(publishers(c), {});
+        for (auto& t : c.threads)
+            for (auto& w : joined ? t->publisher_windows_joined() : t->publisher_windows()) wins_[w.index] = w;
+    }
+    std::vector<load_thread::publisher_window> wins_;
+};
+
 // connect: the connections just opened sit idle through the window; what
 // they cost in bytes (polls, heartbeats) is the scenario's column.
 class connect_driver final : public scenario_driver {
@@ -93,6 +141,7 @@ std::unique_ptr<scenario_driver> make_driver(scenario sc) {
     case scenario::push: return std::make_unique<push_driver>();
     case scenario::echo: return std::make_unique<echo_driver>();
     case scenario::connect: return std::make_unique<connect_driver>();
+    case scenario::broadcast: return std::make_unique<broadcast_driver>();
     }
     return nullptr;
 }

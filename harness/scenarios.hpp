@@ -48,6 +48,8 @@ public:
     virtual void end_load(point_context&, std::int64_t /*ms*/, std::int64_t /*me*/) {}
     // Drain: true once everything due in the window has arrived.
     virtual bool drained(point_context&) { return true; }
+    // The load threads have stopped (joined): a last read of their state.
+    virtual void stopped(point_context&) {}
     // What one client received of what it was due in the window.
     virtual seq_tracker::window_counts count(const session_state&) const { return {}; }
     // The scenario's own columns, from the two window snapshots.

@@ -140,15 +140,19 @@ server_process::server_process(const run_settings& s, const transport_descriptor
     throw std::runtime_error("the server process did not start listening within 10 s");
 }
 
+server_process::server_process(const external_target& t) : pid_(t.pid > 0 ? t.pid : -1), external_(true), port_(t.port) {}
+
 server_process::~server_process() { stop(); }
 
 std::string server_process::call(const std::string& method, const std::string& target) {
+    if (external_) throw std::runtime_error("an external target has no control endpoint (" + target + ")");
     auto a = http_call("127.0.0.1", control_port(), method, target, token_);
     if (a.status != 200) throw std::runtime_error(fmt::format("server answered {} to {}", a.status, target));
     return a.body;
 }
 
 void server_process::stop() {
+    if (external_) return; // not ours: never signalled
     stop_child(pid_, SIGTERM, 5000);
     if (!port_file_.empty()) ::unlink(port_file_.c_str());
     if (!dir_.empty()) {

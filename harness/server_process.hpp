@@ -16,6 +16,9 @@ class server_process {
 public:
     // Throws std::runtime_error naming what is missing or what failed.
     server_process(const run_settings& s, const transport_descriptor& t, std::size_t clients);
+    // A server rtbench did not start (`run --target`): nothing to start or
+    // stop, no control endpoint; pid is the target's --target-pid, or -1.
+    explicit server_process(const struct external_target& t);
     ~server_process();
     server_process(const server_process&) = delete;
     server_process& operator=(const server_process&) = delete;
@@ -24,11 +27,13 @@ public:
     // server's plain control port.
     std::uint16_t control_port() const { return control_port_ ? control_port_ : port_; }
     int pid() const { return pid_; }
+    bool external() const { return external_; }
     std::string call(const std::string& method, const std::string& target);
     void stop();
 
 private:
     int pid_ = -1;
+    bool external_ = false;
     std::uint16_t port_ = 0, control_port_ = 0;
     std::string dir_, port_file_, token_;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ostream>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -60,8 +61,11 @@ std::vector<std::vector<const result_row*>> groups(const std::vector<result_row>
 // (0 when nothing arrived), which would drag the median and the minimum.
 spread over(const std::vector<const result_row*>& g, const headline& h) {
     std::vector<double> v;
+    // A server figure of a server that was not measured (an external
+    // target's) is no figure at all, not 0.
+    bool server_figure = std::string_view(h.name).starts_with("server_");
     for (auto* r : g)
-        if (comparable(*r)) v.push_back(h.value(*r));
+        if (comparable(*r) && (r->server_measured || !server_figure)) v.push_back(h.value(*r));
     return spread_of(std::move(v));
 }
 
@@ -92,7 +96,7 @@ void write_spread_summary(std::ostream& os, const std::vector<result_row>& rows)
         if (!said) {
             std::string heads;
             for (auto& h : headlines(connect)) heads += fmt::format(" {:>24}", h.name);
-            os << fmt::format("{:<13} {:<8} {:>7} {:>8} {:>7} {:>5}{}  path\n", "transport", "scenario", "clients",
+            os << fmt::format("{:<13} {:<9} {:>7} {:>8} {:>7} {:>5}{}  path\n", "transport", "scenario", "clients",
                               "rate/s", "payload", "n", heads);
             said = true;
         }
@@ -104,7 +108,7 @@ void write_spread_summary(std::ostream& os, const std::vector<result_row>& rows)
             cells += fmt::format(" {:>24}", s.n ? fmt::format("{:.4g} [{:.4g}–{:.4g}]", s.median, s.lo, s.hi) : "–");
         }
         // n: the runs that could be compared, of all the point's runs.
-        os << fmt::format("{:<13} {:<8} {:>7} {:>8.4g} {:>7} {:>5}{}  {}\n", r.transport, r.scenario, r.clients,
+        os << fmt::format("{:<13} {:<9} {:>7} {:>8.4g} {:>7} {:>5}{}  {}\n", r.transport, r.scenario, r.clients,
                           r.rate_hz, r.payload_bytes, fmt::format("{}/{}", n, g.size()), cells, path_label(r));
     }
 }

@@ -96,3 +96,18 @@ TEST(Spread, OnlyComparableRunsMakeTheSpread) {
     write_spread_csv(none, {failed});
     EXPECT_NE(none.str().find(",rx_latency_p50_ms,0,,,\n"), std::string::npos) << none.str();
 }
+
+// An external target's server, not measured (no --target-pid): its server
+// figure has no runs to stand on — empty, never a median of zeros — while
+// the client-side figures of the same runs are there.
+TEST(Spread, AnUnmeasuredServerHasNoServerFigure) {
+    std::vector<result_row> rows = {run_of("websocket", 1, 1), run_of("websocket", 2, 2)};
+    for (auto& r : rows) {
+        r.target = "ws://127.0.0.1:8765/echo";
+        r.server_measured = false;
+    }
+    std::ostringstream os;
+    write_spread_csv(os, rows);
+    EXPECT_NE(os.str().find(",server_cpu_us_per_msg,0,,,\n"), std::string::npos) << os.str();
+    EXPECT_NE(os.str().find(",rx_latency_p50_ms,2,"), std::string::npos) << os.str();
+}

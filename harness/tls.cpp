@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <boost/asio/ip/address.hpp>
 #include <fmt/format.h>
 
 namespace rtb {
@@ -203,7 +204,7 @@ std::shared_ptr<tls_client> make_client_tls(const cert_pair& trusted, tls_versio
     auto* ctx = t->ctx->native_handle();
     set_versions(*t->ctx, offer);
     boost::system::error_code ec;
-    t->ctx->add_certificate_authority(boost::asio::buffer(trusted.cert_pem), ec);
+    if (!trusted.cert_pem.empty()) t->ctx->add_certificate_authority(boost::asio::buffer(trusted.cert_pem), ec);
     if (ec) throw std::runtime_error("TLS trusted certificate: " + ec.message());
     // Verified as a browser would (chain to a trusted certificate, name,
     // validity), so the client's CPU per handshake is a real client's.
@@ -220,13 +221,35 @@ std::shared_ptr<tls_client> make_client_tls(const cert_pair& trusted, tls_versio
     return t;
 }
 
+std::shared_ptr<tls_client> make_target_tls(const std::string& host, const std::string& ca_file, tls_version offer,
+                                            bool resume) {
+    // The same context as for rtbench's own server (versions, tickets),
+    // then the target's trust in place of the run's certificate.
+    auto t = make_client_tls(cert_pair{}, offer, resume);
+    t->host = host;
+    boost::system::error_code ec;
+    if (ca_file.empty()) t->ctx->set_default_verify_paths(ec);
+    else t->ctx->load_verify_file(ca_file, ec);
+    if (ec) throw std::runtime_error("TLS trust " + (ca_file.empty() ? std::string("(the system's)") : ca_file) + ": " +
+                                     ec.message());
+    return t;
+}
+
 tls_session_slot::~tls_session_slot() {
     if (session) SSL_SESSION_free(session);
 }
 
 void tls_prepare_client(SSL* ssl, const tls_client& t, tls_session_slot* slot) {
-    SSL_set_tlsext_host_name(ssl, t.host.c_str());
-    SSL_set1_host(ssl, t.host.c_str());
+    // An IP address is checked against the certificate's IP entries and is
+    // never sent as SNI (RFC 6066 3: host names only).
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(t.host, ec);
+    if (ec) {
+        SSL_set_tlsext_host_name(ssl, t.host.c_str());
+        SSL_set1_host(ssl, t.host.c_str());
+    } else if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), t.host.c_str()) != 1) {
+        SSL_set1_host(ssl, t.host.c_str()); // an address no name matches: verification fails, never passes unchecked
+    }
     if (!t.resume || !slot) return;
     SSL_set_ex_data(ssl, resume_index(), slot);
     if (slot->session) SSL_set_session(ssl, slot->session);

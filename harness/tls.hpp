@@ -49,6 +49,12 @@ struct tls_client {
     bool resume = false;
 };
 std::shared_ptr<tls_client> make_client_tls(const cert_pair& trusted, tls_version offer, bool resume);
+// For an external server (`run --target wss://`): its certificate checked
+// for `host` (a name, or an IP address against the certificate's IP
+// entries) against ca_file's certificates, or the system's when empty.
+// Throws std::runtime_error naming what could not be read.
+std::shared_ptr<tls_client> make_target_tls(const std::string& host, const std::string& ca_file, tls_version offer,
+                                            bool resume);
 
 // One client's resumable session: the ticket its last connection got, kept
 // for the next. Attached to each SSL object of that client (ex_data), so the

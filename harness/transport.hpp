@@ -37,6 +37,12 @@ struct client_config {
     std::chrono::milliseconds reconnect_delay{50};
     option_values transport; // the transports' own client-side options
     std::shared_ptr<const tls_client> tls; // null: plain TCP; else every connection is TLS
+    // An external server (`run --target`): its URL's request target (path
+    // and query), asked for as it is, without the id, rooms or resume cursor
+    // of rtbench's own protocol; records go up and come back as bare
+    // message bodies. Empty: rtbench's server (or a peer).
+    std::string target;
+    std::string authority; // the Host header's value for it (the URL's host[:port]); empty: host:port
 };
 
 // How one connection a client opened came up: TCP connect, then the TLS
@@ -170,6 +176,9 @@ struct transport_descriptor {
     // server doing the same job): the verdict states the peer's costs as
     // ratios to it.
     std::string_view counterpart = {};
+    // The URL schemes of external servers (`run --target`) its client
+    // speaks, space-separated ("ws wss"); empty: none.
+    std::string_view target_schemes = {};
 };
 
 // Digits of v in base 10 and 16, for the framing formulas.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <set>
 #include <tuple>
@@ -17,6 +18,13 @@ namespace rtb {
 namespace {
 
 double rss_per_conn(const result_row& r) { return r.server_rss_bytes_per_conn; }
+// Rows whose server process was measured (an external target's is not,
+// without --target-pid): the only ones a server figure can rank.
+std::vector<result_row> measured(const std::vector<result_row>& rows) {
+    std::vector<result_row> out;
+    std::copy_if(rows.begin(), rows.end(), std::back_inserter(out), [](auto& r) { return r.server_measured; });
+    return out;
+}
 
 // Rows compare only at the same point on the same path.
 using point_key = std::tuple<std::string, std::string, std::uint64_t, double, std::uint64_t, std::string>;
@@ -285,8 +293,15 @@ std::vector<std::string> limits(const std::vector<result_row>& rows) {
     // once, where the rows with such a peer are read.
     std::set<std::string> node_peers;
     for (auto& r : rows)
-        if (auto* t = find_transport(r.transport); t && t->peer_script.ends_with(".js") && r.scenario != "connect")
+        if (auto* t = find_transport(r.transport); t && t->peer_script.ends_with(".js") && r.scenario == "push")
             node_peers.insert(r.transport);
+    // A server rtbench did not start: what it could not see.
+    std::set<std::string> unmeasured;
+    for (auto& r : rows)
+        if (!r.target.empty() && !r.server_measured) unmeasured.insert(r.target);
+    for (auto& t : unmeasured)
+        out.push_back(fmt::format("The server was {}, not started by rtbench: its CPU and memory were not measured "
+                                  "(--target-pid names its process).", t));
     if (!node_peers.empty()) {
         std::string names;
         for (auto& n : node_peers) names += (names.empty() ? "" : ", ") + n;
@@ -364,14 +379,14 @@ std::vector<std::string> verdict(const std::vector<result_row>& rows) {
         add(with_left_out(lowest(group, "Lowest median latency" + on, "ms", p50_ms, 3, 0.20)));
         add(with_left_out(lowest(group, "Lowest p99 latency" + on, "ms", p99_ms, 3, 2.0)));
         // TLS roughly doubles the server's CPU per message: per path too.
-        add(lowest(group, "Least server CPU per delivered message" + on, "µs", server_cpu_us_per_msg, 2, 0.28));
+        add(lowest(measured(group), "Least server CPU per delivered message" + on, "µs", server_cpu_us_per_msg, 2, 0.28));
     }
     // Connection costs rank per path too: TLS multiplies memory and
     // handshake bytes for every transport alike.
     auto conn_paths = by_path(conn);
     for (auto& [p, group] : conn_paths) {
         std::string on = conn_paths.size() == 1 && p == "loopback" ? "" : " on " + p;
-        add(lowest(group, "Least server memory per connection" + on, "B", rss_per_conn, 0, 0.44));
+        add(lowest(measured(group), "Least server memory per connection" + on, "B", rss_per_conn, 0, 0.44));
         add(lowest(group, "Fewest handshake bytes" + on, "B", [](auto& r) { return r.handshake_bytes; }, 1, 0.01));
         add(lowest(group, "Fewest idle bytes per connection per minute" + on, "B",
                    [](auto& r) { return r.idle_bytes_per_conn_per_min; }, 1, 0.01));

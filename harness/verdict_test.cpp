@@ -354,3 +354,17 @@ TEST(Verdict, PeersAreStatedAsRatiosToTheirCounterpart) {
         EXPECT_NE(s.rfind("websocket against", 0), 0u) << "rtbench's own rows have no counterpart: " << s;
     }
 }
+
+// A server rtbench did not start, its process not named: the verdict says
+// its server figures are missing and why; named (--target-pid), nothing.
+TEST(Verdict, SaysAnExternalTargetsServerWasNotMeasured) {
+    auto r = row("websocket", 10, 8, 1.0, 0);
+    r.scenario = "echo";
+    r.target = "ws://127.0.0.1:8765/echo";
+    r.server_measured = false;
+    EXPECT_EQ(line_starting(verdict({r}), "The server was"),
+              "The server was ws://127.0.0.1:8765/echo, not started by rtbench: its CPU and memory were not measured "
+              "(--target-pid names its process).");
+    r.server_measured = true;
+    EXPECT_EQ(line_starting(verdict({r}), "The server was"), "<no line starting 'The server was'>");
+}

@@ -38,7 +38,7 @@ REQUIRED = ["transport", "scenario", "clients", "rate_hz", "payload_bytes", "dur
             "wire_down_bytes", "wire_up_bytes", "overhead_bytes_per_msg", "overhead_ratio",
             "server_cpu_us_per_msg", "server_rss_bytes_per_conn", "connect_p50_us",
             "connect_p99_us", "handshake_bytes", "client_bound"]
-TEXT = {"transport", "scenario", "client_bound", "net", "relay_bound", "tls", "tls_cert", "tls_resume", "via", "failure", "reconnect_cause", "tls_negotiated", "slo_met", "slo_why", "payload_kind", "headers"}
+TEXT = {"transport", "scenario", "client_bound", "net", "relay_bound", "tls", "tls_cert", "tls_resume", "via", "failure", "reconnect_cause", "tls_negotiated", "slo_met", "slo_why", "payload_kind", "headers", "target"}
 # Results format 3: the network path. Older runs have none of these columns
 # and ran straight to the server: net "none", every number 0, no relay.
 NET_NUMBERS = ["net_rtt_ms", "net_jitter_ms", "net_down_bps", "net_up_bps", "net_loss_pct", "net_resets_per_min"]
@@ -46,8 +46,12 @@ NET_NUMBERS = ["net_rtt_ms", "net_jitter_ms", "net_down_bps", "net_up_bps", "net
 RELAY = ["relay_cpu_util", "relay_cpu_us_per_msg", "relay_rss_bytes", "relay_lateness_p99_us",
          "relay_lateness_max_us", "relay_resets", "relay_bound"]
 # Results format 4: TLS and proxy columns, empty on plain or direct rows.
-EMPTY_OK = set(RELAY) | {"tls_handshake_p50_us", "tls_handshake_p99_us", "tls_handshakes", "tls_resumed",
-                         "tls_bytes_per_msg", "proxy_cpu_util", "proxy_cpu_us_per_msg", "proxy_rss_bytes"}
+# Results format 8: a server rtbench did not start (an external target) has
+# no server figures unless its process was named, and never its own counts.
+SERVER = ["server_cpu_us_per_msg", "server_cpu_util", "server_rss_bytes", "server_rss_peak_bytes",
+          "server_rss_bytes_per_conn", "server_rss_window_start_bytes", "slow_consumers", "bad_requests"]
+EMPTY_OK = set(RELAY) | set(SERVER) | {"tls_handshake_p50_us", "tls_handshake_p99_us", "tls_handshakes", "tls_resumed",
+                                       "tls_bytes_per_msg", "proxy_cpu_util", "proxy_cpu_us_per_msg", "proxy_rss_bytes"}
 
 
 def path_label(net, tls, via, headers=None):
@@ -130,7 +134,7 @@ def comparable(r):
     """A run whose figures compare with others (harness/report.hpp comparable)."""
     return (not r.get("failure") and r.get("lost", 0) == 0 and r.get("duplicated", 0) == 0
             and r.get("corrupt", 0) == 0 and r.get("client_bound") != "true" and r.get("relay_bound") != "true"
-            and r.get("slow_consumers", 0) == 0)
+            and not r.get("slow_consumers"))
 
 
 def median_over_repeats(rows):
@@ -370,6 +374,9 @@ def connection_rows(rows):
 
 
 def memory_chart(run_dir, rows, charts):
+    rows = server_measured(rows, "server_rss_bytes_per_conn")
+    if not rows:
+        return
     top, sel, keys, labels = connection_rows(rows)
     fig, ax = plt.subplots(figsize=(max(8, 1.2 * len(keys)), 4.5))
     ax.bar(range(len(keys)), [sel[k]["server_rss_bytes_per_conn"] / 1024 for k in keys],
@@ -496,7 +503,7 @@ def latency_rtt_charts(run_dir, rows, charts):
     nothing but the RTT share a line; rows on a profile with other
     impairments (jitter, bandwidth, loss, resets) get their own marker and
     legend entry, so their effect is never read as the RTT's."""
-    msg = [r for r in rows if r["scenario"] in ("push", "echo")]
+    msg = [r for r in rows if r["scenario"] in ("push", "echo", "broadcast")]
     groups = {}
     for r in msg:
         groups.setdefault((r["scenario"], r["clients"], r["rate_hz"], r["payload_bytes"]), []).append(r)
@@ -562,7 +569,7 @@ def warnings_of(rows):
             out.append(f"{tag}: {int(r['duplicated'])} duplicated messages.")
         if r.get("corrupt", 0) > 0:
             out.append(f"{tag}: {int(r['corrupt'])} corrupted records.")
-        if r.get("slow_consumers", 0) > 0:
+        if r.get("slow_consumers"):
             out.append(f"{tag}: {int(r['slow_consumers'])} connections dropped as slow consumers.")
     return out
 
@@ -576,6 +583,17 @@ def none_text(rows):
     if has_relay(rows):
         return "None: no loss, and the load generator and the network relay kept up."
     return "None: no loss, and the load generator kept up."
+
+
+def or_dash(v, spec):
+    """A figure, or a dash where nothing was measured (an empty cell)."""
+    return "–" if v is None else format(v, spec)
+
+
+def server_measured(rows, col):
+    """The rows whose server process was measured (not an external target's
+    without --target-pid)."""
+    return [r for r in rows if r.get(col) is not None]
 
 
 def table_rows(rows):
@@ -597,9 +615,9 @@ def table_rows(rows):
                      f"{int(r['delivered'])}", f"{int(r['lost'])}",
                      f"{headline_us(r, 'p50') / 1000:.3f}", f"{headline_us(r, 'p99') / 1000:.3f}",
                      f"{headline_us(r, 'max') / 1000:.3f}", framing, envelope,
-                     f"{r['overhead_ratio']:.2f}", f"{r['server_cpu_us_per_msg']:.2f}",
+                     f"{r['overhead_ratio']:.2f}", or_dash(r["server_cpu_us_per_msg"], ".2f"),
                      f"{r['connect_p50_us'] / 1000:.3f}", f"{r['handshake_bytes']:.0f}",
-                     f"{r['server_rss_bytes_per_conn']:.0f}", r["client_bound"]]
+                     or_dash(r["server_rss_bytes_per_conn"], ".0f"), r["client_bound"]]
                     + ([r["relay_bound"] or "–"] if with_relay else []))
     return head, body
 
@@ -698,7 +716,7 @@ def main(argv):
     overhead_chart(run_dir, rows, charts)
     per_payload_chart(run_dir, rows, "traffic_vs_clients", "Total wire traffic",
                       "bytes per second, both directions (B/s, log)", traffic, charts, logy=True)
-    per_payload_chart(run_dir, rows, "server_cpu", "Server CPU per delivered message",
+    per_payload_chart(run_dir, server_measured(rows, "server_cpu_us_per_msg"), "server_cpu", "Server CPU per delivered message",
                       "server CPU time per message (µs)", lambda r: r["server_cpu_us_per_msg"], charts)
     memory_chart(run_dir, rows, charts)
     connect_chart(run_dir, rows, charts)

@@ -490,5 +490,33 @@ class Warnings(unittest.TestCase):
             shutil.rmtree(tmp)
 
 
+class ExternalTarget(unittest.TestCase):
+    def test_a_target_without_its_process_has_no_server_figures(self):
+        """Results format 8: an external target's server columns are empty;
+        the report says so with a dash and draws no server chart for it."""
+        tmp = tempfile.mkdtemp()
+        try:
+            with open(os.path.join(SAMPLE, "results.csv")) as f:
+                lines = f.read().splitlines()
+            head = lines[0].split(",") + ["target"]
+            cells = lines[1].split(",") + ["ws://127.0.0.1:8765/echo"]
+            for c in ("server_cpu_us_per_msg", "server_cpu_util", "server_rss_bytes", "server_rss_peak_bytes",
+                      "server_rss_bytes_per_conn", "server_rss_window_start_bytes", "slow_consumers", "bad_requests"):
+                if c in head:
+                    cells[head.index(c)] = ""
+            with open(os.path.join(tmp, "results.csv"), "w") as f:
+                f.write(",".join(head) + "\n" + ",".join(cells) + "\n")
+            result = plot(tmp)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertFalse(os.path.exists(os.path.join(tmp, "server_cpu.png")))
+            self.assertFalse(os.path.exists(os.path.join(tmp, "memory_per_connection.png")))
+            with open(os.path.join(tmp, "report.md")) as f:
+                md = f.read()
+            row = [l for l in md.splitlines() if l.startswith("| " + cells[0] + " ")][0]
+            self.assertIn("| – |", row)
+        finally:
+            shutil.rmtree(tmp)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

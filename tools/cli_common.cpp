@@ -95,6 +95,12 @@ option_values option_flags::values() const {
     return v;
 }
 
+std::string option_flags::first_server_only() const {
+    for (auto& e : entries_)
+        if (e.flag->count() > 0 && e.decl->reader == transport_option::side::server) return "--" + std::string(e.decl->name);
+    return {};
+}
+
 std::vector<std::string> option_flags::server_args() const {
     std::vector<std::string> args;
     for (auto& e : entries_) {

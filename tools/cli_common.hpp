@@ -48,6 +48,9 @@ public:
     option_values values() const;
     // After parsing: the given options the server reads, as `serve` flags.
     std::vector<std::string> server_args() const;
+    // After parsing: the first given option only a server reads ("--history"),
+    // or empty: what cannot apply to a server rtbench did not start.
+    std::string first_server_only() const;
 
 private:
     struct entry {

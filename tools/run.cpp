@@ -24,6 +24,7 @@
 #include "harness/tls.hpp"
 #include "harness/verdict.hpp"
 #include "tools/cli_common.hpp"
+#include "tools/target.hpp"
 
 namespace rtb {
 namespace fs = std::filesystem;
@@ -46,6 +47,11 @@ struct run_args {
     double max_loss = 0, precision = 10;
     std::size_t max_probes = 12;
     option_flags flags; // server limits and the transports' own options
+    // An external server (run --target) and broadcast's senders.
+    std::string target, target_ca;
+    int target_pid = 0;
+    bool target_any_host = false;
+    std::size_t publishers = 1;
 };
 
 std::string net_help() {
@@ -60,8 +66,24 @@ std::string net_help() {
 void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
     if (matrix) {
         cmd->add_option("--transport", a.transports, "Transports: NAME[,NAME...] or all")->capture_default_str();
-        cmd->add_option("--scenario", a.scenario, "push (server fan-out), echo (round trip) or connect (connection cost)")
-            ->capture_default_str()->check(CLI::IsMember({"push", "echo", "connect"}));
+        cmd->add_option("--scenario", a.scenario, "push (server fan-out), echo (round trip), broadcast (clients "
+                                                  "publish to every client: --publishers) or connect (connection cost)")
+            ->capture_default_str()->check(CLI::IsMember({"push", "echo", "broadcast", "connect"}));
+        cmd->add_option("--publishers", a.publishers, "broadcast: how many of the clients send, each at --rate; every "
+                                                      "client, the senders too, receives every message")
+            ->capture_default_str()->check(CLI::Range(1, 1000));
+        cmd->add_option("--target", a.target, "Run against a server rtbench did not start: ws://HOST[:PORT]/PATH or "
+                                              "wss://... (scenarios echo, broadcast and connect; the contract a "
+                                              "server must meet is in README.md, 'External targets'). Loopback only "
+                                              "unless --target-any-host")->group("External target");
+        cmd->add_option("--target-pid", a.target_pid, "The target's process: its CPU and memory are measured (the "
+                                                      "server_* columns are empty without it)")
+            ->check(CLI::Range(1, 1 << 30))->group("External target");
+        cmd->add_option("--target-ca", a.target_ca, "wss:// targets: PEM file of the certificates to trust (default: "
+                                                    "the system's)")->check(CLI::ExistingFile)->group("External target");
+        cmd->add_flag("--target-any-host", a.target_any_host, "Allow a target that is not on this machine's loopback "
+                                                              "(the server must be yours to load)")
+            ->group("External target");
         cmd->add_option("--clients", a.clients, "Concurrent clients; a comma list sweeps")->capture_default_str();
         cmd->add_option("--rate", a.rates, "Messages/s: push = server publish rate (to every client), echo = per client; "
                                            "a comma list sweeps")->capture_default_str();
@@ -285,7 +307,7 @@ void write_verdict(const fs::path& dir, const std::vector<result_row>& rows, con
 // the WebSocket); rtbench's own hold a second one for echo's upstream.
 std::size_t connections_per_client(const point& p) {
     if (!p.transport->peer_script.empty()) return 3;
-    return p.sc == scenario::echo ? 2 : 1;
+    return p.sc == scenario::echo || p.sc == scenario::broadcast ? 2 : 1;
 }
 
 struct planned {
@@ -386,7 +408,8 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     if (search) {
         if (a.repeat > 1) throw usage_error("--find-max runs each probe once; leave out --repeat");
         for (auto& m : ms) {
-            if (m.sc == scenario::connect) throw usage_error("--find-max needs a message scenario (push or echo), not connect");
+            if (m.sc == scenario::connect)
+                throw usage_error("--find-max needs a message scenario (push, echo or broadcast), not connect");
             if ((a.find_max == "rate" ? m.rates.size() : m.clients.size()) > 1)
                 throw usage_error(fmt::format("--find-max {0} searches from one --{0} value; give one, not a list",
                                               a.find_max));
@@ -422,6 +445,27 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     for (auto& [net, tls, via, p, repeat, headers] : plan(ms))
         if (p.payload > max_message) throw usage_error("--payload exceeds --max-message");
 
+    // An external target: reachable, and one client able to connect to it,
+    // before anything is written (each failure one line, exit 1).
+    external_target target;
+    std::shared_ptr<tls_client> target_tls;
+    if (!a.target.empty()) {
+        target = parse_target_url(a.target, a.target_any_host);
+        target.pid = a.target_pid;
+        if (target.pid && !fs::exists("/proc/" + std::to_string(target.pid)))
+            throw usage_error(fmt::format("--target-pid {}: no such process", target.pid));
+        check_reachable(target, 3.0);
+        if (target.scheme == "wss")
+            target_tls = make_target_tls(target.host_name, a.target_ca, parse_tls_version_arg(a.tls_client_version),
+                                         a.tls_resume);
+        client_config cfg;
+        cfg.headers = ms.front().headers.front();
+        cfg.max_message = given.get(settings::max_message) + 256;
+        cfg.transport = given;
+        cfg.tls = target_tls;
+        check_target_client(target, *target_transport(target.scheme), cfg, 5.0);
+    }
+
     std::string root = project_root();
     fs::path out = a.out.empty() ? fs::path(root) / "results" / (utc_now("%Y%m%dT%H%M%SZ") + "-" + label) : fs::path(a.out);
     fs::create_directories(out / "spectra");
@@ -456,6 +500,8 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     s.server_log = (out / "server.log").string();
     s.relay_log = (out / "relay.log").string();
     s.server_args = a.flags.server_args();
+    s.publishers = a.publishers;
+    s.target = target;
 
     // TLS: one throw-away certificate for the run, its files in a private
     // temporary directory for the server processes, one client context.
@@ -463,7 +509,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     std::shared_ptr<tls_client> tls_clients;
     bool any_tls = false;
     for (auto& m : ms)
-        for (auto& v : m.tls) any_tls = any_tls || v != "none";
+        for (auto& v : m.tls) any_tls = any_tls || (v != "none" && v != "external");
     if (any_tls) {
         auto cert = make_self_signed(a.tls_cert);
         tls_dir = std::make_unique<tls_files>(cert);
@@ -487,7 +533,10 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
         s.client.headers = headers;
         s.proxy_dir = (out / "nginx" / std::to_string(++measured)).string();
         s.tls = {};
-        if (tls != "none") {
+        if (target_tls) {
+            // The target's TLS, whatever versions it accepts ("external").
+            s.tls = {tls, "", a.tls_resume, {}, "", "", target_tls};
+        } else if (tls != "none") {
             // TLS ends at the proxy when there is one; the server is plain.
             std::vector<std::string> args;
             if (!via.active())
@@ -597,6 +646,35 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
 
 int run_plot(const std::string& dir) { return plot_folder(project_root(), dir); }
 
+// `run --target`: what an external server allows. Its URL picks the
+// client; rtbench can neither start its publisher (push) nor put a proxy
+// or its own TLS in front of it; the relay (--net) forwards to 127.0.0.1.
+void check_target_args(CLI::App& cmd, const run_args& a, matrix& m) {
+    auto t = parse_target_url(a.target, a.target_any_host);
+    auto* client = target_transport(t.scheme);
+    if (cmd.get_option("--transport")->count() > 0 && a.transports != client->name)
+        throw usage_error(fmt::format("--target {}:// is spoken by {}, not --transport {}", t.scheme, client->name,
+                                      a.transports));
+    m.transports = {client};
+    if (m.sc == scenario::push)
+        throw usage_error("--target: push needs rtbench's control endpoint to start a server's publisher; against a "
+                          "server of your own run --scenario echo, broadcast or connect");
+    if (cmd.get_option("--via")->count() > 0) throw usage_error("--target: --via puts a proxy before rtbench's server only");
+    for (const char* o : {"--tls", "--tls-version", "--tls-cert"})
+        if (cmd.get_option(o)->count() > 0)
+            throw usage_error(fmt::format("--target: {} is for rtbench's server; the URL says TLS (wss://)", o));
+    if (auto o = a.flags.first_server_only(); !o.empty())
+        throw usage_error(fmt::format("--target: {} sets rtbench's own server, not one it did not start", o));
+    if (t.scheme != "wss")
+        for (const char* o : {"--target-ca", "--tls-resume", "--tls-client-version"})
+            if (cmd.get_option(o)->count() > 0)
+                throw usage_error(fmt::format("--target: {} goes with a wss:// URL", o));
+    for (auto& n : m.nets)
+        if (n.relay && t.host != "127.0.0.1")
+            throw usage_error("--target: --net's relay forwards to 127.0.0.1 only, not " + t.host);
+    m.tls = {t.scheme == "wss" ? "external" : "none"};
+}
+
 std::string g_argline; // the full command line, for the manifest (set by main)
 
 std::function<int()> add_run(CLI::App& app) {
@@ -614,6 +692,14 @@ std::function<int()> add_run(CLI::App& app) {
         m.via = parse_vias(a->via);
         m.transports = select_transports(a->transports);
         m.sc = parse_scenario(a->scenario);
+        if (cmd->get_option("--publishers")->count() > 0 && m.sc != scenario::broadcast)
+            throw usage_error("--publishers goes with --scenario broadcast");
+        if (a->target.empty()) {
+            for (const char* o : {"--target-pid", "--target-ca", "--target-any-host"})
+                if (cmd->get_option(o)->count() > 0) throw usage_error(std::string(o) + " goes with --target");
+        } else {
+            check_target_args(*cmd, *a, m);
+        }
         for (double c : parse_doubles(a->clients, "--clients", 1)) m.clients.push_back(static_cast<std::size_t>(c));
         m.rates = m.sc == scenario::connect ? std::vector<double>{0} : parse_doubles(a->rates, "--rate", 0.001);
         if (m.sc == scenario::connect) m.payloads = {0};

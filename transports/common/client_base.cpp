@@ -15,7 +15,10 @@ constexpr std::string_view chrome_ch_ua = "\"Chromium\";v=\"131\", \"Not_A Brand
 } // namespace
 
 void add_profile_headers(http::fields& f, const client_config& cfg, const browser_request& kind) {
-    std::string host = cfg.host + ":" + std::to_string(cfg.port);
+    // An IPv6 literal goes in brackets (RFC 9110 7.2, RFC 3986 3.2.2).
+    std::string host = !cfg.authority.empty() ? cfg.authority
+                       : cfg.host.find(':') != std::string::npos ? "[" + cfg.host + "]:" + std::to_string(cfg.port)
+                                                                 : cfg.host + ":" + std::to_string(cfg.port);
     f.set(http::field::host, host);
     if (cfg.headers != header_profile::browser) return;
     // What Chrome 131 on Linux sends for a same-origin request from a page at

@@ -1,6 +1,8 @@
 // WebSocket client side.
 #include "transports/websocket/ws_common.hpp"
 
+#include <fmt/format.h>
+
 namespace rtb::ws {
 namespace {
 
@@ -28,8 +30,9 @@ protected:
             add_profile_headers(req.base(), cfg, websocket_upgrade);
             if (cfg.headers == header_profile::minimal) req.set(http::field::user_agent, "rtbench");
             // Chrome offers permessage-deflate; with --ws-deflate Beast
-            // writes its own offer instead.
-            else if (!offer)
+            // writes its own offer instead. Not to an external server: it
+            // may accept, and this client does not inflate unless asked to.
+            else if (!offer && cfg.target.empty())
                 req.set(http::field::sec_websocket_extensions, "permessage-deflate; client_max_window_bits");
         }));
         websocket::permessage_deflate pmd;
@@ -57,13 +60,22 @@ private:
         if (ec) return lost("connect: " + describe_error(ec));
         beast::get_lowest_layer(*ws).expires_never();
         auto c = cursor();
-        auto target = make_target("/ws", {c ? "since=" + std::to_string(*c) : "", identity_query(cfg_)});
-        ws->async_handshake(cfg_.host + ":" + std::to_string(cfg_.port), target,
-                            beast::bind_front_handler(&ws_client::on_handshake, self<ws_client>(), gen, ws));
+        auto target = !cfg_.target.empty()
+                          ? cfg_.target
+                          : make_target("/ws", {c ? "since=" + std::to_string(*c) : "", identity_query(cfg_)});
+        // The answer is kept so that a refused upgrade says what the server
+        // answered instead (an external target's 404, a 200 of a server
+        // that is not a WebSocket one).
+        auto res = std::make_shared<websocket::response_type>();
+        ws->async_handshake(*res, cfg_.host + ":" + std::to_string(cfg_.port), target,
+                            beast::bind_front_handler(&ws_client::on_handshake, self<ws_client>(), gen, ws, res));
     }
 
-    void on_handshake(std::uint64_t gen, ws_ptr ws, beast::error_code ec) {
+    void on_handshake(std::uint64_t gen, ws_ptr ws, std::shared_ptr<websocket::response_type> res, beast::error_code ec) {
         if (stale(gen)) return;
+        if (ec && res->result_int() != 0 && res->result() != http::status::switching_protocols)
+            return lost(fmt::format("handshake: the upgrade was refused: HTTP {} {}", res->result_int(),
+                                    std::string(res->reason())));
         if (ec) return lost("handshake: " + ec.message());
         open_ = true;
         ready();

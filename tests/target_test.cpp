@@ -1,0 +1,241 @@
+// External targets (`run --target`, README.md "External targets"): a server
+// rtbench did not start — examples/ws_server.py on Debian's
+// python3-websockets, the example the README gives — loaded with the echo
+// and broadcast scenarios, and every way a target can be wrong. Whole runs:
+// Cli.* (they share the timing lock).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "tests/cli_support.hpp"
+
+extern char** environ;
+
+using namespace rtb_test;
+
+namespace {
+
+// examples/ws_server.py on a free port of 127.0.0.1 (it prints the port),
+// stopped at the end of the test. With cert and key: wss.
+struct example_server {
+    explicit example_server(const std::string& cert = {}, const std::string& key = {}) {
+        std::string script = std::string(RTBENCH_SOURCE_DIR) + "/examples/ws_server.py";
+        std::vector<std::string> args = {"/usr/bin/python3", script, "0"};
+        if (!cert.empty()) args.insert(args.end(), {cert, key});
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        int fds[2];
+        if (::pipe(fds) != 0) return;
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+        posix_spawn_file_actions_addclose(&fa, fds[0]);
+        if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid = -1;
+        posix_spawn_file_actions_destroy(&fa);
+        ::close(fds[1]);
+        FILE* out = ::fdopen(fds[0], "r");
+        if (out && std::fscanf(out, "%u", &port) != 1) port = 0;
+        if (out) std::fclose(out);
+    }
+    ~example_server() {
+        if (pid > 0) {
+            ::kill(pid, SIGTERM);
+            int st = 0;
+            ::waitpid(pid, &st, 0);
+        }
+    }
+    std::string url(const std::string& path, const std::string& scheme = "ws") const {
+        return scheme + "://127.0.0.1:" + std::to_string(port) + path;
+    }
+    pid_t pid = -1;
+    unsigned port = 0;
+};
+
+// The lines of a command's output that are not empty.
+int lines(const std::string& out) {
+    int n = 0;
+    for (std::size_t i = 0; i < out.size(); ++i)
+        if (out[i] == '\n' && i > 0 && out[i - 1] != '\n') ++n;
+    return n;
+}
+
+} // namespace
+
+// Echo against a plain echo server: every message back, byte for byte (the
+// envelope rides inside the message, so the server needs to know nothing
+// of rtbench), RFC 6455's framing to the byte (a 2-byte header down, 6 up
+// with the mask, bodies under 126 B), and the server's columns empty, not
+// zero: rtbench did not start it and was not told its process.
+TEST(Cli, TargetEchoServerOfYourOwnCarriesEveryMessageExactly) {
+    example_server srv;
+    ASSERT_GT(srv.port, 0u) << "examples/ws_server.py did not start (tools/setup installs python3-websockets)";
+    bool exact = false;
+    for (int attempt = 0; attempt < 2 && !exact; ++attempt) {
+        auto r = run_csv("target-echo", "--target " + srv.url("/echo") + " --scenario echo --clients 3 --rate 50 "
+                                                                          "--duration 0.6 --payload 64 --payload-kind pattern,json");
+        ASSERT_EQ(r.size(), 3u);
+        exact = true;
+        for (std::size_t i = 1; i < r.size(); ++i) {
+            std::string what = cell(r, i, "payload_kind");
+            EXPECT_EQ(r[i][0], "websocket");
+            EXPECT_EQ(cell(r, i, "target"), srv.url("/echo"));
+            EXPECT_EQ(cell(r, i, "lost"), "0") << what;
+            EXPECT_EQ(cell(r, i, "corrupt"), "0") << what;
+            EXPECT_EQ(cell(r, i, "delivered"), cell(r, i, "expected")) << what;
+            EXPECT_NEAR(num(r, i, "expected"), 90, 3) << what; // 3 clients x 50/s x 0.6 s
+            for (const char* c : {"server_cpu_us_per_msg", "server_cpu_util", "server_rss_bytes",
+                                  "server_rss_bytes_per_conn", "slow_consumers", "bad_requests"})
+                EXPECT_EQ(cell(r, i, c), "") << c << " of a server rtbench does not know";
+            EXPECT_GT(num(r, i, "rx_latency_p50_us"), 0) << what;
+            // Each message crosses twice, its body the same both ways: the
+            // envelope is twice the body's fields.
+            EXPECT_NEAR(num(r, i, "envelope_bytes_per_msg") * num(r, i, "messages_in_window") +
+                            2 * num(r, i, "payload_bytes_in_window"),
+                        num(r, i, "app_bytes_in_window"), 400) << what;
+            std::string framing = cell(r, i, "framing_bytes_per_msg");
+            if (framing != "8.000") std::cerr << "attempt " << attempt + 1 << ": " << what << " framing " << framing << "\n";
+            exact = exact && framing == "8.000";
+        }
+    }
+    EXPECT_TRUE(exact) << "framing differed from RFC 6455's 8 B in two runs";
+}
+
+// Broadcast: 2 of 4 clients publish at 20/s each for 0.5 s; each client,
+// the publishers too, gets all 20 sends: 4 x 20 = 80 messages. Framing per
+// message received: its 2-byte header, plus each publisher's masked 6-byte
+// header spread over the 4 copies of its message: 2 + 6/4 = 3.5 B.
+TEST(Cli, TargetBroadcastReachesEveryClientFromEveryPublisher) {
+    example_server srv;
+    ASSERT_GT(srv.port, 0u);
+    bool exact = false;
+    for (int attempt = 0; attempt < 2 && !exact; ++attempt) {
+        auto r = run_csv("target-bc", "--target " + srv.url("/broadcast") + " --scenario broadcast --clients 4 "
+                                                                              "--publishers 2 --rate 20 --duration 0.5 --payload 32");
+        ASSERT_EQ(r.size(), 2u);
+        EXPECT_EQ(cell(r, 1, "scenario"), "broadcast");
+        EXPECT_EQ(cell(r, 1, "lost"), "0");
+        EXPECT_EQ(cell(r, 1, "duplicated"), "0");
+        EXPECT_EQ(cell(r, 1, "corrupt"), "0");
+        EXPECT_EQ(cell(r, 1, "expected"), "80");
+        EXPECT_EQ(cell(r, 1, "delivered"), "80");
+        std::string framing = cell(r, 1, "framing_bytes_per_msg");
+        if (framing != "3.500") std::cerr << "attempt " << attempt + 1 << ": framing " << framing << "\n";
+        exact = framing == "3.500";
+    }
+    EXPECT_TRUE(exact) << "framing differed from 2 + 6/4 B in two runs";
+}
+
+// Broadcast on rtbench's own server, every transport: an upstream record to
+// "all" reaches every client, the sender too.
+TEST(Cli, BroadcastRunsOnEveryTransport) {
+    auto r = run_csv("bc-all", "--transport all --scenario broadcast --clients 3 --publishers 2 --rate 20 "
+                               "--duration 0.5 --poll-interval-ms 50");
+    ASSERT_GT(r.size(), 5u);
+    for (std::size_t i = 1; i < r.size(); ++i) {
+        EXPECT_EQ(cell(r, i, "lost"), "0") << r[i][0];
+        EXPECT_EQ(cell(r, i, "corrupt"), "0") << r[i][0];
+        EXPECT_EQ(cell(r, i, "expected"), "60") << r[i][0]; // 3 clients x 2 publishers x 10
+        EXPECT_EQ(cell(r, i, "delivered"), "60") << r[i][0];
+        EXPECT_EQ(cell(r, i, "target"), "") << r[i][0];
+        EXPECT_GT(num(r, i, "server_cpu_us_per_msg"), 0) << r[i][0];
+    }
+}
+
+// --target-pid: the target's process is measured as rtbench's own server
+// is: CPU per message and its memory.
+TEST(Cli, TargetPidMeasuresTheServersProcess) {
+    example_server srv;
+    ASSERT_GT(srv.port, 0u);
+    auto r = run_csv("target-pid", "--target " + srv.url("/echo") + " --target-pid " + std::to_string(srv.pid) +
+                                       " --scenario echo --clients 2 --rate 50 --duration 0.5");
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_GT(num(r, 1, "server_cpu_us_per_msg"), 1) << "a Python server spends more than 1 us a message";
+    EXPECT_GT(num(r, 1, "server_rss_bytes"), 5e6) << "a Python process holds more than 5 MB";
+    EXPECT_EQ(cell(r, 1, "bad_requests"), "") << "the target's own counts are never known";
+}
+
+// wss: the target's certificate checked against --target-ca, for the URL's
+// address; without the CA, the run says the certificate failed.
+TEST(Cli, TargetOverTlsChecksTheCertificate) {
+    auto dir = temp_dir("target-tls");
+    fs::create_directories(dir);
+    std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+    auto gen = run_command("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "
+                           "/CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " + key +
+                           " -out " + cert + " 2>&1");
+    ASSERT_EQ(gen.code, 0) << gen.out;
+    example_server srv(cert, key);
+    ASSERT_GT(srv.port, 0u);
+    auto r = run_csv("target-wss", "--target " + srv.url("/echo", "wss") + " --target-ca " + cert +
+                                       " --scenario echo --clients 2 --rate 50 --duration 0.5");
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(cell(r, 1, "lost"), "0");
+    EXPECT_EQ(cell(r, 1, "delivered"), cell(r, 1, "expected"));
+    EXPECT_EQ(cell(r, 1, "tls"), "external");
+    EXPECT_EQ(cell(r, 1, "tls_negotiated"), "1.3");
+    EXPECT_GE(num(r, 1, "tls_bytes_per_msg"), 2 * 22.0) << "a TLS 1.3 record each way";
+    auto o = rtbench("run --no-plot --target " + srv.url("/echo", "wss") + " --scenario echo --clients 1 --duration 0.3 "
+                     "--ready-timeout 5 --out " + (dir / "untrusted").string());
+    EXPECT_EQ(o.code, 1) << o.out;
+    EXPECT_NE(o.out.find("certificate verify failed"), std::string::npos) << o.out;
+    fs::remove_all(dir);
+}
+
+// Each way a target can be wrong: one line naming it, the right exit code,
+// nothing hangs, and no traffic leaves loopback.
+TEST(Cli, TargetMistakesAreOneLineEach) {
+    struct mistake {
+        std::string args, says;
+        int code;
+    };
+    // A port nothing listens on: bound here, never listened on, held for
+    // the test (no other process can take it meanwhile).
+    int held = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(held, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+    socklen_t len = sizeof sa;
+    ::getsockname(held, reinterpret_cast<sockaddr*>(&sa), &len);
+    unsigned closed = ntohs(sa.sin_port);
+    std::string run = "run --no-plot --duration 0.3 --out " + temp_dir("target-mistakes").string() + " ";
+    for (auto& m : std::vector<mistake>{
+             {"--target ws://127.0.0.1:" + std::to_string(closed) + "/echo --scenario echo",
+              "nothing listens on 127.0.0.1:" + std::to_string(closed) + " (connection refused)", 1},
+             {"--target ws://10.255.255.1/echo --scenario echo", "10.255.255.1 (10.255.255.1) is not a loopback address", 2},
+             {"--target ftp://127.0.0.1/ --scenario echo", "do not speak ftp://", 2},
+             {"--target 127.0.0.1:80 --scenario echo", "is not a URL", 2},
+             {"--target ws://127.0.0.1:1/ --scenario push", "push needs rtbench's control endpoint", 2},
+             {"--target ws://127.0.0.1:1/ --scenario echo --transport sse", "spoken by websocket, not --transport sse", 2},
+             {"--target ws://127.0.0.1:1/ --scenario echo --tls", "the URL says TLS", 2},
+             {"--target-pid 1 --scenario echo", "--target-pid goes with --target", 2},
+             {"--publishers 2 --scenario echo", "--publishers goes with --scenario broadcast", 2},
+             {"--target ws://127.0.0.1:1/ --scenario echo --history 5", "--history sets rtbench's own server", 2},
+             {"--target ws://127.0.0.1:1/ --scenario echo --tls-resume", "--tls-resume goes with a wss:// URL", 2},
+         }) {
+        auto o = rtbench(run + m.args);
+        EXPECT_EQ(o.code, m.code) << m.args << ": " << o.out;
+        EXPECT_NE(o.out.find(m.says), std::string::npos) << m.args << ": " << o.out;
+        EXPECT_EQ(lines(o.out), 1) << m.args << ": " << o.out;
+    }
+    ::close(held);
+    // A path the server refuses (404 to the upgrade): one line with the
+    // status, exit 1, before any point runs.
+    example_server srv;
+    ASSERT_GT(srv.port, 0u);
+    auto dir = temp_dir("target-404");
+    auto o = rtbench("run --no-plot --target " + srv.url("/nope") + " --scenario echo --clients 2 --duration 0.3 "
+                     "--ready-timeout 5 --out " + dir.string());
+    EXPECT_EQ(o.code, 1) << o.out;
+    EXPECT_NE(o.out.find("the upgrade was refused: HTTP 404 Not Found"), std::string::npos) << o.out;
+    EXPECT_EQ(lines(o.out), 1) << o.out;
+    EXPECT_FALSE(fs::exists(dir)) << "nothing is written for a run that cannot start";
+    fs::remove_all(dir);
+}
