@@ -30,16 +30,18 @@ outcome node(const std::string& args) {
 // upstream frames); the peer's process is measured (CPU, RSS), as the
 // reference server's is.
 //
-// The framing must be exact in one of two runs of a scenario: two messages
-// read together leave the second in Beast's own buffer, and a window mark
-// before its handler runs puts its bytes outside the window and the message
-// inside (seen once in ten here; the window-edge bound of results/README.md,
-// one message per client per edge, allows it). A formula off by a byte
-// fails both runs.
+// The framing must be exact in one of three runs of a scenario. What can
+// move it, within the window-edge bound of results/README.md (one message
+// per client per edge): two messages read together leave the second in
+// Beast's own buffer, and a mark before its handler runs puts its bytes
+// outside the window and the message inside; on a loaded machine, an echo
+// answered after the closing mark, or a record the client still queued at
+// a mark (handed over before it, written after). A formula off by a byte
+// fails all three.
 TEST(Cli, PeerNodeWsCarriesEveryScenarioAndPayloadKindExactly) {
     for (const char* sc : {"push", "echo"}) {
         bool exact = false;
-        for (int attempt = 0; attempt < 2 && !exact; ++attempt) {
+        for (int attempt = 0; attempt < 3 && !exact; ++attempt) {
             auto r = run_csv(std::string("peer-") + sc, std::string("--transport websocket,node-ws --scenario ") + sc +
                                                             " --payload-kind pattern,random,json --clients 3 --rate 50 "
                                                             "--duration 0.6 --payload 64");
@@ -67,7 +69,7 @@ TEST(Cli, PeerNodeWsCarriesEveryScenarioAndPayloadKindExactly) {
                 exact = exact && same;
             }
         }
-        EXPECT_TRUE(exact) << sc << ": the framing differed from RFC 6455's in two runs";
+        EXPECT_TRUE(exact) << sc << ": the framing differed from RFC 6455's in three runs";
     }
 }
 

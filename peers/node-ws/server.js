@@ -44,6 +44,8 @@ server.on('upgrade', (req, socket, head) => {
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n${why}`);
   };
   const url = new URL(req.url, 'http://x');
+  if (url.pathname === '/echo' || url.pathname === '/broadcast')
+    return wss.handleUpgrade(req, socket, head, (ws) => servePlain(ws, url.pathname));
   if (url.pathname !== '/ws') return refuse('404 Not Found', 'not found\n');
   const filter = peer.readFilter(url.searchParams);
   if (!filter) return refuse('400 Bad Request', 'bad id or rooms\n');
@@ -95,6 +97,22 @@ function serve(ws, filter, cursor) {
 function gone(sub) {
   sub.dead = true;
   hub.unsubscribe(sub);
+}
+
+// The external-target contract (README.md, "External targets"), so that
+// this server can also be loaded as a server of someone else's (`rtbench
+// run --target ws://…/echo`): /echo returns each message to its sender,
+// /broadcast sends it to every connection there, the sender's too. No
+// envelope, no hub: the bytes go back as they came.
+const broadcastRoom = new Set();
+function servePlain(ws, path) {
+  if (path === '/broadcast') broadcastRoom.add(ws);
+  ws.on('message', (data, isBinary) => {
+    if (path === '/echo') return ws.send(data, { binary: isBinary });
+    for (const c of broadcastRoom) c.send(data, { binary: isBinary });
+  });
+  ws.on('close', () => broadcastRoom.delete(ws));
+  ws.on('error', () => ws.terminate());
 }
 
 // A bad record: delivery stops, a Close with a code that says why (RFC 6455
