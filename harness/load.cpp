@@ -57,7 +57,6 @@ load_thread::~load_thread() {
     stop();
     // Sessions and the pacing timer are bound to io_: destroy them first.
     pace_.reset();
-    for (auto& t : mark_timer_) t.reset();
     by_session_.clear();
     sessions.clear();
 }
@@ -214,17 +213,6 @@ void load_thread::set_window(std::int64_t ms, std::int64_t me) {
     call([&] {
         ms_ = ms;
         me_ = me;
-        // Asio runs expired timers in order of expiry: a mark due at ms runs
-        // before a send due after ms even when the thread wakes late for
-        // both. A mark the runner took late let a send slip before it, its
-        // record on one side of the window and its answer on the other.
-        for (int i = 0; i < 2; ++i) {
-            mark_done_[i] = {};
-            mark_timer_[i] = std::make_unique<boost::asio::steady_timer>(io_, at(i == 0 ? ms : me));
-            mark_timer_[i]->async_wait([this, i](boost::system::error_code ec) {
-                if (!ec) mark_done_[i].set_value(mark_now(i == 0));
-            });
-        }
         return 0;
     });
 }
@@ -295,19 +283,19 @@ void load_thread::send_due(session_state& st) {
     schedule_send(st);
 }
 
-wire_bytes load_thread::mark_window(bool open) { return mark_done_[open ? 0 : 1].get_future().get(); }
-
-wire_bytes load_thread::mark_now(bool open) {
-    wire_bytes w;
-    for (auto& st : sessions) {
-        auto sw = st.s->wire();
-        // Bytes of a half-read message belong with that message, which
-        // is counted when it completes: leave them out at this mark.
-        sw.down -= std::min(sw.down, st.s->pending_bytes());
-        w += sw;
-    }
-    counting_ = open;
-    return w;
+wire_bytes load_thread::mark_window(bool open) {
+    return call([&] {
+        wire_bytes w;
+        for (auto& st : sessions) {
+            auto sw = st.s->wire();
+            // Bytes of a half-read message belong with that message, which
+            // is counted when it completes: leave them out at this mark.
+            sw.down -= std::min(sw.down, st.s->pending_bytes());
+            w += sw;
+        }
+        counting_ = open;
+        return w;
+    });
 }
 
 std::uint64_t load_thread::min_highest() {

@@ -4,7 +4,6 @@
 // is shared on the hot path).
 #include <atomic>
 #include <deque>
-#include <future>
 #include <mutex>
 #include <set>
 #include <string>
@@ -67,9 +66,6 @@ public:
     std::string first_drop();
 
     // Measurement window [ms, me) in CLOCK_MONOTONIC ns. Set before ms.
-    // Arms this thread's two marks (see mark_window) on timers due at ms and
-    // me exactly, so that a mark runs before any send this thread has due
-    // after it, however late the thread or the runner wakes.
     void set_window(std::int64_t ms, std::int64_t me);
     // How records go up. bare: as message bodies an external server returns
     // unchanged (`run --target`), not rtbench's addressed upstream records;
@@ -93,8 +89,7 @@ public:
 
     // Reads every session's wire bytes and opens (or closes) the counting of
     // received messages in one task on this thread, so the bytes and the
-    // messages of the measure window are taken at the same instant: the
-    // bytes of the mark set_window armed, waiting for it if it has not run.
+    // messages of the measure window are taken at the same instant.
     wire_bytes mark_window(bool open);
     std::uint64_t min_highest(); // push drain: lowest "highest seq" over sessions
     bool echo_drained();         // every send in the window came back (or never will)
@@ -144,7 +139,6 @@ private:
     void schedule_send(session_state& st);
     void send_due(session_state& st);
     bool in_window(std::int64_t t) const { return t >= ms_ && t < me_; }
-    wire_bytes mark_now(bool open);
 
     const transport_descriptor& t_;
     scenario sc_;
@@ -163,9 +157,6 @@ private:
     double connect_rate_ = 0;
     std::int64_t connect_t0_ = 0;
     std::unique_ptr<boost::asio::steady_timer> pace_;
-    // The window's marks: [0] opens it, [1] closes it.
-    std::unique_ptr<boost::asio::steady_timer> mark_timer_[2];
-    std::promise<wire_bytes> mark_done_[2];
     std::atomic<std::size_t> ready_{0}, stuck_{0};
     std::mutex failure_mu_;
     std::string failure_, drop_;
