@@ -49,19 +49,22 @@ private:
     std::pair<std::uint64_t, std::uint64_t> win_{0, 0}; // publisher indices [first, last + 1)
 };
 
+// The sending clients' (echo: all, broadcast: the publishers) first sends
+// spread evenly over one period, half a slot after t0: the window opens a
+// whole number of periods after t0 with the default warm-up, and a send due
+// at its very edge races the mark (its record on one side, its answer on
+// the other).
+void start_sends(point_context& c, std::int64_t t0, std::size_t senders) {
+    auto spread = static_cast<std::int64_t>(1e9 / c.p.rate_hz / static_cast<double>(senders));
+    for (auto& t : c.threads) t->start_echo(c.p.rate_hz, t0 + spread / 2, spread);
+}
+
 // echo: each client sends to itself through the server at the point's rate
 // and gets every one of its sends due in the window back.
 class echo_driver final : public scenario_driver {
 public:
     std::int64_t begin_load(point_context&) override { return now_ns() + 50'000'000; }
-    void window_set(point_context& c, std::int64_t t0) override {
-        // Spread the clients' first sends evenly over one period, half a
-        // slot after t0: the window opens a whole number of periods after
-        // t0 with the default warm-up, and a send due at its very edge races
-        // the mark (its record on one side, its answer on the other).
-        auto spread = static_cast<std::int64_t>(1e9 / c.p.rate_hz / static_cast<double>(c.p.clients));
-        for (auto& t : c.threads) t->start_echo(c.p.rate_hz, t0 + spread / 2, spread);
-    }
+    void window_set(point_context& c, std::int64_t t0) override { start_sends(c, t0, c.p.clients); }
     bool drained(point_context& c) override {
         for (auto& t : c.threads)
             if (!t->echo_drained()) return false;
@@ -79,12 +82,7 @@ public:
 class broadcast_driver final : public scenario_driver {
 public:
     std::int64_t begin_load(point_context&) override { return now_ns() + 50'000'000; }
-    void window_set(point_context& c, std::int64_t t0) override {
-        // The publishers' sends spread evenly over one period, half a slot
-        // off the window's edges (as echo's).
-        auto spread = static_cast<std::int64_t>(1e9 / c.p.rate_hz / static_cast<double>(publishers(c)));
-        for (auto& t : c.threads) t->start_echo(c.p.rate_hz, t0 + spread / 2, spread);
-    }
+    void window_set(point_context& c, std::int64_t t0) override { start_sends(c, t0, publishers(c)); }
     // A send due in the window goes out when its timer fires, which on a busy
     // load thread may be after the window closed: each publisher's window is
     // read again at every look at the drain, and once more when the threads
