@@ -285,26 +285,26 @@ void write_manifest(std::ostream& os, const manifest& m) {
 namespace {
 std::string ms_of(std::uint64_t ns) { return fmt::format("{:.3f}", static_cast<double>(ns) / 1e6); }
 
-void summary_messages(std::ostream& os, const result_row& r, bool header) {
+void summary_messages(std::ostream& os, const result_row& r, bool header, std::size_t w) {
     if (header)
-        os << fmt::format("{:<13} {:<9} {:>7} {:>8} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>10} {:>11} {:>9} {:>10} {:>5}\n",
-                          "transport", "scenario", "clients", "rate/s", "payload", "delivered", "lost", "p50 ms",
+        os << fmt::format("{:<{}} {:<9} {:>7} {:>8} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>10} {:>11} {:>9} {:>10} {:>5}\n",
+                          "transport", w, "scenario", "clients", "rate/s", "payload", "delivered", "lost", "p50 ms",
                           "p99 ms", "max ms", "gen p99 ms", "frame B/msg", "env B/msg", "srv us/msg", "bound");
-    os << fmt::format("{:<13} {:<9} {:>7} {:>8.4g} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>10} {:>11.1f} {:>9.1f} {:>10} {:>5}\n",
-                      r.transport, r.scenario, r.clients, r.rate_hz, r.payload_bytes, r.delivered, r.lost,
+    os << fmt::format("{:<{}} {:<9} {:>7} {:>8.4g} {:>7} {:>9} {:>5} {:>9} {:>9} {:>9} {:>10} {:>11.1f} {:>9.1f} {:>10} {:>5}\n",
+                      r.transport, w, r.scenario, r.clients, r.rate_hz, r.payload_bytes, r.delivered, r.lost,
                       ms_of(r.rx_latency.percentile(50)), ms_of(r.rx_latency.percentile(99)), ms_of(r.rx_latency.max()),
                       ms_of(r.generator_delay.percentile(99)), framing_per_msg(r), envelope_per_msg(r),
                       r.server_measured ? fmt::format("{:.2f}", server_cpu_us_per_msg(r)) : std::string("-"),
                       r.client_bound ? "YES" : r.relay_bound ? "RELAY" : "no");
 }
 
-void summary_connect(std::ostream& os, const result_row& r, bool header) {
+void summary_connect(std::ostream& os, const result_row& r, bool header, std::size_t w) {
     if (header)
-        os << fmt::format("{:<13} {:<9} {:>7} {:>10} {:>10} {:>10} {:>12} {:>14} {:>16} {:>5}\n", "transport",
+        os << fmt::format("{:<{}} {:<9} {:>7} {:>10} {:>10} {:>10} {:>12} {:>14} {:>16} {:>5}\n", "transport", w,
                           "scenario", "clients", "ready p50", "ready p99", "ready max", "handshake B",
                           "srv RSS B/conn", "idle B/conn/min", "bound");
-    os << fmt::format("{:<13} {:<9} {:>7} {:>10} {:>10} {:>10} {:>12.1f} {:>14} {:>16.1f} {:>5}\n", r.transport,
-                      r.scenario, r.clients, ms_of(r.connect.percentile(50)) + "ms",
+    os << fmt::format("{:<{}} {:<9} {:>7} {:>10} {:>10} {:>10} {:>12.1f} {:>14} {:>16.1f} {:>5}\n", r.transport,
+                      w, r.scenario, r.clients, ms_of(r.connect.percentile(50)) + "ms",
                       ms_of(r.connect.percentile(99)) + "ms", ms_of(r.connect.max()) + "ms", r.handshake_bytes,
                       r.server_measured ? fmt::format("{:.0f}", r.server_rss_bytes_per_conn) : std::string("-"), r.idle_bytes_per_conn_per_min, r.client_bound ? "YES" : "no");
 }
@@ -315,6 +315,10 @@ void write_summary(std::ostream& os, const std::vector<result_row>& rows) {
     // Rows on different paths (network, TLS, proxy) get a heading each, so two
     // rows of one transport at one point are told apart.
     bool any_path = std::any_of(rows.begin(), rows.end(), [](auto& r) { return path_label(r) != "none"; });
+    // The transport column is as wide as the longest name in it (peers'
+    // names run to 20 characters), so the columns after it line up.
+    std::size_t w = 13;
+    for (auto& r : rows) w = std::max(w, r.transport.size());
     for (auto& r : rows) {
         bool new_path = !prev || path_label(*prev) != path_label(r);
         bool header = new_path || (prev->scenario == "connect") != (r.scenario == "connect");
@@ -323,8 +327,8 @@ void write_summary(std::ostream& os, const std::vector<result_row>& rows) {
                << (r.relay ? fmt::format("net {} (through the impairment relay)", r.net) : "net none (loopback, no relay)")
                << (r.tls != "none" ? ", TLS " + r.tls : "") << (r.via != "none" ? ", via " + r.via : "")
                << (r.headers == "browser" ? ", a browser's request headers" : "") << "\n";
-        if (r.scenario == "connect") summary_connect(os, r, header);
-        else summary_messages(os, r, header);
+        if (r.scenario == "connect") summary_connect(os, r, header, w);
+        else summary_messages(os, r, header, w);
         prev = &r;
     }
     bool any = false;

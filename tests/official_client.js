@@ -1,12 +1,13 @@
 'use strict';
-// The official clients as truth for rtbench's own: socket.io-client (npm)
-// or ws's WebSocket client, connected to a peer through a byte-counting TCP
+// The official clients as truth for rtbench's own: socket.io-client (npm),
+// sockjs-client (npm) or ws's WebSocket client, connected to a peer through a byte-counting TCP
 // relay of this script's, receiving `count` messages. Driven by
 // tests/peers_test.cpp, which runs rtbench's C++ client beside it on the
 // same peer and compares what both saw.
 //
 //   node tests/official_client.js KIND PORT COUNT
-//     KIND: ws | socketio-ws | socketio-polling | socketio-upgrade
+//     KIND: ws | socketio-ws | socketio-polling | socketio-upgrade |
+//           sockjs-ws | sockjs-xhr-streaming | sockjs-xhr-polling
 //
 // Prints "ready" once subscribed (after "!head N"), then one JSON line:
 // {"messages":N,"seqs_in_order":true,"first":"…","last":"…","bytes_down":B,"bytes_up":B}
@@ -18,7 +19,7 @@ const path = require('path');
 const peers = path.join(__dirname, '..', 'peers', 'node_modules');
 const [kind, port, count] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 if (!kind || !(port > 0) || !(count > 0)) {
-  process.stderr.write('usage: node official_client.js ws|socketio-ws|socketio-polling|socketio-upgrade PORT COUNT\n');
+  process.stderr.write('usage: node official_client.js ws|socketio-*|sockjs-* PORT COUNT\n');
   process.exit(2);
 }
 setTimeout(() => {
@@ -68,6 +69,20 @@ relay.listen(0, '127.0.0.1', () => {
     const ws = new WebSocket(`ws://127.0.0.1:${via}/ws?id=official`);
     ws.on('message', (data) => onRecord(data.toString()));
     ws.on('error', (e) => { process.stderr.write(`official_client: ${e.message}\n`); process.exit(1); });
+    return;
+  }
+  if (kind.startsWith('sockjs-')) {
+    // sockjs-client with its `transports` pinned to the row's one; the
+    // query on the base URL goes on every transport URL it makes.
+    const SockJS = require(path.join(peers, 'sockjs-client'));
+    const transports = { 'sockjs-ws': ['websocket'], 'sockjs-xhr-streaming': ['xhr-streaming'],
+                         'sockjs-xhr-polling': ['xhr-polling'] }[kind];
+    const sock = new SockJS(`http://127.0.0.1:${via}/sockjs?id=official`, null, { transports });
+    sock.onmessage = (e) => onRecord(e.data);
+    sock.onclose = (e) => {
+      process.stderr.write(`official_client: SockJS closed: ${e.code} ${e.reason}\n`);
+      process.exit(1);
+    };
     return;
   }
   const { io } = require(path.join(peers, 'socket.io-client'));

@@ -191,6 +191,82 @@ TEST(Cli, PeerSocketIoHeartbeatAndNamespaceCostWhatTheProtocolSays) {
     EXPECT_EQ(cell(r, 1, "framing_bytes_per_msg"), "17.000");
 }
 
+// SockJS, every transport rtbench's client speaks: push, echo and broadcast
+// deliver everything, in order, byte for byte, with no reconnect. Known
+// answers (peers/sockjs/README.md): over the websocket transport a message
+// is the frame a["<body>"] (5 bytes around the body) in a 2-byte WebSocket
+// header, 7 bytes; in echo each record goes up as ["<record>"] (4 bytes) in
+// a masked 6-byte header, 17 in all; over xhr_streaming the frame and its
+// '\n' are one HTTP chunk (2 hex digits and two CRLFs for these sizes), 12
+// bytes; in broadcast each send's 10 bytes up are shared by the 3 clients
+// that receive it: 7 + 10/3. Polling pays an HTTP exchange per answer.
+//
+// Exact in one of three runs of a scenario, for the window-edge reasons
+// given above PeerNodeWsCarriesEveryScenarioAndPayloadKindExactly.
+TEST(Cli, PeerSockjsEveryTransportCarriesEveryScenarioAtItsFrameCost) {
+    for (const char* sc : {"push", "echo", "broadcast"}) {
+        bool exact = false;
+        for (int attempt = 0; attempt < 3 && !exact; ++attempt) {
+            auto r = run_csv(std::string("sockjs-") + sc,
+                             std::string("--transport sockjs-ws,sockjs-xhr-streaming,sockjs-xhr-polling --scenario ") +
+                                 sc + " --clients 3 --rate 50 --duration 0.6 --payload 64");
+            ASSERT_EQ(r.size(), 4u) << sc;
+            for (std::size_t i = 1; i < r.size(); ++i) {
+                std::string what = r[i][0] + " " + sc;
+                EXPECT_EQ(cell(r, i, "lost"), "0") << what;
+                EXPECT_EQ(cell(r, i, "corrupt"), "0") << what;
+                EXPECT_EQ(cell(r, i, "duplicated"), "0") << what;
+                EXPECT_EQ(cell(r, i, "reordered"), "0") << what;
+                EXPECT_EQ(cell(r, i, "delivered"), cell(r, i, "expected")) << what;
+                EXPECT_NEAR(num(r, i, "expected"), 90, 3) << what;
+                EXPECT_EQ(cell(r, i, "reconnects"), "0") << what;
+                EXPECT_GT(num(r, i, "server_rss_bytes"), 10e6) << what << ": a Node process holds more than 10 MB";
+            }
+            EXPECT_GT(num(r, 3, "framing_bytes_per_msg"), 12 + 40) << sc << ", polling: an HTTP exchange per answer";
+            std::string ws = cell(r, 1, "framing_bytes_per_msg"), xs = cell(r, 2, "framing_bytes_per_msg");
+            if (std::string(sc) == "push") exact = ws == "7.000" && xs == "12.000";
+            else if (std::string(sc) == "echo") exact = ws == "17.000";
+            else exact = ws == "10.333"; // broadcast: 7 down, and each send's 10 up shared by its 3 receivers
+            if (!exact)
+                std::cerr << "attempt " << attempt + 1 << ": " << sc << " framing " << ws << " / " << xs << " B over "
+                          << cell(r, 1, "messages_in_window") << " / " << cell(r, 2, "messages_in_window")
+                          << " messages\n";
+        }
+        EXPECT_TRUE(exact) << sc << ": SockJS's framing differed from its frames' in three runs";
+    }
+}
+
+// SockJS's heartbeat, a known answer per transport (--sockjs-heartbeat-ms
+// 200: 300 a minute). The websocket transport's is a WebSocket ping (a
+// 2-byte frame) and the client's pong (a masked 6-byte frame): 8 bytes, 2,400
+// a minute; xhr_streaming's is the frame "h\n" in a chunk "2\r\nh\n\r\n": 7
+// bytes, 2,100 a minute. An idle xhr poll is answered "h" and asked again:
+// an HTTP exchange per heartbeat.
+TEST(Cli, PeerSockjsHeartbeatsCostWhatTheServerSends) {
+    auto r = run_csv("sockjs-idle", "--transport sockjs-ws,sockjs-xhr-streaming,sockjs-xhr-polling --scenario connect "
+                                    "--sockjs-heartbeat-ms 200 --clients 2 --duration 3");
+    ASSERT_EQ(r.size(), 4u);
+    EXPECT_NEAR(num(r, 1, "idle_bytes_per_conn_per_min"), 2400, 240);
+    EXPECT_NEAR(num(r, 2, "idle_bytes_per_conn_per_min"), 2100, 210);
+    EXPECT_GT(num(r, 3, "idle_bytes_per_conn_per_min"), 300 * 200.0) << "an HTTP exchange per heartbeat";
+    // xhr_streaming's answer starts with SockJS's 2,049-byte prelude.
+    EXPECT_GT(num(r, 2, "handshake_bytes"), num(r, 1, "handshake_bytes") + 2049);
+}
+
+// An xhr_streaming answer ends after --sockjs-response-limit bytes and the
+// client asks for the next in the same session: nothing lost, no
+// reconnect, and each new answer's request, head and prelude show in the
+// framing (4 KiB answers of ~300-byte frames: about 13 messages share one).
+TEST(Cli, PeerSockjsStreamingRenewsItsAnswerWithoutLoss) {
+    auto r = run_csv("sockjs-renew", "--transport sockjs-xhr-streaming --sockjs-response-limit 4096 --clients 3 "
+                                     "--rate 50 --duration 1 --payload 256");
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(cell(r, 1, "lost"), "0");
+    EXPECT_EQ(cell(r, 1, "delivered"), cell(r, 1, "expected"));
+    EXPECT_EQ(cell(r, 1, "reconnects"), "0");
+    EXPECT_GT(num(r, 1, "framing_bytes_per_msg"), 12 + 2049 / 14.0);
+}
+
 // ---- every peer: the contract the harness relies on, with its own client ----
 
 namespace {
@@ -361,15 +437,16 @@ std::string json_text(const std::string& json, const std::string& key) {
 } // namespace
 
 // The official client and rtbench's on the same peer at once, 200 messages
-// published to all: both see the same messages in order, and over the
-// WebSocket the same bytes for them, to 1 % (in fact to the byte: the same
-// packets in the same frames; the one difference a client makes is the
-// mask on what it sends, and nothing is sent here). Over long polling the
+// published to all: both see the same messages in order, and over a
+// WebSocket or a stream (SockJS's xhr_streaming) the same bytes for them,
+// to 1 % (in fact to the byte: the same packets in the same frames; the one
+// difference a client makes is the mask on what it sends, and nothing is
+// sent here). Over polling the
 // bytes depend on how the answers happened to batch, so only the messages
 // are compared.
 TEST_P(Peer, TheOfficialClientSeesTheSameMessagesAndBytes) {
     std::string kind = GetParam()->name == std::string_view("node-ws") ? "ws" : std::string(GetParam()->name);
-    bool websocket = kind != "socketio-polling";
+    bool streams = kind.find("polling") == std::string::npos; // one frame per message, as it comes
     constexpr int n = 200;
     peer_rig rig(*GetParam());
     official_client theirs(kind, rig.srv.port(), n);
@@ -397,7 +474,7 @@ TEST_P(Peer, TheOfficialClientSeesTheSameMessagesAndBytes) {
     ASSERT_EQ(bodies.size(), static_cast<std::size_t>(n));
     EXPECT_EQ(json_text(result, "first"), bodies.front());
     EXPECT_EQ(json_text(result, "last"), bodies.back());
-    if (websocket) {
+    if (streams) {
         double theirs_down = static_cast<double>(*json_int(result, "bytes_down"));
         double ours_down = static_cast<double>(w.down - mark.down);
         EXPECT_NEAR(ours_down, theirs_down, theirs_down * 0.01) << "rtbench's client " << ours_down << " B, official "

@@ -22,6 +22,9 @@
     X(socketio_ws)                                                                                 \
     X(socketio_upgrade)                                                                            \
     X(socketio_polling)                                                                            \
+    X(sockjs_ws)                                                                                   \
+    X(sockjs_xhr_streaming)                                                                        \
+    X(sockjs_xhr_polling)                                                                          \
     /* end of the list */
 
 namespace rtb {

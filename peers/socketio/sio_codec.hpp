@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "peers/common/json_string.hpp"
+
 namespace rtb::sio {
 
 // Engine.IO packet types: the first character of every packet.
@@ -41,11 +43,9 @@ std::string event_packet(std::string_view nsp, std::string_view name, std::strin
 // unescaped into `out`. False for any other event or malformed JSON.
 bool event_arg(std::string_view data, std::string_view name, std::string& out);
 
-// JSON string literals (RFC 8259 7): quote escapes '"', '\\' and control
-// characters; unquote reads one literal, "..." included, decoding every
-// escape (\uXXXX as UTF-8, surrogate pairs joined).
-std::string json_quote(std::string_view s);
-bool json_unquote(std::string_view literal, std::string& out);
+// JSON string literals: peers/common/json_string.hpp.
+using rtb::json_quote;
+using rtb::json_unquote;
 
 // The Engine.IO open packet's JSON: {"sid":..,"upgrades":[..],
 // "pingInterval":..,"pingTimeout":..,"maxPayload":..}.
