@@ -15,6 +15,8 @@
     X(sse)                                                                                         \
     X(websocket)                                                                                   \
     X(jsonp_polling)                                                                               \
+    X(htmlfile)                                                                                    \
+    X(xhr_multipart)                                                                               \
     /* end of the list */
 
 #define RTB_PEERS(X)                                                                               \

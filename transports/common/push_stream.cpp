@@ -48,13 +48,15 @@ void install_stream_route(server_core& core, stream_route route) {
         auto sub = read_subscription(s, req, q, r->cursor);
         if (!sub) return;
         if (req.version() != 11 && req.version() != 10) return s->fail(http::status::bad_request, "HTTP/1.1 or 1.0 required\n");
+        if (r->refuse)
+            if (auto why = r->refuse(q); !why.empty()) return s->fail(http::status::bad_request, why);
         std::optional<std::uint64_t> head;
         if (!sub->cursor) head = core.messages().head();
         bool http10 = req.version() == 10;
         auto ps = std::make_shared<push_stream>(core, s->release(), r, http10);
         ps->filter = std::move(sub->filter);
         ps->route = r->path;
-        auto pre = r->preamble(core.options(), head);
+        auto pre = r->preamble(core.options(), head, q);
         // Every write of an HTTP/1.0 stream is unwrapped by chunk_data(),
         // the head too: it goes in as one chunk.
         ps->start(http10 ? make_chunk(as_http10(pre)) : std::move(pre), sub->cursor);

@@ -22,8 +22,12 @@ struct stream_route {
     // The chunk for one record (seq 0 for control records).
     std::string (*encode)(std::string_view record, std::uint64_t seq) = nullptr;
     // Response header + preamble; `head` is set when the client sent no
-    // cursor (it is told the current sequence number instead).
-    std::string (*preamble)(const server_options& opt, std::optional<std::uint64_t> head) = nullptr;
+    // cursor (it is told the current sequence number instead); `q` is the
+    // request's query (htmlfile names its callback there).
+    std::string (*preamble)(const server_options& opt, std::optional<std::uint64_t> head, const query& q) = nullptr;
+    // The request's own parameters checked before anything is written: a
+    // non-empty answer is the 400's text. nullptr: nothing to check.
+    std::string (*refuse)(const query& q) = nullptr;
     cursor_source cursor = {};
     std::string heartbeat = {};                 // written every heartbeat_interval when non-empty
     std::chrono::milliseconds heartbeat_interval{0};

@@ -45,7 +45,7 @@ void stream_client::on_header(std::uint64_t gen, beast::error_code ec, std::size
     auto& res = parser_->get();
     if (res.result() != http::status::ok || !parser_->chunked())
         return lost("bad stream answer " + std::to_string(res.result_int()));
-    ready();
+    if (ready_on_header()) ready();
     do_read(gen);
 }
 

@@ -20,6 +20,10 @@ protected:
     virtual void on_data(std::string_view data, std::int64_t kernel_ns) = 0;
     // A new connection starts a new stream: forget partial input.
     virtual void reset_decoder() = 0;
+    // Ready once the answer's head is in (the default), or, false, when the
+    // decoder says so (calling ready()): a stream whose preamble is part
+    // of what connecting costs (htmlfile's padded document head).
+    virtual bool ready_on_header() const { return true; }
 
     void connect() override;
     void teardown() override;

@@ -48,10 +48,7 @@ std::string encode_answer(std::string_view callback, std::uint64_t cursor,
     return out;
 }
 
-namespace {
-
-// One JSON string at the front of `s` (which starts at its '"'); removes it.
-std::optional<std::string> take_string(std::string_view& s) {
+std::optional<std::string> take_json_string(std::string_view& s) {
     if (s.empty() || s.front() != '"') return std::nullopt;
     std::string out;
     for (std::size_t i = 1; i < s.size(); ++i) {
@@ -90,7 +87,6 @@ std::optional<std::string> take_string(std::string_view& s) {
     }
     return std::nullopt;
 }
-} // namespace
 
 std::optional<answer> decode_answer(std::string_view callback, std::string_view body) {
     if (body.substr(0, callback.size()) != callback) return std::nullopt;
@@ -103,7 +99,7 @@ std::optional<answer> decode_answer(std::string_view callback, std::string_view 
     body.remove_prefix(end);
     while (!body.empty() && body.front() == ',') {
         body.remove_prefix(1);
-        auto r = take_string(body);
+        auto r = take_json_string(body);
         if (!r) return std::nullopt;
         a.records.push_back(std::move(*r));
     }

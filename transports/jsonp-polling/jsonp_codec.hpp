@@ -19,6 +19,10 @@ bool valid_callback(std::string_view name) noexcept;
 // the script, and any byte outside printable ASCII as \u00XX.
 void append_json_string(std::string& out, std::string_view record);
 
+// One string append_json_string wrote (or any JSON string whose \u escapes
+// are bytes), at the front of `s`; removes it. nullopt when malformed.
+std::optional<std::string> take_json_string(std::string_view& s);
+
 // `<callback>([<cursor>` ... `]);` around records already encoded.
 std::string encode_answer(std::string_view callback, std::uint64_t cursor,
                           const std::vector<std::string_view>& records);

@@ -29,7 +29,7 @@ constexpr opt options[] = {heartbeat_ms, retry_ms};
 
 std::string encode(std::string_view record, std::uint64_t seq) { return sse_encode(record, seq); }
 
-std::string preamble(const server_options& opt, std::optional<std::uint64_t> head) {
+std::string preamble(const server_options& opt, std::optional<std::uint64_t> head, const query&) {
     std::string s = "HTTP/1.1 200 OK\r\n"
                     "Content-Type: text/event-stream\r\n"
                     "Cache-Control: no-cache\r\n"

@@ -19,7 +19,7 @@ namespace {
 
 std::string encode(std::string_view record, std::uint64_t) { return streaming_encode(record); }
 
-std::string preamble(const server_options&, std::optional<std::uint64_t> head) {
+std::string preamble(const server_options&, std::optional<std::uint64_t> head, const query&) {
     std::string s = "HTTP/1.1 200 OK\r\n"
                     "Content-Type: text/plain\r\n"
                     "Cache-Control: no-store\r\n"
