@@ -394,6 +394,36 @@ TEST_P(Peer, ADroppedClientReconnectsAndReceivesAgain) {
 
 INSTANTIATE_TEST_SUITE_P(All, Peer, ::testing::ValuesIn(all_peers().begin(), all_peers().end()), peer_name);
 
+// SockJS refuses what rtbench's server refuses, its own way: a bad id or
+// rooms, or a record that is not "to tag payload", closes the session with a
+// c[...] frame that says why (3001, 3002), counted as bad_requests; an
+// xhr_send to no session is SockJS's own 404. Raw xhr polls, so the frames
+// are seen as they are.
+TEST(PeerSockjs, BadInputClosesTheSessionAndIsCounted) {
+    auto* t = find_transport("sockjs-xhr-polling");
+    ASSERT_NE(t, nullptr);
+    peer_rig rig(*t);
+    auto post = [&](const std::string& target, const std::string& body) {
+        return raw_exchange(rig.srv.port(), "POST /sockjs/000/" + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                            "Content-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+                                            "\r\nConnection: close\r\n\r\n" + body);
+    };
+    // The first poll opens the session ("o"); the server reads the id then.
+    EXPECT_NE(post("badid000/xhr?id=no%20spaces", "").find("o\n"), std::string::npos);
+    std::string why;
+    for (int i = 0; i < 3 && why.find("c[") == std::string::npos; ++i) why = post("badid000/xhr?id=no%20spaces", "");
+    EXPECT_NE(why.find("c[3001,\"bad id or rooms\"]"), std::string::npos) << why;
+
+    EXPECT_NE(post("badrec00/xhr?id=ok", "").find("o\n"), std::string::npos);
+    EXPECT_EQ(status_line(post("badrec00/xhr_send", "[\"not a record\"]")), "HTTP/1.1 204 No Content");
+    why.clear();
+    for (int i = 0; i < 3 && why.find("c[") == std::string::npos; ++i) why = post("badrec00/xhr?id=ok", "");
+    EXPECT_NE(why.find("c[3002,\"bad record\"]"), std::string::npos) << why;
+
+    EXPECT_EQ(status_line(post("nosuch00/xhr_send", "[\"all t x\"]")), "HTTP/1.1 404 Not Found");
+    EXPECT_EQ(json_int(rig.srv.call("GET", "/stats"), "bad_requests"), 2);
+}
+
 } // namespace
 
 // ---- the official clients as truth ------------------------------------------------

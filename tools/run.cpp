@@ -717,9 +717,9 @@ std::function<int()> add_compare(CLI::App& app) {
     a->net = "4g"; // compare's --net: the WAN profile(s) run beside loopback
     add_run_options(cmd, *a, false);
     auto peers = std::make_shared<bool>(false);
-    cmd->add_flag("--peers", *peers, "Add the peers (servers people run: Node ws, Socket.IO; `rtbench list`) beside "
-                                     "rtbench's own transports; the verdict states their costs as ratios to rtbench's "
-                                     "server doing the same job");
+    cmd->add_flag("--peers", *peers, "Add the peers (servers people run: Node ws, Socket.IO, SockJS; `rtbench list`) "
+                                     "beside rtbench's own transports; the verdict states their costs as ratios to "
+                                     "rtbench's server doing the same job");
     return [cmd, a, peers]() -> int {
         if (!cmd->parsed()) return -1;
         // Push fan-out at 20 msg/s to 10 and 200 clients with a small and a

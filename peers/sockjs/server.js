@@ -33,9 +33,6 @@ const server = http.createServer({ maxHeaderSize: opt.maxHeader }, (req, res) =>
   res.end('not found\n');
 });
 const { counters, sockets } = peer.limitConnections(server, opt);
-// Every request counts, SockJS's too (it takes its own before ours).
-server.prependListener('request', () => ++counters.requests);
-server.prependListener('upgrade', () => ++counters.requests);
 // An upgrade outside /sockjs: SockJS leaves it to us, and nothing else would
 // answer it.
 server.on('upgrade', (req, socket) => {
@@ -55,6 +52,11 @@ const sjs = sockjs.createServer({
   faye_server_options: { maxLength: opt.maxMessage * 6 + 256 },
 });
 sjs.installHandlers(server);
+// Every request counts, SockJS's too: installHandlers put its own listener
+// in front of those above (calling them only for paths it does not take),
+// so the count goes in front of it.
+server.prependListener('request', () => ++counters.requests);
+server.prependListener('upgrade', () => ++counters.requests);
 
 // One subscriber per SockJS session. SockJS drops no slow client (a
 // session's buffer grows): neither does this peer, so slow_consumers stays 0

@@ -75,6 +75,8 @@ protected:
 private:
     using ws_ptr = std::shared_ptr<ws_stream>;
 
+    // A session's URL, with the base URL's query (id, rooms), which
+    // sockjs-client keeps on every URL it makes (/info and xhr_send too).
     std::string url(std::string_view transport) const {
         return make_target(session_path(prefix, server_id_, session_, transport), {identity_query(cfg_)});
     }
@@ -105,7 +107,7 @@ private:
     void on_get_connect(std::uint64_t gen, beast::error_code ec) {
         if (stale(gen)) return;
         if (ec) return lost("connect: " + describe_error(ec));
-        get_req_ = {http::verb::get, make_target(std::string(prefix) + "/info", {}), 11};
+        get_req_ = {http::verb::get, make_target(std::string(prefix) + "/info", {identity_query(cfg_)}), 11};
         add_profile_headers(get_req_.base(), cfg_, fetch_get);
         http::async_write(get_, get_req_, [self = self<sockjs_client>(), gen](beast::error_code ec, std::size_t) {
             if (self->stale(gen)) return;
@@ -240,7 +242,7 @@ private:
         if (posting_ || up_.empty()) return;
         in_post_.assign(std::make_move_iterator(up_.begin()), std::make_move_iterator(up_.end()));
         up_.clear();
-        post_req_ = {http::verb::post, session_path(prefix, server_id_, session_, "xhr_send"), 11};
+        post_req_ = {http::verb::post, url("xhr_send"), 11};
         add_profile_headers(post_req_.base(), cfg_, fetch_post);
         post_req_.set(http::field::content_type, "text/plain;charset=UTF-8");
         post_req_.body() = send_frame(in_post_);
@@ -342,19 +344,21 @@ private:
     }
 
     // One WebSocket message per record, ["<record>"], as sockjs-client's
-    // websocket transport sends each send().
+    // websocket transport sends each send(). The record being written
+    // leaves up_: one whose write a lost session interrupted is gone with
+    // it (the server may have it), as an unanswered xhr_send's are.
     void ws_write() {
         if (!ws_open_ || ws_writing_ || up_.empty()) return;
         ws_writing_ = true;
         ws_->text(true);
         auto text = std::make_shared<const std::string>(send_frame_of(*up_.front()));
+        up_.pop_front();
         ws_->async_write(asio::buffer(*text),
                          [self = self<sockjs_client>(), gen = gen_, ws = ws_, text](beast::error_code ec, std::size_t) {
                              if (self->stale(gen)) return;
                              self->ws_writing_ = false;
                              if (ec) return self->lost("write: " + ec.message());
                              ++self->sent_;
-                             self->up_.pop_front();
                              self->ws_write();
                          });
     }

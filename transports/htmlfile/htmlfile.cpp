@@ -54,14 +54,18 @@ protected:
         auto c = cursor();
         return make_target("/htmlfile", {"callback=rtb", c ? "since=" + std::to_string(*c) : "", identity_query(cfg_)});
     }
+    // A bad line ends the session: the lines after it in the same data are
+    // the dead connection's, and go nowhere.
     void on_data(std::string_view data, std::int64_t kernel_ns) override {
+        auto gen = gen_;
         lines_.feed(data, [&](std::string_view line) {
+            if (stale(gen)) return;
             if (htmlfile::is_preamble(line)) return ready();
             auto rec = htmlfile::decode_script(line);
             if (!rec) return lost("a malformed htmlfile line: " + std::string(line.substr(0, 200)));
             emit(*rec, kernel_ns);
         });
-        if (lines_.pending() > 6 * cfg_.max_message + 256) lost("record over max message size");
+        if (!stale(gen) && lines_.pending() > 6 * cfg_.max_message + 256) lost("record over max message size");
     }
     void reset_decoder() override { lines_.reset(); }
     std::uint64_t decoder_pending() const override { return lines_.pending(); }

@@ -42,12 +42,16 @@ protected:
         auto c = cursor();
         return make_target("/multipart", {c ? "since=" + std::to_string(*c) : "", identity_query(cfg_)});
     }
+    // A bad line ends the session: the lines after it in the same data are
+    // the dead connection's, and go nowhere.
     void on_data(std::string_view data, std::int64_t kernel_ns) override {
+        auto gen = gen_;
         lines_.feed(data, [&](std::string_view line) {
+            if (stale(gen)) return;
             if (!parts_.line(line, [&](std::string_view rec) { emit(rec, kernel_ns); }))
                 lost("a malformed multipart line: " + std::string(line.substr(0, 200)));
         });
-        if (lines_.pending() > cfg_.max_message + 256) lost("record over max message size");
+        if (!stale(gen) && lines_.pending() > cfg_.max_message + 256) lost("record over max message size");
     }
     void reset_decoder() override {
         lines_.reset();
