@@ -50,8 +50,10 @@ RELAY = ["relay_cpu_util", "relay_cpu_us_per_msg", "relay_rss_bytes", "relay_lat
 # no server figures unless its process was named, and never its own counts.
 SERVER = ["server_cpu_us_per_msg", "server_cpu_util", "server_rss_bytes", "server_rss_peak_bytes",
           "server_rss_bytes_per_conn", "server_rss_window_start_bytes", "slow_consumers", "bad_requests"]
+# Results format 8: publishers is a broadcast row's alone (empty elsewhere).
 EMPTY_OK = set(RELAY) | set(SERVER) | {"tls_handshake_p50_us", "tls_handshake_p99_us", "tls_handshakes", "tls_resumed",
-                                       "tls_bytes_per_msg", "proxy_cpu_util", "proxy_cpu_us_per_msg", "proxy_rss_bytes"}
+                                       "tls_bytes_per_msg", "proxy_cpu_util", "proxy_cpu_us_per_msg", "proxy_rss_bytes",
+                                       "publishers"}
 
 
 def path_label(net, tls, via, headers=None):

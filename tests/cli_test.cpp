@@ -69,6 +69,22 @@ TEST(Cli, RunPassesServerOptionsThrough) {
     fs::remove_all(dir2);
 }
 
+// A run draws its charts from the CSV it has just written, with every empty
+// cell the format has (results format 8: publishers outside broadcast,
+// target outside --target): last format's change broke this once, unseen,
+// because every other run here says --no-plot.
+TEST(Cli, ARunDrawsItsChartsFromItsOwnCsv) {
+    for (const char* sc : {"push", "broadcast"}) {
+        auto dir = temp_dir(std::string("plots-") + sc);
+        auto o = rtbench(std::string("run --transport websocket --scenario ") + sc +
+                         " --clients 2 --rate 20 --duration 0.3 --warmup 0.1 --out " + dir.string());
+        EXPECT_EQ(o.code, 0) << o.out;
+        EXPECT_EQ(o.out.find("plotting failed"), std::string::npos) << sc << ": " << o.out;
+        EXPECT_TRUE(fs::exists(dir / "report.html")) << sc << ": " << o.out;
+        fs::remove_all(dir);
+    }
+}
+
 TEST(Cli, HelpListsSubcommands) {
     auto o = rtbench("--help");
     EXPECT_EQ(o.code, 0);

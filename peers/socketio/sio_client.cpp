@@ -31,7 +31,7 @@ public:
         : client_base(io, cfg, ev), mode_(m), nsp_(cfg.transport.flag(custom_namespace) ? "/rtb" : "/"), get_(io),
           post_(io), heartbeat_(io) {
         meter_.watch(get_);
-        meter_.watch(post_);
+        meter_.watch(post_.stream);
     }
 
     // Socket.IO's client buffers what is emitted before the namespace is
@@ -57,7 +57,7 @@ protected:
     void teardown() override {
         heartbeat_.cancel();
         meter_.retire(get_);
-        meter_.retire(post_);
+        retire(post_);
         if (ws_) {
             meter_.retire(ws_->next_layer());
             meter_.forget(ws_->next_layer());
@@ -66,13 +66,11 @@ protected:
         // The parser stays: a read still in flight on the old connection
         // refers to it until its (aborted) completion runs.
         get_buffer_.clear();
-        post_buffer_.clear();
         ws_buffer_.clear();
         session_.reset();
         out_.clear();
         ws_out_.clear();
-        in_namespace_ = ready_ = probing_ = upgrade_due_ = upgraded_ = get_pending_ = posting_ = post_open_ = false;
-        post_reused_ = false;
+        in_namespace_ = ready_ = probing_ = upgrade_due_ = upgraded_ = get_pending_ = posting_ = false;
         ws_open_ = ws_writing_ = false;
         acks_due_ = 0;
     }
@@ -185,7 +183,7 @@ private:
             out_.clear();
             return ws_write();
         }
-        post();
+        post_waiting();
     }
 
     // ---- HTTP long polling ------------------------------------------------------------
@@ -240,7 +238,7 @@ private:
 
     // Every packet waiting, up to the server's maxPayload a body (Engine.IO
     // answers 413 beyond it; socket.io-client splits so too), at least one.
-    void post() {
+    void post_waiting() {
         if (posting_ || out_.empty()) return;
         std::string body;
         posted_up_ = 0;
@@ -253,61 +251,21 @@ private:
             posted_up_ += out_.front().up;
             out_.pop_front();
         }
-        post_req_ = {http::verb::post, query(false), 11};
-        add_profile_headers(post_req_.base(), cfg_, fetch_post);
-        post_req_.set(http::field::content_type, "text/plain;charset=UTF-8");
-        post_req_.body() = std::move(body);
-        post_req_.prepare_payload();
+        auto& req = post_.req;
+        req = {http::verb::post, query(false), 11};
+        add_profile_headers(req.base(), cfg_, fetch_post);
+        req.set(http::field::content_type, "text/plain;charset=UTF-8");
+        req.body() = std::move(body);
+        req.prepare_payload();
         posting_ = true;
-        send_post();
-    }
-
-    // On the keep-alive connection when there is one, else a new one.
-    void send_post() {
-        post_reused_ = post_open_;
-        if (post_open_) return write_post();
-        open(post_, [self = self<sio_client>(), gen = gen_](beast::error_code ec) {
-            if (self->stale(gen)) return;
-            if (ec) return self->lost("connect: " + describe_error(ec));
-            self->post_open_ = true;
-            self->write_post();
+        client_base::post(post_, [this](const http::response<http::string_body>& res) {
+            if (res.result() != http::status::ok)
+                return lost(fmt::format("a POST answered {}: {}", res.result_int(), res.body().substr(0, 200)));
+            sent_ += posted_up_;
+            posting_ = false;
+            if (upgrade_due_) return maybe_upgrade();
+            flush();
         });
-    }
-
-    // A keep-alive connection idle between pongs may have been closed by
-    // the server (its keep-alive timeout) just as we reuse it: that POST
-    // goes again, once, on a new connection; any other failure ends the session.
-    void post_failed(const char* what, beast::error_code ec) {
-        if (!post_reused_) return lost(std::string(what) + ": " + ec.message());
-        meter_.retire(post_);
-        post_open_ = false;
-        post_buffer_.clear();
-        send_post();
-    }
-
-    void write_post() {
-        http::async_write(post_, post_req_, [self = self<sio_client>(), gen = gen_](beast::error_code ec, std::size_t) {
-            if (self->stale(gen)) return;
-            if (ec) return self->post_failed("write", ec);
-            self->post_res_ = {};
-            http::async_read(self->post_, self->post_buffer_, self->post_res_,
-                             beast::bind_front_handler(&sio_client::on_post_read, self, gen));
-        });
-    }
-
-    void on_post_read(std::uint64_t gen, beast::error_code ec, std::size_t) {
-        if (stale(gen)) return;
-        if (ec) return post_failed("read", ec);
-        if (post_res_.result() != http::status::ok)
-            return lost(fmt::format("a POST answered {}: {}", post_res_.result_int(), post_res_.body().substr(0, 200)));
-        sent_ += posted_up_;
-        posting_ = false;
-        if (!post_res_.keep_alive()) {
-            meter_.retire(post_);
-            post_open_ = false;
-        }
-        if (upgrade_due_) return maybe_upgrade();
-        flush();
     }
 
     // ---- WebSocket, direct or as the upgrade ------------------------------------------
@@ -357,8 +315,7 @@ private:
         ws_out_.push_back({std::make_shared<const std::string>(1, eio::upgrade), false});
         // The polling connections have done their work: closed, counted.
         meter_.retire(get_);
-        meter_.retire(post_);
-        post_open_ = false;
+        retire(post_);
         flush();
         maybe_ready();
     }
@@ -396,12 +353,11 @@ private:
     const mode mode_;
     const std::string nsp_;
     std::optional<open_info> session_; // from the open packet; unset before it
-    flex_stream get_, post_;           // the polling connections (a browser uses two)
-    beast::flat_buffer get_buffer_, post_buffer_, ws_buffer_;
+    flex_stream get_;                  // the polling connections (a browser uses two)
+    post_channel post_;
+    beast::flat_buffer get_buffer_, ws_buffer_;
     http::request<http::empty_body> get_req_;
     std::optional<http::response_parser<http::string_body>> get_parser_;
-    http::request<http::string_body> post_req_;
-    http::response<http::string_body> post_res_;
     ws_ptr ws_;
     asio::steady_timer heartbeat_;
     std::deque<std::shared_ptr<const std::string>> up_; // records not yet in a packet
@@ -410,7 +366,7 @@ private:
     std::uint64_t ack_id_ = 0, sent_ = 0, posted_up_ = 0;
     std::size_t acks_due_ = 0;
     bool in_namespace_ = false, ready_ = false, probing_ = false, upgrade_due_ = false, upgraded_ = false;
-    bool get_pending_ = false, posting_ = false, post_open_ = false, post_reused_ = false, ws_open_ = false;
+    bool get_pending_ = false, posting_ = false, ws_open_ = false;
     bool ws_writing_ = false;
 };
 

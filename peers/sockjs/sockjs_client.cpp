@@ -25,7 +25,7 @@ public:
     sockjs_client(asio::io_context& io, const client_config& cfg, client_events& ev, mode m)
         : client_base(io, cfg, ev), mode_(m), get_(io), post_(io) {
         meter_.watch(get_);
-        meter_.watch(post_);
+        meter_.watch(post_.stream);
     }
 
     // sockjs-client buffers what is sent before the session is open; so
@@ -53,7 +53,7 @@ protected:
 
     void teardown() override {
         meter_.retire(get_);
-        meter_.retire(post_);
+        retire(post_);
         if (ws_) {
             meter_.retire(ws_->next_layer());
             meter_.forget(ws_->next_layer());
@@ -62,14 +62,13 @@ protected:
         // The parser stays: a read still in flight on the old connection
         // refers to it until its (aborted) completion runs.
         get_buffer_.clear();
-        post_buffer_.clear();
         ws_buffer_.clear();
         lines_.reset();
         // Records in an xhr_send not answered are gone with the session (the
         // server may have taken them): sockjs-client does not send them
         // again either, and the harness counts what did not come back.
         in_post_.clear();
-        open_ = posting_ = post_open_ = post_reused_ = ws_open_ = ws_writing_ = false;
+        open_ = posting_ = ws_open_ = ws_writing_ = false;
     }
 
 private:
@@ -233,70 +232,30 @@ private:
     void flush() {
         if (!open_) return;
         if (mode_ == mode::websocket) return ws_write();
-        post();
+        post_waiting();
     }
 
     // Every record waiting, in one xhr_send (sockjs-client batches so too),
     // one POST at a time; the server answers 204.
-    void post() {
+    void post_waiting() {
         if (posting_ || up_.empty()) return;
         in_post_.assign(std::make_move_iterator(up_.begin()), std::make_move_iterator(up_.end()));
         up_.clear();
-        post_req_ = {http::verb::post, url("xhr_send"), 11};
-        add_profile_headers(post_req_.base(), cfg_, fetch_post);
-        post_req_.set(http::field::content_type, "text/plain;charset=UTF-8");
-        post_req_.body() = send_frame(in_post_);
-        post_req_.prepare_payload();
+        auto& req = post_.req;
+        req = {http::verb::post, url("xhr_send"), 11};
+        add_profile_headers(req.base(), cfg_, fetch_post);
+        req.set(http::field::content_type, "text/plain;charset=UTF-8");
+        req.body() = send_frame(in_post_);
+        req.prepare_payload();
         posting_ = true;
-        send_post();
-    }
-
-    // On the keep-alive connection when there is one, else a new one.
-    void send_post() {
-        post_reused_ = post_open_;
-        if (post_open_) return write_post();
-        open(post_, [self = self<sockjs_client>(), gen = gen_](beast::error_code ec) {
-            if (self->stale(gen)) return;
-            if (ec) return self->lost("connect: " + describe_error(ec));
-            self->post_open_ = true;
-            self->write_post();
+        client_base::post(post_, [this](const http::response<http::string_body>& res) {
+            if (res.result() != http::status::no_content)
+                return lost(fmt::format("xhr_send answered {}: {}", res.result_int(), res.body().substr(0, 200)));
+            sent_ += in_post_.size();
+            in_post_.clear();
+            posting_ = false;
+            flush();
         });
-    }
-
-    // A keep-alive connection idle for a while may have been closed by the
-    // server just as we reuse it: that POST goes again, once, on a new
-    // connection; any other failure ends the session.
-    void post_failed(const char* what, beast::error_code ec) {
-        if (!post_reused_) return lost(std::string(what) + ": " + ec.message());
-        meter_.retire(post_);
-        post_open_ = false;
-        post_buffer_.clear();
-        send_post();
-    }
-
-    void write_post() {
-        http::async_write(post_, post_req_, [self = self<sockjs_client>(), gen = gen_](beast::error_code ec, std::size_t) {
-            if (self->stale(gen)) return;
-            if (ec) return self->post_failed("write", ec);
-            self->post_res_ = {};
-            http::async_read(self->post_, self->post_buffer_, self->post_res_,
-                             beast::bind_front_handler(&sockjs_client::on_post_read, self, gen));
-        });
-    }
-
-    void on_post_read(std::uint64_t gen, beast::error_code ec, std::size_t) {
-        if (stale(gen)) return;
-        if (ec) return post_failed("read", ec);
-        if (post_res_.result() != http::status::no_content)
-            return lost(fmt::format("xhr_send answered {}: {}", post_res_.result_int(), post_res_.body().substr(0, 200)));
-        sent_ += in_post_.size();
-        in_post_.clear();
-        posting_ = false;
-        if (!post_res_.keep_alive()) {
-            meter_.retire(post_);
-            post_open_ = false;
-        }
-        flush();
     }
 
     // ---- the websocket transport ---------------------------------------------------------
@@ -366,11 +325,12 @@ private:
     const mode mode_;
     unsigned server_id_ = 0;
     std::string session_;
-    flex_stream get_, post_; // /info and the receiving POSTs; xhr_send (a browser uses two connections)
-    beast::flat_buffer get_buffer_, post_buffer_, ws_buffer_;
+    flex_stream get_;   // /info and the receiving POSTs
+    post_channel post_; // xhr_send (a browser uses two connections too)
+    beast::flat_buffer get_buffer_, ws_buffer_;
     http::request<http::empty_body> get_req_;
-    http::request<http::string_body> recv_req_, post_req_;
-    http::response<http::string_body> info_res_, post_res_;
+    http::request<http::string_body> recv_req_;
+    http::response<http::string_body> info_res_;
     std::optional<http::response_parser<http::string_body>> get_parser_;
     line_splitter lines_;
     ws_ptr ws_;
@@ -378,7 +338,7 @@ private:
     std::vector<std::shared_ptr<const std::string>> in_post_; // in the xhr_send on its way
     std::vector<std::string> msgs_;                     // the last a[...] frame's messages
     std::uint64_t sent_ = 0;
-    bool open_ = false, posting_ = false, post_open_ = false, post_reused_ = false, ws_open_ = false;
+    bool open_ = false, posting_ = false, ws_open_ = false;
     bool ws_writing_ = false;
 };
 

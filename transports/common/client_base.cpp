@@ -227,6 +227,45 @@ void client_base::open(flex_stream& s, std::function<void(beast::error_code)> do
     open_connection(io_, cfg_, s, tls_slot_, timing_reporter(), std::move(done));
 }
 
+void client_base::post(post_channel& c, post_done done) {
+    c.reused = c.open;
+    if (c.open) return post_write(c, std::move(done));
+    open(c.stream, [self = shared_from_this(), gen = gen_, &c, done = std::move(done)](beast::error_code ec) mutable {
+        if (self->stale(gen)) return;
+        if (ec) return self->lost("connect: " + describe_error(ec));
+        c.open = true;
+        self->post_write(c, std::move(done));
+    });
+}
+
+void client_base::post_write(post_channel& c, post_done done) {
+    http::async_write(c.stream, c.req, [self = shared_from_this(), gen = gen_, &c, done = std::move(done)](
+                                           beast::error_code ec, std::size_t) mutable {
+        if (self->stale(gen)) return;
+        if (ec) return self->post_failed(c, "write", ec, std::move(done));
+        c.res = {};
+        http::async_read(c.stream, c.buffer, c.res,
+                         [self, gen, &c, done = std::move(done)](beast::error_code ec, std::size_t) mutable {
+                             if (self->stale(gen)) return;
+                             if (ec) return self->post_failed(c, "read", ec, std::move(done));
+                             if (!c.res.keep_alive()) self->retire(c);
+                             done(c.res);
+                         });
+    });
+}
+
+void client_base::post_failed(post_channel& c, const char* what, beast::error_code ec, post_done done) {
+    if (!c.reused) return lost(std::string(what) + ": " + ec.message());
+    retire(c);
+    post(c, std::move(done));
+}
+
+void client_base::retire(post_channel& c) {
+    meter_.retire(c.stream);
+    c.buffer.clear();
+    c.open = false;
+}
+
 void client_base::send(std::shared_ptr<const std::string> record) {
     if (closed_) return;
     if (!upstream_) upstream_ = std::make_shared<http_upstream>(io_, cfg_, timing_reporter());

@@ -102,6 +102,19 @@ private:
     bool busy_ = false, connected_ = false, closed_ = false;
 };
 
+// The POSTs of a client's own session (Socket.IO's and SockJS's uploads):
+// one at a time, on a keep-alive connection of their own (a browser uses a
+// second connection too). The client watches `stream` with its meter and
+// fills `req` before client_base::post().
+struct post_channel {
+    explicit post_channel(asio::io_context& io) : stream(io) {}
+    flex_stream stream;
+    beast::flat_buffer buffer;
+    http::request<http::string_body> req;
+    http::response<http::string_body> res;
+    bool open = false, reused = false;
+};
+
 // Base of every client session. Derived classes implement connect() and
 // teardown(); the base owns resume state, reconnects and upstream.
 class client_base : public client_session, public std::enable_shared_from_this<client_base> {
@@ -149,6 +162,16 @@ protected:
     }
     // Opens a new connection on `s` (open_connection), reporting its timing.
     void open(flex_stream& s, std::function<void(beast::error_code)> done);
+    // Sends c.req on c's connection (a new one when none is open) and hands
+    // the answer, whatever its status, to `done`, in this generation only.
+    // A keep-alive connection the server closed just as we reused it (its
+    // idle timeout) gets the POST again, once, on a new connection; any
+    // other failure is lost(). An answer that does not keep the connection
+    // alive closes it (counted) before `done` runs.
+    using post_done = std::function<void(const http::response<http::string_body>&)>;
+    void post(post_channel& c, post_done done);
+    // Forgets c's connection (counted) and anything half read on it.
+    void retire(post_channel& c);
     std::function<void(const connection_timing&)> timing_reporter();
 
     asio::io_context& io_;
@@ -159,6 +182,9 @@ protected:
     std::shared_ptr<tls_session_slot> tls_slot_ = std::make_shared<tls_session_slot>();
 
 private:
+    void post_write(post_channel& c, post_done done);
+    void post_failed(post_channel& c, const char* what, beast::error_code ec, post_done done);
+
     std::uint64_t last_seq_ = 0;
     bool have_cursor_ = false;
     std::shared_ptr<http_upstream> upstream_;
