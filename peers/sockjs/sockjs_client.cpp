@@ -261,14 +261,7 @@ private:
     // ---- the websocket transport ---------------------------------------------------------
 
     void open_ws() {
-        ws_ = std::make_shared<ws_stream>(io_);
-        ws::set_common(*ws_, beast::role_type::client, std::chrono::milliseconds(0));
-        client_config cfg = cfg_;
-        ws_->set_option(websocket::stream_base::decorator([cfg](websocket::request_type& req) {
-            add_profile_headers(req.base(), cfg, websocket_upgrade);
-            if (cfg.headers == header_profile::minimal) req.set(http::field::user_agent, "rtbench");
-        }));
-        ws_->read_message_max(cfg_.max_message * 6 + 256); // JSON may escape every character of a record
+        ws_ = ws::make_client_stream(io_, cfg_, cfg_.max_message * 6 + 256); // JSON may escape every character of a record
         meter_.watch(ws_->next_layer());
         open(ws_->next_layer(), beast::bind_front_handler(&sockjs_client::on_ws_connect, self<sockjs_client>(), gen_, ws_));
     }

@@ -22,23 +22,13 @@ public:
 
 protected:
     void connect() override {
-        ws_ = std::make_shared<ws_stream>(io_);
-        set_common(*ws_, beast::role_type::client, std::chrono::milliseconds(0));
-        client_config cfg = cfg_;
-        bool offer = deflate_;
-        ws_->set_option(websocket::stream_base::decorator([cfg, offer](websocket::request_type& req) {
-            add_profile_headers(req.base(), cfg, websocket_upgrade);
-            if (cfg.headers == header_profile::minimal) req.set(http::field::user_agent, "rtbench");
-            // Chrome offers permessage-deflate; with --ws-deflate Beast
-            // writes its own offer instead. Not to an external server: it
-            // may accept, and this client does not inflate unless asked to.
-            else if (!offer && cfg.target.empty())
-                req.set(http::field::sec_websocket_extensions, "permessage-deflate; client_max_window_bits");
-        }));
+        // Chrome offers permessage-deflate; with --ws-deflate Beast writes
+        // its own offer instead. Not to an external server: it may accept,
+        // and this client does not inflate unless asked to.
+        ws_ = make_client_stream(io_, cfg_, cfg_.max_message + 256, !deflate_ && cfg_.target.empty());
         websocket::permessage_deflate pmd;
         pmd.client_enable = deflate_;
         ws_->set_option(pmd);
-        ws_->read_message_max(cfg_.max_message + 256);
         meter_.watch(ws_->next_layer());
         open(ws_->next_layer(), beast::bind_front_handler(&ws_client::on_connect, self<ws_client>(), gen_, ws_));
     }
@@ -122,6 +112,20 @@ private:
 };
 
 } // namespace
+
+std::shared_ptr<ws_stream> make_client_stream(asio::io_context& io, const client_config& cfg, std::size_t read_max,
+                                              bool chrome_deflate_offer) {
+    auto ws = std::make_shared<ws_stream>(io);
+    set_common(*ws, beast::role_type::client, std::chrono::milliseconds(0));
+    ws->set_option(websocket::stream_base::decorator([cfg, chrome_deflate_offer](websocket::request_type& req) {
+        add_profile_headers(req.base(), cfg, websocket_upgrade);
+        if (cfg.headers == header_profile::minimal) req.set(http::field::user_agent, "rtbench");
+        else if (chrome_deflate_offer)
+            req.set(http::field::sec_websocket_extensions, "permessage-deflate; client_max_window_bits");
+    }));
+    ws->read_message_max(read_max);
+    return ws;
+}
 
 std::shared_ptr<client_session> make_client(asio::io_context& io, const client_config& cfg,
                                             client_events& ev) {

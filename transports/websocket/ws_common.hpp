@@ -35,6 +35,14 @@ using ws_stream = websocket::stream<flex_stream>;
 // wire format is one message per frame.
 void set_common(ws_stream& ws, beast::role_type role, std::chrono::milliseconds ping);
 
+// A client's WebSocket stream, not yet connected: set_common, the upgrade
+// request's headers by the run's profile (minimal: User-Agent rtbench;
+// browser: Chrome's, with its permessage-deflate offer when
+// `chrome_deflate_offer`), and the largest message it reads. Shared by
+// rtbench's WebSocket client and the peers' (Socket.IO, SockJS).
+std::shared_ptr<ws_stream> make_client_stream(asio::io_context& io, const client_config& cfg, std::size_t read_max,
+                                              bool chrome_deflate_offer = false);
+
 void install(server_core& core);
 std::shared_ptr<client_session> make_client(asio::io_context& io, const client_config& cfg,
                                             client_events& ev);
