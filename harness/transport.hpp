@@ -176,10 +176,23 @@ struct transport_descriptor {
     // server doing the same job): the verdict states the peer's costs as
     // ratios to it.
     std::string_view counterpart = {};
+    // A peer's library and pinned version, as its rows read ("websocket on
+    // Node ws 8.23"); a test holds each version to peers/package.json.
+    // Empty for rtbench's own.
+    std::string_view label = {};
     // The URL schemes of external servers (`run --target`) its client
     // speaks, space-separated ("ws wss"); empty: none.
     std::string_view target_schemes = {};
+    // The scenarios its client runs against such a server, space-separated
+    // ("echo broadcast connect"): what the scheme's contract lets a server
+    // do without rtbench's control endpoint (README.md, "External targets").
+    std::string_view target_scenarios = {};
 };
+
+// How a transport's rows are named where people read them (the verdict,
+// `list`): rtbench's own by name, a peer by name and label, "node-ws
+// (websocket on Node ws 8.23)". The CSV keeps the bare name.
+std::string row_label(std::string_view transport);
 
 // Digits of v in base 10 and 16, for the framing formulas.
 inline std::uint64_t dec_digits(std::uint64_t v) {

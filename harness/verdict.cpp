@@ -130,7 +130,7 @@ std::vector<std::string> breaks(const std::vector<result_row>& rows) {
                                                        r.in_flight_at_end, r.expected);
         else if (r.slow_consumers) why = fmt::format("{} connections dropped as slow consumers", r.slow_consumers);
         if (why.empty() || !broke.insert(r.transport).second) continue; // the first point where it broke
-        out.push_back(fmt::format("{} broke at {}: {}.", r.transport, point_name(r), why));
+        out.push_back(fmt::format("{} broke at {}: {}.", row_label(r.transport), point_name(r), why));
     }
     if (out.empty() && std::any_of(rows.begin(), rows.end(), [](auto& r) { return r.scenario != "connect"; }))
         out.push_back("No transport lost a message or fell behind at any point: this run did not reach a breaking point "
@@ -260,7 +260,7 @@ std::vector<std::string> peer_ratios(const std::vector<result_row>& rows) {
             if (b.transport == t->counterpart && b.repeat == 1 && same_point(as_peer, r)) ref = &b;
         }
         if (!ref) continue;
-        std::string s = fmt::format("{} against rtbench's {} ({}{}): ", r.transport, ref->transport, point_name(r),
+        std::string s = fmt::format("{} against rtbench's {} ({}{}): ", row_label(r.transport), ref->transport, point_name(r),
                                     first_run_words(rows, r));
         if (r.scenario == "connect") {
             s += fmt::format("server memory per connection {}, handshake {}, connect-to-ready p50 {}",

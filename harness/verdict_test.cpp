@@ -322,18 +322,18 @@ TEST(Verdict, PeersAreStatedAsRatiosToTheirCounterpart) {
                       row("socketio-polling", 200, 300, 3.0, 20), connect_row("websocket", 3000, 300),
                       connect_row("socketio-ws", 6000, 600, 24)});
     auto npos = std::string::npos;
-    auto l = line_starting(v, "node-ws against rtbench's websocket");
+    auto l = line_starting(v, "node-ws (websocket on Node ws 8.23) against rtbench's websocket");
     EXPECT_NE(l.find("server CPU per delivered message 2.00× (10.00 vs 5.00 µs)"), npos) << l;
     EXPECT_NE(l.find("framing 1.00× (2.0 vs 2.0 B per message)"), npos) << l;
     EXPECT_NE(l.find("p50 2.00× (2.000 vs 1.000 ms)"), npos) << l;
     EXPECT_EQ(line_starting(v, "The latency of"),
               "The latency of node-ws, socketio-polling, socketio-ws includes up to 1 ms of the peer's publisher "
               "waking on Node's millisecond timers (rtbench's own servers wake within microseconds).");
-    l = line_starting(v, "socketio-ws against rtbench's websocket");
+    l = line_starting(v, "socketio-ws (Socket.IO 4.8 over websocket) against rtbench's websocket");
     EXPECT_NE(l.find("framing 6.00× (12.0 vs 2.0 B per message)"), npos) << l;
     bool connect_line = false;
     for (auto& s : v)
-        if (s.rfind("socketio-ws against", 0) == 0 && s.find("server memory per connection 2.00× (6000 vs 3000 B)") != npos) {
+        if (s.rfind("socketio-ws (Socket.IO 4.8 over websocket) against", 0) == 0 && s.find("server memory per connection 2.00× (6000 vs 3000 B)") != npos) {
             connect_line = true;
             EXPECT_NE(s.find("handshake 2.00× (600 vs 300 B)"), npos) << s;
             EXPECT_NE(s.find("idle 24 B/conn/min (the reference: 0)"), npos) << s;
@@ -345,7 +345,7 @@ TEST(Verdict, PeersAreStatedAsRatiosToTheirCounterpart) {
         return r;
     };
     auto w = verdict({on4g(row("websocket", 200, 2, 80.0, 5)), on4g(row("node-ws", 200, 2, 81.0, 10))});
-    EXPECT_EQ(line_starting(w, "node-ws against rtbench's websocket (push 200 clients × 20/s × 64 B on 4g): ")
+    EXPECT_EQ(line_starting(w, "node-ws (websocket on Node ws 8.23) against rtbench's websocket (push 200 clients × 20/s × 64 B on 4g): ")
                   .rfind("<no line", 0),
               std::string::npos)
         << line_starting(w, "node-ws against");

@@ -1,7 +1,11 @@
 // Peers (peers/README.md): servers people run, under the same harness as
 // rtbench's own. Whole runs, so Cli.* (they share the timing lock).
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <map>
 
 #include "harness/control_client.hpp"
 #include "harness/runner.hpp"
@@ -128,6 +132,44 @@ TEST(Cli, PeersAreListedSelectableAndNotServedByRtbench) {
     EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 1) << o.out;
     o = node("--control");
     EXPECT_EQ(o.code, 2) << "control without a token";
+}
+
+// A peer's rows name its library and version ("node-ws (websocket on Node
+// ws 8.23)" in the verdict and `list`), and the version is the one the
+// lockfile pins: the label's major.minor is that of peers/package.json's
+// exact version of the peer's package. rtbench's own rows keep their names.
+TEST(Peers, LabelsNameTheVersionsPackageJsonPins) {
+    std::ifstream f(std::string(RTBENCH_SOURCE_DIR) + "/peers/package.json");
+    std::string json((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(json.empty());
+    // The package each peer's folder is built on.
+    const std::map<std::string, std::string> package = {
+        {"peers/node-ws/", "ws"}, {"peers/socketio/", "socket.io"}, {"peers/sockjs/", "sockjs"}};
+    for (auto* t : rtb::all_peers()) {
+        std::string name(t->name), label(t->label);
+        ASSERT_FALSE(label.empty()) << name;
+        std::string pkg;
+        for (auto& [dir, p] : package)
+            if (t->peer_script.starts_with(dir)) pkg = p;
+        ASSERT_FALSE(pkg.empty()) << name << ": which package is " << t->peer_script << " built on?";
+        auto at = json.find("\"" + pkg + "\": \"");
+        ASSERT_NE(at, std::string::npos) << pkg;
+        std::string version = json.substr(at + pkg.size() + 5, json.find('"', at + pkg.size() + 5) - at - pkg.size() - 5);
+        std::string major_minor = version.substr(0, version.find('.', version.find('.') + 1));
+        // " 8.23" then not a digit: 8.2.x must not pass for a label saying 8.23.
+        auto at_version = label.find(" " + major_minor);
+        ASSERT_NE(at_version, std::string::npos) << name << ": '" << label << "' against " << pkg << " " << version;
+        auto after = at_version + 1 + major_minor.size();
+        EXPECT_TRUE(after == label.size() || !std::isdigit(static_cast<unsigned char>(label[after])))
+            << name << ": '" << label << "' against " << pkg << " " << version;
+        EXPECT_EQ(rtb::row_label(name), name + " (" + label + ")");
+    }
+    for (auto* t : rtb::all_transports()) {
+        EXPECT_TRUE(t->label.empty()) << t->name;
+        EXPECT_EQ(rtb::row_label(t->name), std::string(t->name));
+    }
+    auto o = rtbench("list");
+    EXPECT_NE(o.out.find("[websocket on Node ws "), std::string::npos) << o.out;
 }
 
 // Socket.IO, every way of reaching it: push and echo deliver everything, in

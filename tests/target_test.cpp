@@ -4,6 +4,7 @@
 // and broadcast scenarios, and every way a target can be wrong. Whole runs:
 // Cli.* (they share the timing lock).
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -37,7 +38,10 @@ struct example_server {
         if (::pipe(fds) != 0) return;
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+        // With a port file, what the server prints goes nowhere (a pipe
+        // no one reads would stop it at its first line).
+        if (port_file.empty()) posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+        else posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
         posix_spawn_file_actions_addclose(&fa, fds[0]);
         if (posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid = -1;
         posix_spawn_file_actions_destroy(&fa);
@@ -54,8 +58,9 @@ struct example_server {
             if (!(f >> port)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     }
-    static std::vector<std::string> python_args(const std::string& cert, const std::string& key) {
-        std::vector<std::string> args = {"/usr/bin/python3", std::string(RTBENCH_SOURCE_DIR) + "/examples/ws_server.py", "0"};
+    static std::vector<std::string> python_args(const std::string& cert, const std::string& key,
+                                                const char* script = "ws_server.py") {
+        std::vector<std::string> args = {"/usr/bin/python3", std::string(RTBENCH_SOURCE_DIR) + "/examples/" + script, "0"};
         if (!cert.empty()) args.insert(args.end(), {cert, key});
         return args;
     }
@@ -72,6 +77,18 @@ struct example_server {
     pid_t pid = -1;
     unsigned port = 0;
 };
+
+// A throw-away certificate for localhost and 127.0.0.1 in `dir`: {cert,
+// key} paths, or empty ones when openssl failed.
+std::pair<std::string, std::string> make_certificate(const fs::path& dir) {
+    fs::create_directories(dir);
+    std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+    auto gen = run_command("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "
+                           "/CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " + key +
+                           " -out " + cert + " 2>&1");
+    if (gen.code != 0) return {};
+    return {cert, key};
+}
 
 // The lines of a command's output that are not empty.
 int lines(const std::string& out) {
@@ -106,7 +123,8 @@ TEST(Cli, TargetEchoServerOfYourOwnCarriesEveryMessageExactly) {
             EXPECT_EQ(cell(r, i, "delivered"), cell(r, i, "expected")) << what;
             EXPECT_NEAR(num(r, i, "expected"), 90, 3) << what; // 3 clients x 50/s x 0.6 s
             for (const char* c : {"server_cpu_us_per_msg", "server_cpu_util", "server_rss_bytes",
-                                  "server_rss_bytes_per_conn", "slow_consumers", "bad_requests"})
+                                  "server_rss_bytes_per_conn", "server_kernel_bytes_per_conn", "server_msgs_per_write",
+                                  "slow_consumers", "bad_requests"})
                 EXPECT_EQ(cell(r, i, c), "") << c << " of a server rtbench does not know";
             EXPECT_GT(num(r, i, "rx_latency_p50_us"), 0) << what;
             // Each message crosses twice, its body the same both ways: the
@@ -147,6 +165,51 @@ TEST(Cli, TargetBroadcastReachesEveryClientFromEveryPublisher) {
     EXPECT_TRUE(exact) << "framing differed from 2 + 6/4 B in three runs (the edges: tests/peers_test.cpp)";
 }
 
+// An SSE server of someone else's (examples/sse_server.py, Python's
+// standard library: close-delimited streams, keep-alive POSTs answered
+// 204): 2 of 4 clients POST at 20/s each for 0.5 s, every stream gets all
+// 20 messages: 80. Down, each message is "data: " and "\n\n" around the
+// body and nothing else (no chunk framing on a stream that ends at
+// close): 8 B per delivery at least, plus the publishers' POSTs shared by
+// the copies. Then https://, the certificate checked.
+TEST(Cli, TargetSseBroadcastReachesEveryClientFromEveryPublisher) {
+    example_server srv(example_server::python_args({}, {}, "sse_server.py"));
+    ASSERT_GT(srv.port, 0u) << "examples/sse_server.py did not start";
+    auto r = run_csv("target-sse", "--target " + srv.url("/broadcast", "http") + " --target-pid " +
+                                       std::to_string(srv.pid) + " --scenario broadcast --clients 4 --publishers 2 "
+                                       "--rate 20 --duration 0.5 --payload 32,1000");
+    ASSERT_EQ(r.size(), 3u);
+    for (std::size_t i = 1; i < r.size(); ++i) {
+        std::string what = cell(r, i, "payload_bytes");
+        EXPECT_EQ(r[i][0], "sse") << what;
+        EXPECT_EQ(cell(r, i, "target"), srv.url("/broadcast", "http")) << what;
+        EXPECT_EQ(cell(r, i, "lost"), "0") << what;
+        EXPECT_EQ(cell(r, i, "duplicated"), "0") << what;
+        EXPECT_EQ(cell(r, i, "corrupt"), "0") << what;
+        EXPECT_EQ(cell(r, i, "expected"), "80") << what;
+        EXPECT_EQ(cell(r, i, "delivered"), "80") << what;
+        EXPECT_EQ(cell(r, i, "reconnects"), "0") << what;
+        EXPECT_GE(num(r, i, "framing_bytes_per_msg"), 8.0) << what;
+        EXPECT_LT(num(r, i, "framing_bytes_per_msg"), 8.0 + 2 * 400 / 4.0) << what << ": a POST and its 204 per 4 copies";
+        EXPECT_GT(num(r, i, "server_cpu_us_per_msg"), 0) << what << ": --target-pid";
+    }
+
+    auto dir = temp_dir("target-https");
+    auto [cert, key] = make_certificate(dir);
+    ASSERT_FALSE(cert.empty()) << "openssl req failed";
+    example_server tls(example_server::python_args(cert, key, "sse_server.py"));
+    ASSERT_GT(tls.port, 0u);
+    r = run_csv("target-sse-tls", "--target " + tls.url("/broadcast", "https") + " --target-ca " + cert +
+                                      " --scenario broadcast --clients 2 --publishers 1 --rate 20 --duration 0.5");
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(cell(r, 1, "lost"), "0");
+    EXPECT_EQ(cell(r, 1, "expected"), "20");
+    EXPECT_EQ(cell(r, 1, "delivered"), "20");
+    EXPECT_EQ(cell(r, 1, "tls"), "external");
+    EXPECT_EQ(cell(r, 1, "tls_negotiated"), "1.3");
+    fs::remove_all(dir);
+}
+
 // Broadcast on rtbench's own server, every transport: an upstream record to
 // "all" reaches every client, the sender too.
 TEST(Cli, BroadcastRunsOnEveryTransport) {
@@ -180,12 +243,8 @@ TEST(Cli, TargetPidMeasuresTheServersProcess) {
 // address; without the CA, the run says the certificate failed.
 TEST(Cli, TargetOverTlsChecksTheCertificate) {
     auto dir = temp_dir("target-tls");
-    fs::create_directories(dir);
-    std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
-    auto gen = run_command("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "
-                           "/CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " + key +
-                           " -out " + cert + " 2>&1");
-    ASSERT_EQ(gen.code, 0) << gen.out;
+    auto [cert, key] = make_certificate(dir);
+    ASSERT_FALSE(cert.empty()) << "openssl req failed";
     example_server srv(cert, key);
     ASSERT_GT(srv.port, 0u);
     auto r = run_csv("target-wss", "--target " + srv.url("/echo", "wss") + " --target-ca " + cert +
@@ -233,7 +292,9 @@ TEST(Cli, TargetMistakesAreOneLineEach) {
              {"--target-pid 1 --scenario echo", "--target-pid goes with --target", 2},
              {"--publishers 2 --scenario echo", "--publishers goes with --scenario broadcast", 2},
              {"--target ws://127.0.0.1:1/ --scenario echo --history 5", "--history sets rtbench's own server", 2},
-             {"--target ws://127.0.0.1:1/ --scenario echo --tls-resume", "--tls-resume goes with a wss:// URL", 2},
+             {"--target ws://127.0.0.1:1/ --scenario echo --tls-resume", "--tls-resume goes with a wss:// or https:// URL", 2},
+             {"--target http://127.0.0.1:1/ --scenario echo",
+              "sse's client runs broadcast or connect against a server of your own, not echo", 2},
          }) {
         auto o = rtbench(run + m.args);
         EXPECT_EQ(o.code, m.code) << m.args << ": " << o.out;
@@ -253,6 +314,27 @@ TEST(Cli, TargetMistakesAreOneLineEach) {
     EXPECT_EQ(lines(o.out), 1) << o.out;
     EXPECT_FALSE(fs::exists(dir)) << "nothing is written for a run that cannot start";
     fs::remove_all(dir);
+
+    // http://: a path the SSE server refuses, and a 200 that is not an
+    // event stream (rtbench's own live page, text/html), each named.
+    example_server sse(example_server::python_args({}, {}, "sse_server.py"));
+    ASSERT_GT(sse.port, 0u);
+    auto port_file = temp_dir("target-page-port");
+    example_server page({std::string(RTBENCH_BIN_PATH), "serve", "--port", "0", "--port-file", port_file.string(),
+                         "--duration", "60"},
+                        port_file.string());
+    ASSERT_GT(page.port, 0u);
+    for (auto& [url, says] : std::vector<std::pair<std::string, std::string>>{
+             {sse.url("/nope", "http"), "the stream was refused: HTTP 404 Not Found"},
+             {page.url("/", "http"), "not an event stream: the answer's Content-Type is 'text/html"}}) {
+        o = rtbench("run --no-plot --target " + url + " --scenario broadcast --clients 2 --duration 0.3 "
+                    "--ready-timeout 5 --out " + dir.string());
+        EXPECT_EQ(o.code, 1) << url << ": " << o.out;
+        EXPECT_NE(o.out.find(says), std::string::npos) << url << ": " << o.out;
+        EXPECT_EQ(lines(o.out), 1) << url << ": " << o.out;
+        EXPECT_FALSE(fs::exists(dir)) << url;
+    }
+    fs::remove(port_file);
 }
 
 // The node-ws peer started by hand, as a user would start their own server,

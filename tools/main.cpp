@@ -47,8 +47,11 @@ int main(int argc, char** argv) {
     }
     try {
         if (list->parsed()) {
+            // Names first, as --transport takes them; a peer's library and version after its description.
             for (auto table : {all_transports(), all_peers()})
-                for (auto* t : table) std::cout << fmt::format("{:<13} {:<8} {}\n", t->name, t->path, t->description);
+                for (auto* t : table)
+                    std::cout << fmt::format("{:<20} {:<11} {}{}\n", t->name, t->path, t->description,
+                                             t->label.empty() ? "" : fmt::format(" [{}]", t->label));
             return 0;
         }
         if (plot->parsed()) return run_plot(plot_dir);

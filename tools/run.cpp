@@ -73,13 +73,15 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
                                                       "client, the senders too, receives every message")
             ->capture_default_str()->check(CLI::Range(1, 1000));
         cmd->add_option("--target", a.target, "Run against a server rtbench did not start: ws://HOST[:PORT]/PATH or "
-                                              "wss://... (scenarios echo, broadcast and connect; the contract a "
-                                              "server must meet is in README.md, 'External targets'). Loopback only "
-                                              "unless --target-any-host")->group("External target");
+                                              "wss://... (WebSocket: echo, broadcast, connect), http://... or "
+                                              "https://... (Server-Sent Events, messages POSTed to the same URL: "
+                                              "broadcast, connect); the contract a server must meet is in README.md, "
+                                              "'External targets'. Loopback only unless --target-any-host")
+            ->group("External target");
         cmd->add_option("--target-pid", a.target_pid, "The target's process: its CPU and memory are measured (the "
                                                       "server_* columns are empty without it)")
             ->check(CLI::Range(1, 1 << 30))->group("External target");
-        cmd->add_option("--target-ca", a.target_ca, "wss:// targets: PEM file of the certificates to trust (default: "
+        cmd->add_option("--target-ca", a.target_ca, "wss:// and https:// targets: PEM file of the certificates to trust (default: "
                                                     "the system's)")->check(CLI::ExistingFile)->group("External target");
         cmd->add_flag("--target-any-host", a.target_any_host, "Allow a target that is not on this machine's loopback "
                                                               "(the server must be yours to load)")
@@ -455,7 +457,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
         if (target.pid && !fs::exists("/proc/" + std::to_string(target.pid)))
             throw usage_error(fmt::format("--target-pid {}: no such process", target.pid));
         check_reachable(target, 3.0);
-        if (target.scheme == "wss")
+        if (tls_scheme(target.scheme))
             target_tls = make_target_tls(target.host_name, a.target_ca, parse_tls_version_arg(a.tls_client_version),
                                          a.tls_resume);
         client_config cfg;
@@ -646,6 +648,24 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
 
 int run_plot(const std::string& dir) { return plot_folder(project_root(), dir); }
 
+namespace {
+
+// "echo, broadcast or connect" from "echo broadcast connect".
+std::string spoken(std::string_view words) {
+    std::vector<std::string> w;
+    while (!words.empty()) {
+        auto sp = words.find(' ');
+        w.emplace_back(words.substr(0, sp));
+        words.remove_prefix(sp == std::string_view::npos ? words.size() : sp + 1);
+    }
+    std::string out;
+    for (std::size_t i = 0; i < w.size(); ++i)
+        out += (i == 0 ? "" : i + 1 == w.size() ? " or " : ", ") + w[i];
+    return out;
+}
+
+} // namespace
+
 // `run --target`: what an external server allows. Its URL picks the
 // client; rtbench can neither start its publisher (push) nor put a proxy
 // or its own TLS in front of it; the relay (--net) forwards to 127.0.0.1.
@@ -657,22 +677,31 @@ void check_target_args(CLI::App& cmd, const run_args& a, matrix& m) {
                                       a.transports));
     m.transports = {client};
     if (m.sc == scenario::push)
-        throw usage_error("--target: push needs rtbench's control endpoint to start a server's publisher; against a "
-                          "server of your own run --scenario echo, broadcast or connect");
+        throw usage_error(fmt::format("--target: push needs rtbench's control endpoint to start a server's publisher; "
+                                      "against a server of your own run --scenario {}", spoken(client->target_scenarios)));
+    // The scheme's contract says what a server can do unaided: an HTTP
+    // server has no standard way to answer a POST on its sender's own
+    // event stream, so http:// has broadcast (one client, one publisher: an
+    // echo) but no echo (README.md, "External targets").
+    if (!lists(client->target_scenarios, scenario_name(m.sc)))
+        throw usage_error(fmt::format("--target {}://: {}'s client runs {} against a server of your own, not {}{}", t.scheme,
+                                      client->name, spoken(client->target_scenarios), scenario_name(m.sc),
+                                      m.sc == scenario::echo ? " (broadcast with --publishers 1 sends each message "
+                                                               "back to its sender too)" : ""));
     if (cmd.get_option("--via")->count() > 0) throw usage_error("--target: --via puts a proxy before rtbench's server only");
     for (const char* o : {"--tls", "--tls-version", "--tls-cert"})
         if (cmd.get_option(o)->count() > 0)
-            throw usage_error(fmt::format("--target: {} is for rtbench's server; the URL says TLS (wss://)", o));
+            throw usage_error(fmt::format("--target: {} is for rtbench's server; the URL says TLS (wss://, https://)", o));
     if (auto o = a.flags.first_server_only(); !o.empty())
         throw usage_error(fmt::format("--target: {} sets rtbench's own server, not one it did not start", o));
-    if (t.scheme != "wss")
+    if (!tls_scheme(t.scheme))
         for (const char* o : {"--target-ca", "--tls-resume", "--tls-client-version"})
             if (cmd.get_option(o)->count() > 0)
-                throw usage_error(fmt::format("--target: {} goes with a wss:// URL", o));
+                throw usage_error(fmt::format("--target: {} goes with a wss:// or https:// URL", o));
     for (auto& n : m.nets)
         if (n.relay && t.host != "127.0.0.1")
             throw usage_error("--target: --net's relay forwards to 127.0.0.1 only, not " + t.host);
-    m.tls = {t.scheme == "wss" ? "external" : "none"};
+    m.tls = {tls_scheme(t.scheme) ? "external" : "none"};
 }
 
 std::string g_argline; // the full command line, for the manifest (set by main)

@@ -17,17 +17,18 @@
 #include "tools/cli_common.hpp"
 
 namespace rtb {
-namespace {
-
-// Whether a space-separated scheme list names `scheme`.
-bool lists(std::string_view schemes, std::string_view scheme) {
-    while (!schemes.empty()) {
-        auto sp = schemes.find(' ');
-        if (schemes.substr(0, sp) == scheme) return true;
-        schemes.remove_prefix(sp == std::string_view::npos ? schemes.size() : sp + 1);
+bool lists(std::string_view words, std::string_view word) {
+    while (!words.empty()) {
+        auto sp = words.find(' ');
+        if (words.substr(0, sp) == word) return true;
+        words.remove_prefix(sp == std::string_view::npos ? words.size() : sp + 1);
     }
     return false;
 }
+
+bool tls_scheme(std::string_view scheme) { return scheme == "wss" || scheme == "https"; }
+
+namespace {
 
 // The schemes the transports' clients speak, for the message that lists them.
 std::string known_schemes() {
@@ -113,7 +114,7 @@ external_target parse_target_url(const std::string& url, bool any_host) {
         if (u.port_number() == 0) throw usage_error("--target: port 0 in " + url);
         t.port = u.port_number();
     } else {
-        t.port = t.scheme == "wss" || t.scheme == "https" ? 443 : 80;
+        t.port = tls_scheme(t.scheme) ? 443 : 80;
     }
     std::string target = std::string(u.encoded_target());
     t.request_target = target.empty() ? "/" : target;

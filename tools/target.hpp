@@ -8,6 +8,12 @@
 
 namespace rtb {
 
+// Whether a space-separated list (a descriptor's target_schemes or
+// target_scenarios) names `word`.
+bool lists(std::string_view words, std::string_view word);
+// wss and https: the URL says TLS.
+bool tls_scheme(std::string_view scheme);
+
 // The transport whose client speaks `scheme` (ws, wss, ...): nullptr if none.
 const transport_descriptor* target_transport(const std::string& scheme);
 

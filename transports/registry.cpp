@@ -5,6 +5,7 @@
 // server people run, peers/README.md): its folder under peers/ and one line
 // in the second list.
 #include <array>
+#include <string>
 
 #include "harness/transport.hpp"
 
@@ -51,6 +52,12 @@ const transport_descriptor* find_transport(std::string_view name) {
         for (auto* t : table)
             if (t->name == name) return t;
     return nullptr;
+}
+
+std::string row_label(std::string_view transport) {
+    auto* t = find_transport(transport);
+    if (!t || t->label.empty()) return std::string(transport);
+    return std::string(transport) + " (" + std::string(t->label) + ")";
 }
 
 } // namespace rtb

@@ -11,6 +11,7 @@ std::shared_ptr<client_session> make_client(boost::asio::io_context& io, const c
 
 extern const transport_descriptor node_ws_transport{
     "node-ws", "Node.js ws 8.x serving the websocket contract (peers/node-ws)", "/ws",
-    ws::options, nullptr, &ws::make_client, nullptr, &ws::frame_bytes, "peers/node-ws/server.js", "websocket"};
+    ws::options, nullptr, &ws::make_client, nullptr, &ws::frame_bytes, "peers/node-ws/server.js", "websocket",
+    "websocket on Node ws 8.23"};
 
 } // namespace rtb

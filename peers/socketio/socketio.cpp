@@ -22,14 +22,17 @@ constexpr std::string_view script = "peers/socketio/server.js";
 
 extern const transport_descriptor socketio_ws_transport{
     "socketio-ws", "Socket.IO 4.8 over WebSocket only (transports: [\"websocket\"]; peers/socketio)", "/socket.io/",
-    sio::options, nullptr, &make<sio::mode::websocket>, nullptr, &ws_frame_bytes, script, "websocket"};
+    sio::options, nullptr, &make<sio::mode::websocket>, nullptr, &ws_frame_bytes, script, "websocket",
+    "Socket.IO 4.8 over websocket"};
 
 extern const transport_descriptor socketio_polling_transport{
     "socketio-polling", "Socket.IO 4.8 over HTTP long polling only (transports: [\"polling\"]; peers/socketio)",
-    "/socket.io/", sio::options, nullptr, &make<sio::mode::polling>, nullptr, nullptr, script, "long-polling"};
+    "/socket.io/", sio::options, nullptr, &make<sio::mode::polling>, nullptr, nullptr, script, "long-polling",
+    "Socket.IO 4.8 over long polling"};
 
 extern const transport_descriptor socketio_upgrade_transport{
     "socketio-upgrade", "Socket.IO 4.8 polling, then the upgrade to WebSocket (the browser default; peers/socketio)",
-    "/socket.io/", sio::options, nullptr, &make<sio::mode::upgrade>, nullptr, &ws_frame_bytes, script, "websocket"};
+    "/socket.io/", sio::options, nullptr, &make<sio::mode::upgrade>, nullptr, &ws_frame_bytes, script, "websocket",
+    "Socket.IO 4.8, long polling then the upgrade to websocket"};
 
 } // namespace rtb

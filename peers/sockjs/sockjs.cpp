@@ -28,16 +28,17 @@ constexpr std::string_view script = "peers/sockjs/server.js";
 
 extern const transport_descriptor sockjs_ws_transport{
     "sockjs-ws", "SockJS 0.3 (Node sockjs 0.3.24) over its websocket transport (peers/sockjs)", "/sockjs/",
-    sockjs::options, nullptr, &make<sockjs::mode::websocket>, nullptr, &ws_frame_bytes, script, "websocket"};
+    sockjs::options, nullptr, &make<sockjs::mode::websocket>, nullptr, &ws_frame_bytes, script, "websocket",
+    "SockJS 0.3.24 over websocket"};
 
 extern const transport_descriptor sockjs_xhr_streaming_transport{
     "sockjs-xhr-streaming", "SockJS 0.3 over xhr_streaming: a POST whose answer streams, uploads by xhr_send "
     "(peers/sockjs)", "/sockjs/", sockjs::options, nullptr, &make<sockjs::mode::xhr_streaming>, nullptr,
-    &chunk_frame_bytes, script, "streaming"};
+    &chunk_frame_bytes, script, "streaming", "SockJS 0.3.24 over xhr_streaming"};
 
 extern const transport_descriptor sockjs_xhr_polling_transport{
     "sockjs-xhr-polling", "SockJS 0.3 over xhr polling: one POST per answer, uploads by xhr_send (peers/sockjs)",
     "/sockjs/", sockjs::options, nullptr, &make<sockjs::mode::xhr_polling>, nullptr, nullptr, script,
-    "long-polling"};
+    "long-polling", "SockJS 0.3.24 over xhr polling"};
 
 } // namespace rtb

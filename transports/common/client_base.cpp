@@ -155,7 +155,9 @@ void http_upstream::do_next() {
                         beast::bind_front_handler(&http_upstream::on_connect, shared_from_this()));
         return;
     }
-    req_ = {http::verb::post, "/send", 11};
+    // rtbench's server takes records at /send; an external server
+    // (`run --target`) takes its bare messages at its URL.
+    req_ = {http::verb::post, cfg_.target.empty() ? "/send" : cfg_.target, 11};
     add_profile_headers(req_.base(), cfg_, fetch_post);
     req_.body() = *queue_.front();
     req_.prepare_payload();

@@ -1,5 +1,6 @@
 #include "transports/common/stream_client.hpp"
 
+#include <fmt/format.h>
 
 namespace rtb {
 
@@ -43,9 +44,14 @@ void stream_client::on_header(std::uint64_t gen, beast::error_code ec, std::size
     if (stale(gen)) return;
     if (ec) return lost("read header: " + ec.message());
     auto& res = parser_->get();
-    if (res.result() != http::status::ok || !parser_->chunked())
-        return lost("bad stream answer " + std::to_string(res.result_int()));
+    if (res.result() != http::status::ok)
+        return lost(fmt::format("the stream was refused: HTTP {} {}", res.result_int(), std::string_view(res.reason())));
+    if (auto why = refuse_answer(res.base()); !why.empty()) return lost(why);
+    bool until_close = !parser_->chunked() && !parser_->content_length();
+    if (!parser_->chunked() && !until_close)
+        return lost("the stream's answer has a Content-Length: it ends, it does not stream");
     if (ready_on_header()) ready();
+    if (until_close) return do_read_raw(gen);
     do_read(gen);
 }
 
@@ -61,6 +67,27 @@ void stream_client::on_read(std::uint64_t gen, beast::error_code ec, std::size_t
     if (ec) return lost("read: " + ec.message());
     if (parser_->is_done()) return lost("stream ended by server");
     do_read(gen);
+}
+
+void stream_client::do_read_raw(std::uint64_t gen) {
+    if (stale(gen)) return; // ready() may have closed the session
+    // What came with the head is the stream's first bytes.
+    if (buffer_.size()) {
+        std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+        on_data(data, stream_.rx_ns());
+        buffer_.consume(buffer_.size());
+        if (stale(gen)) return;
+    }
+    stream_.async_read_some(buffer_.prepare(16 * 1024),
+                            beast::bind_front_handler(&stream_client::on_read_raw, self<stream_client>(), gen));
+}
+
+void stream_client::on_read_raw(std::uint64_t gen, beast::error_code ec, std::size_t n) {
+    if (stale(gen)) return;
+    buffer_.commit(n);
+    if (ec == asio::error::eof) return lost("stream ended by server");
+    if (ec) return lost("read: " + ec.message());
+    do_read_raw(gen);
 }
 
 void stream_client::teardown() {

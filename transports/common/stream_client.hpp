@@ -24,6 +24,9 @@ protected:
     // decoder says so (calling ready()): a stream whose preamble is part
     // of what connecting costs (htmlfile's padded document head).
     virtual bool ready_on_header() const { return true; }
+    // Why a 200 answer is not this transport's stream ("" when it is): an
+    // EventSource refuses any Content-Type but text/event-stream.
+    virtual std::string refuse_answer(const http::fields&) const { return {}; }
 
     void connect() override;
     void teardown() override;
@@ -37,6 +40,11 @@ private:
     void on_header(std::uint64_t gen, beast::error_code ec, std::size_t n);
     void do_read(std::uint64_t gen);
     void on_read(std::uint64_t gen, beast::error_code ec, std::size_t n);
+    // A body that is neither chunked nor sized ends when the server closes
+    // (RFC 9112 6.3, item 8): an external server's stream may be one (an
+    // HTTP/1.0 server's always is). Its bytes go to on_data() as they come.
+    void do_read_raw(std::uint64_t gen);
+    void on_read_raw(std::uint64_t gen, beast::error_code ec, std::size_t n);
 
     const browser_request& kind_;
     flex_stream stream_;

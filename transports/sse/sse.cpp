@@ -61,7 +61,21 @@ public:
           parser_([this](const sse_event& e) { emit(e.data, kernel_ns_); }, cfg.max_message + 256) {}
 
 protected:
-    std::string target() override { return make_target("/sse", {identity_query(cfg_)}); }
+    // An external server's stream is its URL's, as it is (`run --target`).
+    std::string target() override {
+        return cfg_.target.empty() ? make_target("/sse", {identity_query(cfg_)}) : cfg_.target;
+    }
+    // WHATWG HTML 9.2.3: EventSource fails the connection unless the
+    // answer's MIME type is text/event-stream (parameters allowed).
+    std::string refuse_answer(const http::fields& f) const override {
+        std::string_view type = f[http::field::content_type];
+        auto essence = type.substr(0, type.find(';'));
+        while (!essence.empty() && (essence.back() == ' ' || essence.back() == '\t')) essence.remove_suffix(1);
+        if (beast::iequals(essence, "text/event-stream")) return {};
+        return "not an event stream: the answer's Content-Type is " +
+               (type.empty() ? std::string("missing") : "'" + std::string(type) + "'") +
+               ", not text/event-stream";
+    }
     void decorate(http::request<http::empty_body>& req) override {
         // EventSource sends Last-Event-ID on reconnect once it has one.
         if (auto c = cursor()) req.set("Last-Event-ID", std::to_string(*c));
@@ -100,6 +114,6 @@ std::shared_ptr<client_session> make_client(asio::io_context& io, const client_c
 
 extern const transport_descriptor sse_transport{
     "sse", "Server-Sent Events: GET /sse, text/event-stream, resume with Last-Event-ID", "/sse",
-    options, &install, &make_client, nullptr, &frame_bytes};
+    options, &install, &make_client, nullptr, &frame_bytes, {}, {}, {}, "http https", "broadcast connect"};
 
 } // namespace rtb

@@ -12,6 +12,7 @@ std::shared_ptr<client_session> make_client(boost::asio::io_context& io, const c
 
 extern const transport_descriptor websocket_transport{
     "websocket", "WebSocket (RFC 6455): GET /ws upgrade, one text frame per message", "/ws",
-    ws::options, &ws::install, &ws::make_client, nullptr, &ws::frame_bytes, {}, {}, "ws wss"};
+    ws::options, &ws::install, &ws::make_client, nullptr, &ws::frame_bytes, {}, {}, {}, "ws wss",
+    "echo broadcast connect"};
 
 } // namespace rtb
