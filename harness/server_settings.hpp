@@ -19,6 +19,10 @@ inline constexpr opt max_header{"max-header", opt::kind::number, opt::side::serv
                                 "Largest request header block (431 beyond)", 256};
 inline constexpr opt max_queue{"max-queue", opt::kind::number, opt::side::server, "messages", 4096, 1 << 24,
                                "Messages queued per connection before it is dropped as a slow consumer", 1};
+// At most 64: Asio hands at most 64 buffers to one writev.
+inline constexpr opt max_gather{"max-gather", opt::kind::number, opt::side::server, "messages", 64, 64,
+                                "Queued messages one write to a connection may carry (at most 64 KiB; 1: one "
+                                "message per write, as before coalescing)", 1};
 inline constexpr opt max_connections{"max-connections", opt::kind::number, opt::side::server, "connections",
                                      19000, 10'000'000, "Connections refused beyond this", 1};
 inline constexpr opt idle_timeout_ms{"idle-timeout-ms", opt::kind::number, opt::side::server, "ms", 60000,
@@ -27,7 +31,7 @@ inline constexpr opt header_timeout_ms{"header-timeout-ms", opt::kind::number, o
                                        3'600'000, "A request begun must have its whole header within this "
                                                   "(slow-header clients are cut)", 1};
 inline constexpr opt core[] = {history, history_bytes, max_message, max_header,
-                               max_queue, max_connections, idle_timeout_ms, header_timeout_ms};
+                               max_queue, max_gather, max_connections, idle_timeout_ms, header_timeout_ms};
 
 // Test hook, in its own group of --help.
 inline constexpr opt test_drop_every{"test-drop-every", opt::kind::number, opt::side::server, "", 0,
@@ -42,6 +46,7 @@ inline void apply(const option_values& v, server_options& o) {
     o.max_message = v.get(max_message);
     o.max_header = v.get(max_header);
     o.max_queue = v.get(max_queue);
+    o.max_gather = v.get(max_gather);
     o.max_connections = v.get(max_connections);
     o.idle_timeout = v.ms(idle_timeout_ms);
     o.header_timeout = v.ms(header_timeout_ms);

@@ -116,6 +116,7 @@ struct server_options {
     std::size_t max_message = 64 * 1024;   // largest upstream record / WebSocket message
     std::size_t max_header = 8 * 1024;     // largest request header block
     std::size_t max_queue = 4096;          // queued messages per connection before it is dropped
+    std::size_t max_gather = 64;           // queued messages one write may carry (1: one per write)
     std::size_t max_connections = 19000;   // refused beyond this (open-file limit is 20,000)
     std::chrono::milliseconds idle_timeout{60000}; // keep-alive HTTP connection with no request
     std::chrono::milliseconds header_timeout{10000}; // a request begun must have its whole header by then
@@ -135,6 +136,7 @@ struct server_stats {
     std::uint64_t bad_requests = 0;   // answered 4xx (malformed, too large, unknown path, bad upgrade)
     std::uint64_t slow_consumers = 0; // dropped: send queue over max_queue
     std::uint64_t published = 0, upstream = 0, frames_sent = 0;
+    std::uint64_t writes = 0;         // push writes started: frames_sent / writes messages per write
     std::uint64_t subscribers = 0;
     std::uint64_t tls_handshakes = 0, tls_resumed = 0, tls_failed = 0;
 };

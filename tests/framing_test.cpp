@@ -113,6 +113,51 @@ TEST_P(Framing, StreamingChunkIsExact) {
     EXPECT_EQ(L, body_len(chunk, 1, "tag", n));
 }
 
+// Messages queued behind a write in flight go out together (one gather
+// write, up to --max-gather) and each keeps its own bytes: 200 messages
+// published in one task reach a subscriber as 200 exact chunks, in order,
+// in far fewer writes than messages; with --max-gather 1, a write each.
+TEST(Framing, QueuedMessagesGoOutInOneWriteEachExact) {
+    for (std::size_t gather : {64, 1}) {
+        server_options o;
+        o.max_gather = gather;
+        server_rig srv(o);
+        raw r(srv.port);
+        r.send("GET /stream?since=0 HTTP/1.1\r\nHost: x\r\n\r\n");
+        r.read_head();
+        // The head's own write done (counted) before the messages queue.
+        auto before = srv.stats();
+        for (int i = 0; i < 500 && before.frames_sent < 1; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            before = srv.stats();
+        }
+        ASSERT_EQ(before.frames_sent, 1u) << "the response head";
+        srv.publish_many("all", "tag", 64, 200);
+        for (std::uint64_t seq = 1; seq <= 200; ++seq) {
+            auto [line, rest] = r.read_chunk();
+            std::size_t L = rest.size() - 3;
+            ASSERT_EQ(L, body_len(rest, seq, "tag", 64)) << "message " << seq;
+            ASSERT_EQ(line.size() + rest.size(), streaming_bytes(L)) << "message " << seq;
+            ASSERT_EQ(rest.substr(0, dec_digits(seq) + 1), std::to_string(seq) + " ") << "in order";
+        }
+        // The client may read the last bytes before the server has run
+        // the write's completion.
+        auto after = srv.stats();
+        for (int i = 0; i < 500 && after.frames_sent - before.frames_sent < 200; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            after = srv.stats();
+        }
+        EXPECT_EQ(after.frames_sent - before.frames_sent, 200u);
+        if (gather == 1) {
+            EXPECT_EQ(after.writes - before.writes, 200u);
+        } else {
+            // The first message goes alone; the rest queue behind it and
+            // go out at most 64 at a time: 1 + ceil(199 / 64) = 5 writes.
+            EXPECT_EQ(after.writes - before.writes, 5u);
+        }
+    }
+}
+
 TEST_P(Framing, SseEventIsExact) {
     std::size_t n = GetParam();
     server_rig srv;

@@ -391,12 +391,12 @@ std::string server_core::stats_json() const {
     auto& p = pub_.status();
     return fmt::format(
         "{{\"accepted\":{},\"refused\":{},\"active\":{},\"requests\":{},\"bad_requests\":{},"
-        "\"slow_consumers\":{},\"published\":{},\"upstream\":{},\"frames_sent\":{},"
+        "\"slow_consumers\":{},\"published\":{},\"upstream\":{},\"frames_sent\":{},\"writes\":{},"
         "\"subscribers\":{},\"head_seq\":{},\"history_messages\":{},\"history_bytes\":{},"
         "\"pub_running\":{},\"pub_rate_hz\":{},\"pub_t0_ns\":{},\"pub_first_seq\":{},"
         "\"pub_count\":{},\"pub_max_behind_ns\":{},\"tls_handshakes\":{},\"tls_resumed\":{},\"tls_failed\":{}}}\n",
         s.accepted, s.refused, s.active, s.requests, s.bad_requests, s.slow_consumers,
-        s.published, s.upstream, s.frames_sent, s.subscribers, hub_.head(), hub_.history_size(),
+        s.published, s.upstream, s.frames_sent, s.writes, s.subscribers, hub_.head(), hub_.history_size(),
         hub_.history_bytes(), p.running ? 1 : 0, p.schedule.rate_hz, p.schedule.t0_ns,
         p.first_seq, p.published, p.max_behind_ns, s.tls_handshakes, s.tls_resumed, s.tls_failed);
 }

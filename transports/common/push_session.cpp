@@ -10,6 +10,21 @@ namespace {
 constexpr std::size_t replay_batch = 64;
 } // namespace
 
+void frame_queue::pop_front(std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) v_[head_ + i].reset();
+    head_ += n;
+    if (head_ == v_.size()) {
+        // Emptied: a burst's storage goes back; a few slots stay, so a
+        // connection that sends a message at a time does not allocate for each.
+        v_.clear();
+        head_ = 0;
+        if (v_.capacity() > 16) std::vector<value_type>().swap(v_);
+    } else if (head_ >= 64 && head_ * 2 >= v_.size()) {
+        v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+    }
+}
+
 push_session::~push_session() { core_.messages().unsubscribe(this); }
 
 void push_session::begin(std::optional<std::uint64_t> cursor) {
@@ -41,8 +56,12 @@ void push_session::pump() {
     if (writing_ || closed_ || held_) return;
     if (queue_.empty() && replay_cursor_ && !stopped_) refill();
     if (queue_.empty() || closed_) return;
+    std::size_t n = 1, bytes = queue_.front()->size();
+    std::size_t limit = std::min(core_.options().max_gather, gather_limit());
+    while (n < queue_.size() && n < limit && bytes + queue_[n]->size() <= gather_bytes) bytes += queue_[n++]->size();
     writing_ = true;
-    start_write(*queue_.front());
+    in_flight_ = static_cast<std::uint32_t>(n);
+    start_write(queued_frames(queue_, n));
 }
 
 // The next batch of the replay. Only a look at the history that finds
@@ -71,8 +90,12 @@ void push_session::stop_delivery() {
 void push_session::written(beast::error_code ec) {
     writing_ = false;
     if (ec) return close();
-    ++core_.counters().frames_sent;
-    queue_.pop_front();
+    // Both counted when the write is done, so frames_sent / writes is
+    // messages per completed write whenever /stats reads them.
+    core_.counters().frames_sent += in_flight_;
+    ++core_.counters().writes;
+    queue_.pop_front(in_flight_);
+    in_flight_ = 0;
     pump();
 }
 

@@ -85,9 +85,8 @@ std::shared_ptr<const std::string> push_stream::frame_control(std::string record
     return std::make_shared<const std::string>(r_->encode(record, 0));
 }
 
-void push_stream::start_write(const std::string& bytes) {
-    std::string_view out = http10_ ? chunk_data(bytes) : std::string_view(bytes);
-    asio::async_write(stream_, asio::buffer(out.data(), out.size()),
+void push_stream::start_write(const queued_frames& frames) {
+    asio::async_write(stream_, http10_ ? frames.unwrapped(&chunk_data) : frames,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->written(ec); });
 }
 

@@ -49,7 +49,7 @@ public:
 private:
     std::shared_ptr<const std::string> frame(const message_ptr& m) override;
     std::shared_ptr<const std::string> frame_control(std::string record) override;
-    void start_write(const std::string& bytes) override;
+    void start_write(const queued_frames& frames) override;
     void close_socket() override;
     void do_watch();
     void do_heartbeat();

@@ -66,16 +66,44 @@ private:
             return close();
         }
         hold_writes(false);
-        if (!closed()) do_read();
+        if (!closed()) wait_first_read();
+    }
+
+    // A subscriber may never send. Its first read waits until it does (or
+    // until its pong, or its close, arrives): Beast's read prepares 1.5 KiB
+    // of buffer_ before it reads, which an idle connection would hold for
+    // nothing. Nothing can be waiting in Beast's own buffer yet: the
+    // handshake was read before the stream was Beast's. But Asio's epoll
+    // is edge-triggered: bytes that came before the wait is queued (a
+    // client that sends as soon as it sees the 101) would never wake it,
+    // so any the socket holds now are read at once; and under TLS, OpenSSL
+    // may hold bytes the socket no longer shows, so TLS reads at once too
+    // (its stream holds a 17 KiB input buffer anyway). Nothing runs between
+    // the check and the wait: the server has one thread.
+    void wait_first_read() {
+        auto& sock = beast::get_lowest_layer(ws_).socket();
+        beast::error_code ec;
+        if (ws_.next_layer().is_tls() || sock.available(ec) > 0 || ec) return do_read();
+        sock.async_wait(
+            tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+                if (ec) return self->close();
+                if (!self->closed()) self->do_read();
+            });
     }
 
     std::shared_ptr<const std::string> frame(const message_ptr& m) override { return m->body; }
     std::shared_ptr<const std::string> frame_control(std::string record) override {
         return std::make_shared<const std::string>(std::move(record));
     }
-    void start_write(const std::string& bytes) override {
+    // One message per write: Beast frames each message itself, one per
+    // async_write, and its own writes (the pong it answers a ping with,
+    // its keep-alive pings, the close) take its write lock, which a gather
+    // write of frames made here beside it could not take: they could land
+    // inside one of ours.
+    std::size_t gather_limit() const override { return 1; }
+    void start_write(const queued_frames& frames) override {
         ws_.text(true);
-        ws_.async_write(asio::buffer(bytes), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        ws_.async_write(asio::buffer(frames.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
             self->written(ec);
         });
     }
