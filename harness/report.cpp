@@ -185,6 +185,13 @@ const std::vector<column>& columns() {
         // Format 8.
         {"target", [](auto& r) { return text_cell(r.target); }},
         {"publishers", [](auto& r) { return r.publishers ? u(r.publishers) : std::string(); }},
+        // Format 9.
+        {"server_kernel_bytes_per_conn", [](auto& r) {
+             return server_col(r, r.server_kernel_bytes_per_conn ? f3(*r.server_kernel_bytes_per_conn) : std::string());
+         }},
+        {"server_msgs_per_write", [](auto& r) {
+             return r.server_msgs_per_write ? f3(*r.server_msgs_per_write) : std::string();
+         }},
     };
     return cols;
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <set>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,14 @@ struct result_row {
     std::string target;
     bool server_measured = true;
     std::size_t publishers = 0; // broadcast: the clients that sent (0: another scenario)
+    // Format 9. The kernel's memory for the server's connections as the
+    // window opened (harness/sockmem.hpp), per connected client; unset when
+    // it could not be read (then the column is empty).
+    std::optional<double> server_kernel_bytes_per_conn;
+    // Messages per push write over the run (the server's /stats
+    // frames_sent / writes); unset for a server that does not count them
+    // (the peers, a target) or that made no push write (polling).
+    std::optional<double> server_msgs_per_write;
     std::string failure;
     // Format 5: why a connected client first lost its subscription during the
     // point (a proxy's "status 504", a reset), the cause behind reconnects.
@@ -150,7 +159,7 @@ std::vector<std::string> csv_columns();
 // rx_latency_ms) use rx_latency from then on.
 // 8 adds `target` (an external server's URL), empty server_* columns for
 // a server rtbench did not start, and the broadcast scenario.
-inline constexpr int results_format = 8;
+inline constexpr int results_format = 9;
 
 struct manifest {
     std::string version, git_commit, host, kernel, cpu_model, arguments, start_time_utc;

@@ -11,6 +11,7 @@
 #include "harness/control_client.hpp"
 #include "harness/procstat.hpp"
 #include "harness/scenarios.hpp"
+#include "harness/sockmem.hpp"
 #include "netem/relay_process.hpp"
 
 namespace rtb {
@@ -322,6 +323,9 @@ result_row run_point(const point& p, const run_settings& s) {
     if (mem.rss_bytes > base_mem.rss_bytes)
         r.server_rss_bytes_per_conn = static_cast<double>(mem.rss_bytes - base_mem.rss_bytes) /
                                       static_cast<double>(std::max<std::size_t>(1, c.ready));
+    // The kernel's side of the same connections: socket buffers, not in RSS.
+    if (auto k = tcp_socket_memory(srv.port()); k && k->sockets)
+        r.server_kernel_bytes_per_conn = static_cast<double>(k->bytes) / static_cast<double>(std::max<std::size_t>(1, c.ready));
     sleep_until(me, s, p.sc == scenario::connect ? "idle" : "measure", a.t);
     snapshot b = take(srv, relay.get(), proxy.get(), threads, false);
     driver->end_load(c, ms, me);
@@ -338,6 +342,8 @@ result_row run_point(const point& p, const run_settings& s) {
     r.client_rss_peak_bytes = self_mem.peak_bytes;
     r.slow_consumers = static_cast<std::uint64_t>(json_int(final_stats, "slow_consumers").value_or(0));
     r.bad_requests = static_cast<std::uint64_t>(json_int(final_stats, "bad_requests").value_or(0));
+    if (auto w = json_int(final_stats, "writes"); w && *w > 0)
+        r.server_msgs_per_write = static_cast<double>(json_int(final_stats, "frames_sent").value_or(0)) / static_cast<double>(*w);
     r.window_s = static_cast<double>(b.t - a.t) / 1e9;
     if (relay) relay_figures(*relay, a, b, r);
     if (proxy) {

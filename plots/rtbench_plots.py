@@ -53,7 +53,9 @@ SERVER = ["server_cpu_us_per_msg", "server_cpu_util", "server_rss_bytes", "serve
 # Results format 8: publishers is a broadcast row's alone (empty elsewhere).
 EMPTY_OK = set(RELAY) | set(SERVER) | {"tls_handshake_p50_us", "tls_handshake_p99_us", "tls_handshakes", "tls_resumed",
                                        "tls_bytes_per_msg", "proxy_cpu_util", "proxy_cpu_us_per_msg", "proxy_rss_bytes",
-                                       "publishers"}
+                                       "publishers",
+                                       # Results format 9: unset for a server that does not count them.
+                                       "server_kernel_bytes_per_conn", "server_msgs_per_write"}
 
 
 def path_label(net, tls, via, headers=None):

@@ -69,6 +69,22 @@ TEST(Cli, RunPassesServerOptionsThrough) {
     fs::remove_all(dir2);
 }
 
+// Results format 9's server columns: WebSocket writes each message alone,
+// so its messages per write is 1 exactly; polling has no push connection
+// (empty); the kernel's memory for the server's connections is read for
+// every row of rtbench's own server (its known answer is
+// SocketMemory.CountsUnreadDataAndAgreesWithSs).
+TEST(Cli, ServerColumnsOfFormat9HaveTheirKnownAnswers) {
+    auto r = run_csv("format9", "--transport websocket,sse,polling --clients 3 --rate 20 --duration 0.5 "
+                                "--poll-interval-ms 50");
+    ASSERT_EQ(r.size(), 4u);
+    EXPECT_EQ(cell(r, 1, "server_msgs_per_write"), "1.000") << "websocket";
+    EXPECT_GE(num(r, 2, "server_msgs_per_write"), 1.0) << "sse";
+    EXPECT_EQ(cell(r, 3, "server_msgs_per_write"), "") << "polling";
+    for (std::size_t i = 1; i < r.size(); ++i)
+        EXPECT_NE(cell(r, i, "server_kernel_bytes_per_conn"), "") << r[i][0] << ": the kernel was asked";
+}
+
 // A run draws its charts from the CSV it has just written, with every empty
 // cell the format has (results format 8: publishers outside broadcast,
 // target outside --target): last format's change broke this once, unseen,
