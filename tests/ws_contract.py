@@ -19,14 +19,17 @@ import time
 import websockets
 
 TOKEN = "contract-test-token-0123456789"
-HISTORY = 5
+HISTORY = 20
 
 
 def start(kind, where, port_file):
     env = dict(os.environ, RTBENCH_CONTROL_TOKEN=TOKEN)
-    # --max-queue 2: a resume replays more than that (HISTORY messages), which
-    # must never count as a slow consumer.
-    common = ["--port", "0", "--port-file", port_file, "--control", "--history", str(HISTORY), "--max-queue", "2"]
+    # --max-queue 8: a resume replays more than that (HISTORY messages), which
+    # must never count as a slow consumer. Live messages are published at
+    # 100/s, so only a server stalled 80 ms (9 due at once) could queue 8
+    # for a client that keeps up; at 1000/s with --max-queue 2, a 2 ms stall
+    # of a loaded CI machine dropped one.
+    common = ["--port", "0", "--port-file", port_file, "--control", "--history", str(HISTORY), "--max-queue", "8"]
     if kind == "rtbench":
         cmd = [where, "serve", "--transport", "websocket"] + common
     else:
@@ -84,7 +87,7 @@ async def checks(port):
 
     # Rooms: three messages to room r1 reach its member only, in order,
     # with the tag and payload the publisher gives them.
-    control(port, "/control/publish?rate=1000&payload=16&count=3&to=room:r1")
+    control(port, "/control/publish?rate=100&payload=16&count=3&to=room:r1")
     got = [await recv(a) for _ in range(3)]
     seqs = [seq_of(r) for r in got]
     assert seqs == list(range(seqs[0], seqs[0] + 3)), got
@@ -107,7 +110,7 @@ async def checks(port):
     # Resume: while a is away, 2 * HISTORY messages go out; coming back with
     # since=<last it saw> it is told what the history lost, then gets the rest.
     await a.close()
-    control(port, f"/control/publish?rate=1000&payload=8&count={2 * HISTORY}")
+    control(port, f"/control/publish?rate=100&payload=8&count={2 * HISTORY}")
     for _ in range(2 * HISTORY):
         r = await recv(b)
     head = seq_of(r)
