@@ -90,6 +90,17 @@ std::pair<std::string, std::string> make_certificate(const fs::path& dir) {
     return {cert, key};
 }
 
+// A broadcast row that carried exactly `n` messages: every one expected
+// arrived, once, intact.
+void expect_every_message(const std::vector<std::vector<std::string>>& r, std::size_t i, const std::string& n,
+                          const std::string& what = "") {
+    EXPECT_EQ(cell(r, i, "lost"), "0") << what;
+    EXPECT_EQ(cell(r, i, "duplicated"), "0") << what;
+    EXPECT_EQ(cell(r, i, "corrupt"), "0") << what;
+    EXPECT_EQ(cell(r, i, "expected"), n) << what;
+    EXPECT_EQ(cell(r, i, "delivered"), n) << what;
+}
+
 // The lines of a command's output that are not empty.
 int lines(const std::string& out) {
     int n = 0;
@@ -153,11 +164,7 @@ TEST(Cli, TargetBroadcastReachesEveryClientFromEveryPublisher) {
                                                                               "--publishers 2 --rate 20 --duration 0.5 --payload 32");
         ASSERT_EQ(r.size(), 2u);
         EXPECT_EQ(cell(r, 1, "scenario"), "broadcast");
-        EXPECT_EQ(cell(r, 1, "lost"), "0");
-        EXPECT_EQ(cell(r, 1, "duplicated"), "0");
-        EXPECT_EQ(cell(r, 1, "corrupt"), "0");
-        EXPECT_EQ(cell(r, 1, "expected"), "80");
-        EXPECT_EQ(cell(r, 1, "delivered"), "80");
+        expect_every_message(r, 1, "80");
         std::string framing = cell(r, 1, "framing_bytes_per_msg");
         if (framing != "3.500") std::cerr << "attempt " << attempt + 1 << ": framing " << framing << "\n";
         exact = framing == "3.500";
@@ -183,11 +190,7 @@ TEST(Cli, TargetSseBroadcastReachesEveryClientFromEveryPublisher) {
         std::string what = cell(r, i, "payload_bytes");
         EXPECT_EQ(r[i][0], "sse") << what;
         EXPECT_EQ(cell(r, i, "target"), srv.url("/broadcast", "http")) << what;
-        EXPECT_EQ(cell(r, i, "lost"), "0") << what;
-        EXPECT_EQ(cell(r, i, "duplicated"), "0") << what;
-        EXPECT_EQ(cell(r, i, "corrupt"), "0") << what;
-        EXPECT_EQ(cell(r, i, "expected"), "80") << what;
-        EXPECT_EQ(cell(r, i, "delivered"), "80") << what;
+        expect_every_message(r, i, "80", what);
         EXPECT_EQ(cell(r, i, "reconnects"), "0") << what;
         EXPECT_GE(num(r, i, "framing_bytes_per_msg"), 8.0) << what;
         EXPECT_LT(num(r, i, "framing_bytes_per_msg"), 8.0 + 2 * 400 / 4.0) << what << ": a POST and its 204 per 4 copies";
@@ -202,9 +205,7 @@ TEST(Cli, TargetSseBroadcastReachesEveryClientFromEveryPublisher) {
     r = run_csv("target-sse-tls", "--target " + tls.url("/broadcast", "https") + " --target-ca " + cert +
                                       " --scenario broadcast --clients 2 --publishers 1 --rate 20 --duration 0.5");
     ASSERT_EQ(r.size(), 2u);
-    EXPECT_EQ(cell(r, 1, "lost"), "0");
-    EXPECT_EQ(cell(r, 1, "expected"), "20");
-    EXPECT_EQ(cell(r, 1, "delivered"), "20");
+    expect_every_message(r, 1, "20", "https");
     EXPECT_EQ(cell(r, 1, "tls"), "external");
     EXPECT_EQ(cell(r, 1, "tls_negotiated"), "1.3");
     fs::remove_all(dir);
@@ -364,8 +365,7 @@ TEST(Cli, TargetNodeWsPeerStartedByHandMeetsTheContract) {
     auto r = run_csv("target-node-bc", "--target " + srv.url("/broadcast") + " --scenario broadcast --clients 4 "
                                                                                "--publishers 2 --rate 20 --duration 0.5");
     ASSERT_EQ(r.size(), 2u);
-    EXPECT_EQ(cell(r, 1, "expected"), "80");
-    EXPECT_EQ(cell(r, 1, "delivered"), "80");
+    expect_every_message(r, 1, "80", "node-ws broadcast");
     EXPECT_EQ(cell(r, 1, "publishers"), "2");
     fs::remove(port_file);
 }

@@ -651,16 +651,11 @@ int run_plot(const std::string& dir) { return plot_folder(project_root(), dir); 
 namespace {
 
 // "echo, broadcast or connect" from "echo broadcast connect".
-std::string spoken(std::string_view words) {
-    std::vector<std::string> w;
-    while (!words.empty()) {
-        auto sp = words.find(' ');
-        w.emplace_back(words.substr(0, sp));
-        words.remove_prefix(sp == std::string_view::npos ? words.size() : sp + 1);
-    }
+std::string spoken(std::string_view list) {
+    auto w = words(list);
     std::string out;
     for (std::size_t i = 0; i < w.size(); ++i)
-        out += (i == 0 ? "" : i + 1 == w.size() ? " or " : ", ") + w[i];
+        out += std::string(i == 0 ? "" : i + 1 == w.size() ? " or " : ", ") + std::string(w[i]);
     return out;
 }
 

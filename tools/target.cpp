@@ -17,13 +17,19 @@
 #include "tools/cli_common.hpp"
 
 namespace rtb {
-bool lists(std::string_view words, std::string_view word) {
-    while (!words.empty()) {
-        auto sp = words.find(' ');
-        if (words.substr(0, sp) == word) return true;
-        words.remove_prefix(sp == std::string_view::npos ? words.size() : sp + 1);
+std::vector<std::string_view> words(std::string_view list) {
+    std::vector<std::string_view> out;
+    while (!list.empty()) {
+        auto sp = list.find(' ');
+        out.push_back(list.substr(0, sp));
+        list.remove_prefix(sp == std::string_view::npos ? list.size() : sp + 1);
     }
-    return false;
+    return out;
+}
+
+bool lists(std::string_view list, std::string_view word) {
+    auto w = words(list);
+    return std::find(w.begin(), w.end(), word) != w.end();
 }
 
 bool tls_scheme(std::string_view scheme) { return scheme == "wss" || scheme == "https"; }

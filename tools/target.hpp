@@ -3,14 +3,18 @@
 // checked, its host resolved, and whether anything listens there, each
 // failure one line (tools/README.md's "External targets").
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "harness/runner.hpp"
 
 namespace rtb {
 
-// Whether a space-separated list (a descriptor's target_schemes or
-// target_scenarios) names `word`.
-bool lists(std::string_view words, std::string_view word);
+// The words of a space-separated list (a descriptor's target_schemes or
+// target_scenarios), in order.
+std::vector<std::string_view> words(std::string_view list);
+// Whether such a list names `word`.
+bool lists(std::string_view list, std::string_view word);
 // wss and https: the URL says TLS.
 bool tls_scheme(std::string_view scheme);
 
