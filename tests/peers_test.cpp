@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <set>
 
 #include "harness/control_client.hpp"
 #include "harness/runner.hpp"
@@ -34,46 +35,49 @@ outcome node(const std::string& args) {
 // upstream frames); the peer's process is measured (CPU, RSS), as the
 // reference server's is.
 //
-// The framing must be exact in one of three runs of a scenario. What can
-// move it, within the window-edge bound of results/README.md (one message
-// per client per edge): two messages read together leave the second in
-// Beast's own buffer, and a mark before its handler runs puts its bytes
-// outside the window and the message inside; on a loaded machine, an echo
-// answered after the closing mark, or a record the client still queued at
-// a mark (handed over before it, written after). A formula off by a byte
-// fails all three.
+// Each row's framing must be exact in one of four runs of its scenario
+// (a row exact once is not run for again). What can move it, within the
+// window-edge bound of results/README.md (one message per client per
+// edge): two messages read together leave the second in Beast's own
+// buffer, and a mark before its handler runs puts its bytes outside the
+// window and the message inside; on a loaded machine, an echo answered
+// after the closing mark, or a record the client still queued at a mark
+// (handed over before it, written after). Six rows had to be exact in the
+// same run before; on a loaded CI machine one of six was at an edge in
+// every run. A formula off by a byte fails every run.
 TEST(Cli, PeerNodeWsCarriesEveryScenarioAndPayloadKindExactly) {
     for (const char* sc : {"push", "echo"}) {
-        bool exact = false;
-        for (int attempt = 0; attempt < 3 && !exact; ++attempt) {
+        const std::string want = std::string(sc) == "push" ? "2.000" : "8.000";
+        std::set<std::string> todo;              // "transport kind" not yet exact
+        for (int attempt = 0; attempt < 4 && (attempt == 0 || !todo.empty()); ++attempt) {
             auto r = run_csv(std::string("peer-") + sc, std::string("--transport websocket,node-ws --scenario ") + sc +
                                                             " --payload-kind pattern,random,json --clients 3 --rate 50 "
                                                             "--duration 0.6 --payload 64");
             ASSERT_EQ(r.size(), 7u) << sc;
-            exact = true;
             for (std::size_t i = 1; i < r.size(); ++i) {
-                std::string what = r[i][0] + " " + sc + " " + cell(r, i, "payload_kind");
-                EXPECT_EQ(cell(r, i, "lost"), "0") << what;
-                EXPECT_EQ(cell(r, i, "corrupt"), "0") << what;
-                EXPECT_EQ(cell(r, i, "duplicated"), "0") << what;
-                EXPECT_EQ(cell(r, i, "delivered"), cell(r, i, "expected")) << what;
+                std::string what = r[i][0] + " " + cell(r, i, "payload_kind");
+                EXPECT_EQ(cell(r, i, "lost"), "0") << what << " " << sc;
+                EXPECT_EQ(cell(r, i, "corrupt"), "0") << what << " " << sc;
+                EXPECT_EQ(cell(r, i, "duplicated"), "0") << what << " " << sc;
+                EXPECT_EQ(cell(r, i, "delivered"), cell(r, i, "expected")) << what << " " << sc;
                 // 50/s over 0.6 s, 3 clients: 30 each (+-1 at the window edges)
-                EXPECT_NEAR(num(r, i, "expected"), 90, 3) << what;
-                EXPECT_EQ(cell(r, i, "rx_unstamped"), "0") << what;
-                EXPECT_GT(num(r, i, "server_cpu_us_per_msg"), 0) << what;
+                EXPECT_NEAR(num(r, i, "expected"), 90, 3) << what << " " << sc;
+                EXPECT_EQ(cell(r, i, "rx_unstamped"), "0") << what << " " << sc;
+                EXPECT_GT(num(r, i, "server_cpu_us_per_msg"), 0) << what << " " << sc;
                 EXPECT_GT(num(r, i, "server_rss_bytes"), 10e6) << what << ": a Node process holds more than 10 MB";
                 // RFC 6455's framing to the byte, on both servers: bodies
                 // under 126 B, so a 2-byte header down, and in echo a 6-byte
                 // masked header up (2 + the 4-byte mask).
                 std::string framing = cell(r, i, "framing_bytes_per_msg");
-                bool same = framing == (std::string(sc) == "push" ? "2.000" : "8.000");
-                if (!same)
-                    std::cerr << "attempt " << attempt + 1 << ": " << what << " framing " << framing << " B over "
-                              << cell(r, i, "messages_in_window") << " messages\n";
-                exact = exact && same;
+                if (attempt == 0) todo.insert(what);
+                if (framing == want) todo.erase(what);
+                else if (todo.count(what))
+                    std::cerr << "attempt " << attempt + 1 << ": " << what << " " << sc << " framing " << framing
+                              << " B over " << cell(r, i, "messages_in_window") << " messages\n";
             }
         }
-        EXPECT_TRUE(exact) << sc << ": the framing differed from RFC 6455's in three runs";
+        for (auto& what : todo) ADD_FAILURE() << what << " " << sc << ": the framing differed from RFC 6455's " << want
+                                              << " B in four runs";
     }
 }
 
