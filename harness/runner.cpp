@@ -317,15 +317,16 @@ result_row run_point(const point& p, const run_settings& s) {
 
     // Measure.
     snapshot a = take(srv, relay.get(), proxy.get(), threads, true);
-    // Server RSS growth over the idle server, per connected client.
+    // Server memory per connected client: both columns divide the same way.
+    auto per_client = [&](std::uint64_t bytes) {
+        return static_cast<double>(bytes) / static_cast<double>(std::max<std::size_t>(1, c.ready));
+    };
+    // RSS growth over the idle server.
     auto mem = process_memory(srv.pid());
     r.server_rss_window_start_bytes = mem.rss_bytes;
-    if (mem.rss_bytes > base_mem.rss_bytes)
-        r.server_rss_bytes_per_conn = static_cast<double>(mem.rss_bytes - base_mem.rss_bytes) /
-                                      static_cast<double>(std::max<std::size_t>(1, c.ready));
+    if (mem.rss_bytes > base_mem.rss_bytes) r.server_rss_bytes_per_conn = per_client(mem.rss_bytes - base_mem.rss_bytes);
     // The kernel's side of the same connections: socket buffers, not in RSS.
-    if (auto k = tcp_socket_memory(srv.port()); k && k->sockets)
-        r.server_kernel_bytes_per_conn = static_cast<double>(k->bytes) / static_cast<double>(std::max<std::size_t>(1, c.ready));
+    if (auto k = tcp_socket_memory(srv.port()); k && k->sockets) r.server_kernel_bytes_per_conn = per_client(k->bytes);
     sleep_until(me, s, p.sc == scenario::connect ? "idle" : "measure", a.t);
     snapshot b = take(srv, relay.get(), proxy.get(), threads, false);
     driver->end_load(c, ms, me);
