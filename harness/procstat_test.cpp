@@ -89,6 +89,12 @@ TEST(Procstat, CpuTimeOfAnIdleChildIsNearZero) {
 }
 
 TEST(Procstat, RssGrowsByExactlyTheMemoryTouched) {
+#if defined(__SANITIZE_THREAD__)
+    // ThreadSanitizer shadows every byte the child touches with more of its
+    // own (128 MiB of RSS for these 64 MiB, measured): the known answer is
+    // the ASan build's, which runs this test in tools/test.
+    GTEST_SKIP() << "RSS under ThreadSanitizer includes its shadow memory";
+#endif
     int up[2], go[2];
     ASSERT_EQ(::pipe(up), 0);
     ASSERT_EQ(::pipe(go), 0);

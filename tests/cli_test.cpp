@@ -140,6 +140,38 @@ TEST(Cli, PushRunEveryTransportDeliversEverything) {
     fs::remove_all(dir);
 }
 
+// The load generator on several threads: each owns its share of the
+// clients, and the runner merges their counts, histograms and bytes. The
+// same load on one thread and on three counts the same messages (within one
+// per client at each window edge) and loses none. Under `tools/test --tsan`
+// this is the test that runs the generator's threads side by side.
+TEST(Cli, ThreeLoadThreadsCountWhatOneDoes) {
+    for (std::string sc : {"push", "echo", "broadcast"}) {
+        std::string args = "--transport websocket,sse,long-polling --scenario " + sc +
+                           " --clients 6 --rate 40 --duration 0.6 --poll-interval-ms 100" +
+                           (sc == "broadcast" ? " --publishers 2" : "") + " --client-threads ";
+        auto one = run_csv("threads1-" + sc, args + "1");
+        auto three = run_csv("threads3-" + sc, args + "3");
+        ASSERT_EQ(one.size(), 4u) << sc;
+        ASSERT_EQ(three.size(), 4u) << sc;
+        // 40/s over 0.6 s: 24 sends per sender; push and echo deliver them
+        // to 6 clients (144), broadcast its 2 senders' 48 to all 6 (288).
+        double want = sc == "broadcast" ? 288 : 144, edge = sc == "broadcast" ? 12 : 6;
+        for (std::size_t i = 1; i < 4; ++i) {
+            auto what = sc + " " + cell(three, i, "transport");
+            EXPECT_EQ(cell(one, i, "client_threads"), "1") << what;
+            EXPECT_EQ(cell(three, i, "client_threads"), "3") << what;
+            for (auto* r : {&one, &three}) {
+                EXPECT_EQ(cell(*r, i, "lost"), "0") << what;
+                EXPECT_EQ(cell(*r, i, "duplicated"), "0") << what;
+                EXPECT_EQ(cell(*r, i, "delivered"), cell(*r, i, "expected")) << what;
+                EXPECT_NEAR(num(*r, i, "expected"), want, edge) << what;
+            }
+            EXPECT_NEAR(num(three, i, "framing_bytes_per_msg"), num(one, i, "framing_bytes_per_msg"), 0.5) << what;
+        }
+    }
+}
+
 // The load generator's own delay apart from the headline: each message
 // keeps a client's thread busy 2 ms (--client-work-us 2000), so when one
 // message reaches 20 clients on one thread, the k-th waits (k - 1) x 2 ms
