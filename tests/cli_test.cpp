@@ -140,6 +140,19 @@ TEST(Cli, PushRunEveryTransportDeliversEverything) {
     fs::remove_all(dir);
 }
 
+// `serve --bind` to an address other than loopback says that every
+// transport is reachable from the network, and refuses to open the control
+// API there without a token of the user's (issue 18, item 3). It stops
+// before binding anything; `timeout` keeps a regression from hanging here.
+TEST(Cli, NonLoopbackBindWarnsAndRefusesControlWithoutAToken) {
+    auto o = rtbench_env("RTBENCH_CONTROL_TOKEN= timeout 10 ", "serve --bind 0.0.0.0 --port 0 --control");
+    EXPECT_EQ(o.code, 2) << o.out;
+    EXPECT_NE(o.out.find("--bind 0.0.0.0 is not a loopback address: every transport is reachable from the network"),
+              std::string::npos) << o.out;
+    EXPECT_NE(o.out.find("--control on a non-loopback address needs a token in $RTBENCH_CONTROL_TOKEN"),
+              std::string::npos) << o.out;
+}
+
 // The load generator on several threads: each owns its share of the
 // clients, and the runner merges their counts, histograms and bytes. The
 // same load on one thread and on three counts the same messages (within one
