@@ -180,7 +180,16 @@ TEST(Cli, ThreeLoadThreadsCountWhatOneDoes) {
                 EXPECT_EQ(cell(*r, i, "delivered"), cell(*r, i, "expected")) << what;
                 EXPECT_NEAR(num(*r, i, "expected"), want, edge) << what;
             }
-            EXPECT_NEAR(num(three, i, "framing_bytes_per_msg"), num(one, i, "framing_bytes_per_msg"), 0.5) << what;
+            // Framing per message is the framing bytes in the window over
+            // the messages in it. Where the window cuts a request from its
+            // answer, or a long poll's answer holds one message more or
+            // less, follows timing, not thread count: one message's framing
+            // out of 144 moves it about 0.7 %. CI saw long polling at
+            // 167.4 B against 166 B, and SSE echo beside two CPU hogs gave
+            // 116.5 B against 115.5 B. So the two agree within 3 %: a
+            // thread whose bytes were lost or counted twice is off by a third.
+            double framing = num(one, i, "framing_bytes_per_msg"), tolerance = 0.03 * framing;
+            EXPECT_NEAR(num(three, i, "framing_bytes_per_msg"), framing, tolerance) << what;
         }
     }
 }
