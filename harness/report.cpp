@@ -192,6 +192,8 @@ const std::vector<column>& columns() {
         {"server_msgs_per_write", [](auto& r) {
              return r.server_msgs_per_write ? f3(*r.server_msgs_per_write) : std::string();
          }},
+        // Format 10.
+        {"server_threads", [](auto& r) { return r.server_threads ? u(r.server_threads) : std::string(); }},
     };
     return cols;
 }

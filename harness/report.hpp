@@ -91,6 +91,10 @@ struct result_row {
     // frames_sent / writes); unset for a server that does not count them
     // (the peers, a target) or that made no push write (polling).
     std::optional<double> server_msgs_per_write;
+    // Format 10. The event loops (threads) of the server process (`run
+    // --server-threads`, `serve --threads`); 0 (empty) for a server rtbench
+    // did not start.
+    std::uint64_t server_threads = 0;
     std::string failure;
     // Format 5: why a connected client first lost its subscription during the
     // point (a proxy's "status 504", a reset), the cause behind reconnects.
@@ -159,7 +163,9 @@ std::vector<std::string> csv_columns();
 // rx_latency_ms) use rx_latency from then on.
 // 8 adds `target` (an external server's URL), empty server_* columns for
 // a server rtbench did not start, and the broadcast scenario.
-inline constexpr int results_format = 9;
+// 9 adds server_kernel_bytes_per_conn and server_msgs_per_write; 10 adds
+// server_threads.
+inline constexpr int results_format = 10;
 
 struct manifest {
     std::string version, git_commit, host, kernel, cpu_model, arguments, start_time_utc;

@@ -116,6 +116,8 @@ result_row empty_row(const point& p, const run_settings& s) {
     r.payload_kind = p.sc == scenario::connect ? "" : payload_kind_name(p.kind);
     r.duration_s = s.duration_s;
     r.client_threads = s.client_threads;
+    // A peer is one Node.js event loop whatever --server-threads says.
+    if (!s.target.active()) r.server_threads = p.transport->peer_script.empty() ? s.server_threads : 1;
     r.client_work_us = s.client_work_us;
     set_net(s.net, r);
     r.tls = s.tls.version;
@@ -256,6 +258,9 @@ void add_warnings(const point& p, const run_settings& s, result_row& r) {
                                          "then the server waits for it too; add --client-threads or lower the load",
                                          client_util * 100, s.client_threads));
     }
+    if (!p.transport->peer_script.empty() && s.server_threads > 1 && !s.target.active())
+        r.warnings.push_back(fmt::format("--server-threads {} does not apply to {}: its server runs on one Node.js "
+                                         "event loop", s.server_threads, p.transport->name));
     if (p.sc == scenario::broadcast && s.publishers > p.clients)
         r.warnings.push_back(fmt::format("--publishers {} is more than the {} clients: every client published",
                                          s.publishers, p.clients));

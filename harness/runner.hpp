@@ -51,6 +51,10 @@ struct external_target {
 struct run_settings {
     double duration_s = 5, warmup_s = 1, drain_s = 0; // drain 0: automatic
     std::size_t client_threads = 1;
+    // The server's event loops (`serve --threads`). One by default: on one
+    // machine the load generator needs cores too, and a server given every
+    // core would measure their contention, not the transport.
+    std::size_t server_threads = 1;
     std::size_t connect_concurrency = 256;
     double connect_rate = 0; // new connections per second, all threads; 0 = no pacing
     double ready_timeout_s = 60;

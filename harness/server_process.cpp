@@ -93,7 +93,8 @@ server_process::server_process(const run_settings& s, const transport_descriptor
     std::vector<char*> envp;
     for (auto& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
-    std::vector<std::string> args = {s.rtbench_bin, "serve", "--transport", std::string(t.name)};
+    std::vector<std::string> args = {s.rtbench_bin, "serve", "--transport", std::string(t.name), "--threads",
+                                     std::to_string(s.server_threads)};
     if (peer) args = {"node", (fs::path(s.root) / t.peer_script).string()};
     args.insert(args.end(), {"--port", "0", "--port-file", port_file_, "--control",
                              // a client holds three at most (a Socket.IO upgrade: GET,

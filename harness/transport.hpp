@@ -139,6 +139,9 @@ struct server_stats {
     std::uint64_t writes = 0;         // push writes started: frames_sent / writes messages per write
     std::uint64_t subscribers = 0;
     std::uint64_t tls_handshakes = 0, tls_resumed = 0, tls_failed = 0;
+    // Sums every counter: the figures of a process whose event loops each
+    // count their own (`serve --threads`).
+    server_stats& operator+=(const server_stats& o);
 };
 
 class server_core;
@@ -241,5 +244,35 @@ public:
 
 std::unique_ptr<server> make_server(boost::asio::io_context& io, const server_options& opt,
                                     std::span<const transport_descriptor* const> transports);
+
+// `rtbench serve --threads N`: N servers in one process, each on a thread
+// and event loop of its own, listening on one port (SO_REUSEPORT: the
+// kernel spreads new connections over them), publishing through one
+// sequencer so that every connection gets every message in order and every
+// loop keeps the same ordered history (transports/common/shard_group.hpp).
+// With one thread it is one server as make_server() builds it, run on the
+// calling thread.
+class server_group {
+public:
+    virtual ~server_group() = default;
+    virtual void start() = 0; // throws std::system_error when it cannot bind
+    virtual std::uint16_t port() const = 0;
+    virtual std::uint16_t control_port() const = 0;
+    virtual std::size_t threads() const = 0;
+    // The first loop's io_context: run() runs it on the calling thread, so
+    // signals and timers of the caller's go there.
+    virtual boost::asio::io_context& io() = 0;
+    // Before run(), or on io()'s thread.
+    virtual void start_publisher(double rate_hz, std::size_t payload, const target& to, std::uint64_t count,
+                                 payload_kind kind) = 0;
+    // Runs every loop until all have stopped.
+    virtual void run() = 0;
+    // From any thread: every loop stops accepting and closes its connections.
+    virtual void stop() = 0;
+};
+
+std::unique_ptr<server_group> make_server_group(const server_options& opt,
+                                                std::span<const transport_descriptor* const> transports,
+                                                std::size_t threads);
 
 } // namespace rtb

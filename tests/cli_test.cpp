@@ -194,6 +194,40 @@ TEST(Cli, ThreeLoadThreadsCountWhatOneDoes) {
     }
 }
 
+// The server on two event loops (`run --server-threads 2`, issue 15): the
+// kernel spreads the clients over both, echo and broadcast publish from
+// either, and every client still gets every message once and in order.
+// A peer runs on one Node.js loop whatever is asked, and its row says so.
+TEST(Cli, ServerThreadsCarryEveryScenarioInOrder) {
+    for (std::string sc : {"push", "echo", "broadcast"}) {
+        auto dir = temp_dir("server-threads-" + sc);
+        auto o = rtbench("run --no-plot --warmup 0.5 --transport websocket,sse,long-polling" +
+                         std::string(sc == "echo" ? ",node-ws" : "") + " --scenario " + sc +
+                         " --clients 8 --rate 40 --duration 0.6 --poll-interval-ms 100 --server-threads 2" +
+                         (sc == "broadcast" ? " --publishers 2" : "") + " --out " + dir.string());
+        ASSERT_EQ(o.code, 0) << o.out;
+        auto r = read_csv(dir / "results.csv");
+        fs::remove_all(dir);
+        ASSERT_EQ(r.size(), sc == "echo" ? 5u : 4u) << sc;
+        // 40/s over 0.6 s: 24 sends per sender, to 8 clients (192); broadcast
+        // 2 senders' 48 to all 8 (384); one per client at each window edge.
+        double want = sc == "broadcast" ? 384 : 192, edge = sc == "broadcast" ? 16 : 8;
+        for (std::size_t i = 1; i < r.size(); ++i) {
+            auto what = sc + " " + cell(r, i, "transport");
+            EXPECT_EQ(cell(r, i, "server_threads"), cell(r, i, "transport") == "node-ws" ? "1" : "2") << what;
+            EXPECT_EQ(cell(r, i, "lost"), "0") << what;
+            EXPECT_EQ(cell(r, i, "duplicated"), "0") << what;
+            EXPECT_EQ(cell(r, i, "reordered"), "0") << what;
+            EXPECT_EQ(cell(r, i, "corrupt"), "0") << what;
+            EXPECT_EQ(cell(r, i, "delivered"), cell(r, i, "expected")) << what;
+            EXPECT_NEAR(num(r, i, "expected"), want, edge) << what;
+        }
+        if (sc == "echo") {
+            EXPECT_NE(o.out.find("--server-threads 2 does not apply to node-ws"), std::string::npos) << o.out;
+        }
+    }
+}
+
 // The load generator's own delay apart from the headline: each message
 // keeps a client's thread busy 2 ms (--client-work-us 2000), so when one
 // message reaches 20 clients on one thread, the k-th waits (k - 1) x 2 ms

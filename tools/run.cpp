@@ -36,7 +36,7 @@ struct run_args {
     std::string payload_kinds; // empty: pattern, or json when an option that compresses is on
     std::string out, headers = "minimal", net = "none";
     double duration = 5, warmup = 1, drain = 0, ready_timeout = 60, client_work_us = 0;
-    std::size_t client_threads = 1, connect_concurrency = 256, repeat = 1;
+    std::size_t client_threads = 1, server_threads = 1, connect_concurrency = 256, repeat = 1;
     double connect_rate = 0;
     bool allow_loss = false, no_plot = false;
     bool tls = false, tls_resume = false;
@@ -125,6 +125,10 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
     cmd->add_option("--drain", a.drain, "Seconds to wait for in-flight messages after the window "
                                         "(0 = 2 s + 3 x the transport's longest wait by design, e.g. a poll interval)")->capture_default_str();
     cmd->add_option("--client-threads", a.client_threads, "Load-generator threads (each owns its clients)")->capture_default_str()->check(CLI::Range(1, 64));
+    cmd->add_option("--server-threads", a.server_threads,
+                    "Event loops of the server (rtbench serve --threads): one by default, since the load generator "
+                    "shares this machine's cores; a peer runs on one whatever this says")
+        ->capture_default_str()->check(CLI::Range(1, 64));
     cmd->add_option("--connect-concurrency", a.connect_concurrency, "Connections opening at once")->capture_default_str()->check(CLI::Range(1, 20000));
     cmd->add_option("--connect-rate", a.connect_rate, "New connections per second (0 = as fast as --connect-concurrency allows)")
         ->capture_default_str()->check(CLI::Range(0.0, 1e6));
@@ -491,6 +495,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     s.warmup_s = a.warmup;
     s.drain_s = a.drain;
     s.client_threads = a.client_threads;
+    s.server_threads = a.server_threads;
     s.connect_concurrency = a.connect_concurrency;
     s.connect_rate = a.connect_rate;
     s.ready_timeout_s = a.ready_timeout;

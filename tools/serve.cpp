@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -26,6 +27,7 @@ std::function<int()> add_serve(CLI::App& app) {
         std::size_t payload = 64;
         std::string payload_kind = "pattern";
         double duration = 0;
+        std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
         server_options opt;
         option_flags flags;
         bool tls = false;
@@ -35,6 +37,11 @@ std::function<int()> add_serve(CLI::App& app) {
     cmd->add_option("--transport", a->transports, "Transports to serve: NAME[,NAME...] or all")->capture_default_str();
     cmd->add_option("--port", a->opt.port, "TCP port (0 = any free port)")->capture_default_str();
     cmd->add_option("--bind", a->opt.bind, "Address to listen on")->capture_default_str();
+    cmd->add_option("--threads", a->threads,
+                    "Event loops, each on a thread of its own with its share of the connections (the kernel spreads "
+                    "them over one port, SO_REUSEPORT); messages reach every connection in order, through one "
+                    "sequence. Default: the number of cores")
+        ->capture_default_str()->check(CLI::Range(1, 256));
     cmd->add_option("--publish-rate", a->publish_rate,
                     fmt::format("Publish this many messages/s to --to (0 = none; at most {:g})", max_publish_rate_hz))
         ->capture_default_str()->check(CLI::Range(0.0, max_publish_rate_hz));
@@ -103,8 +110,8 @@ std::function<int()> add_serve(CLI::App& app) {
             }
         }
 
-        boost::asio::io_context io(1);
-        auto srv = make_server(io, a->opt, transports);
+        auto srv = make_server_group(a->opt, transports, a->threads);
+        auto& io = srv->io();
         try {
             srv->start();
         } catch (const std::exception& e) {
@@ -113,8 +120,9 @@ std::function<int()> add_serve(CLI::App& app) {
         }
         std::string names;
         for (auto* t : transports) names += fmt::format(" {}={}", t->name, t->path);
-        std::cout << fmt::format("rtbench serve: listening on {}://{}:{} ({} )\n", a->tls ? "https" : "http", a->opt.bind,
-                                 srv->port(), names);
+        std::cout << fmt::format("rtbench serve: listening on {}://{}:{} ({} ) on {} thread{}\n",
+                                 a->tls ? "https" : "http", a->opt.bind, srv->port(), names, srv->threads(),
+                                 srv->threads() == 1 ? "" : "s");
         if (a->tls)
             std::cout << fmt::format("rtbench serve: TLS {} with {} certificate, SHA-256 fingerprint {}\n",
                                      a->tls_version, a->cert_file.empty() ? "a throw-away " + a->tls_cert : a->cert_file,
@@ -147,7 +155,7 @@ std::function<int()> add_serve(CLI::App& app) {
         // Publishing for people pointing curl or a browser at us.
         if (a->publish_rate > 0)
             srv->start_publisher(a->publish_rate, a->payload, *to, 0, *parse_payload_kind(a->payload_kind));
-        io.run();
+        srv->run();
         return 0;
     };
 }

@@ -22,6 +22,17 @@ void add_control_route(server_core& core, std::string_view path, route_handler h
     });
 }
 
+// Answers with the process's figures once the change is made (with several
+// loops: on the publisher's loop, and the figures gathered from all).
+std::function<void()> answer_with_stats(server_core& core, const std::shared_ptr<http_session>& s,
+                                        const request& req) {
+    return [&core, s, version = req.version(), keep = req.keep_alive()] {
+        core.with_stats_json([s, version, keep](std::string json) {
+            s->respond(make_response(version, keep, http::status::ok, std::move(json), "application/json"));
+        });
+    };
+}
+
 void publish_route(server_core& core, const std::shared_ptr<http_session>& s, request&& req,
                    const query& q) {
     // POST /control/publish?rate=HZ&payload=BYTES[&to=T][&count=N][&kind=pattern|random|json]
@@ -47,8 +58,9 @@ void publish_route(server_core& core, const std::shared_ptr<http_session>& s, re
     if (!to) return s->fail(http::status::bad_request, "bad target\n");
     auto kind = parse_payload_kind(q.get("kind") ? *q.get("kind") : std::string("pattern"));
     if (!kind) return s->fail(http::status::bad_request, "kind must be pattern, random or json\n");
-    core.start_publisher(rate, payload, *to, count, *kind);
-    s->respond(make_response(req, http::status::ok, core.stats_json(), "application/json"));
+    core.on_publisher_loop([rate, payload, to = *to, count, kind = *kind](server_core& c) {
+        c.start_publisher(rate, payload, to, count, kind);
+    }, answer_with_stats(core, s, req));
 }
 
 } // namespace
@@ -65,13 +77,14 @@ void install_control_routes(server_core& core) {
                       [&core](const std::shared_ptr<http_session>& s, request&& req, const query& q) {
                           auto* path = q.get("path");
                           if (!path) return s->fail(http::status::bad_request, "POST /control/drop?path=/route\n");
-                          auto n = core.drop(*path);
-                          s->respond(make_response(req, http::status::ok, std::to_string(n) + "\n"));
+                          core.drop_everywhere(*path, [s, version = req.version(), keep = req.keep_alive()](std::size_t n) {
+                              s->respond(make_response(version, keep, http::status::ok, std::to_string(n) + "\n"));
+                          });
                       });
     add_control_route(core, "/control/stop",
                       [&core](const std::shared_ptr<http_session>& s, request&& req, const query&) {
-                          core.pub().stop();
-                          s->respond(make_response(req, http::status::ok, core.stats_json(), "application/json"));
+                          core.on_publisher_loop([](server_core& c) { c.pub().stop(); },
+                                                 answer_with_stats(core, s, req));
                       });
 }
 

@@ -3,8 +3,10 @@
 #include "transports/common/http_server.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "harness/clock.hpp"
+#include "transports/common/shard_group.hpp"
 
 namespace rtb {
 
@@ -62,10 +64,15 @@ std::optional<subscription> read_subscription(const std::shared_ptr<http_session
 
 response make_response(const request& req, http::status status, std::string body,
                        std::string_view content_type) {
-    response res{status, req.version()};
+    return make_response(req.version(), req.keep_alive(), status, std::move(body), content_type);
+}
+
+response make_response(unsigned version, bool keep_alive, http::status status, std::string body,
+                       std::string_view content_type) {
+    response res{status, version};
     if (!body.empty() || status == http::status::ok)
         res.set(http::field::content_type, content_type);
-    res.keep_alive(req.keep_alive());
+    res.keep_alive(keep_alive);
     res.body() = std::move(body);
     // RFC 9110 8.6: no Content-Length in a 204 (prepare_payload would add 0).
     if (status != http::status::no_content) res.prepare_payload();
@@ -76,12 +83,12 @@ response make_response(const request& req, http::status status, std::string body
 
 connection::connection(server_core& core, bool socket) : core_(core), socket_(socket) {
     core_.conns_.insert(this);
-    if (socket_) ++core_.sockets_;
+    if (socket_) core_.count_socket(+1);
 }
 
 connection::~connection() {
     core_.conns_.erase(this);
-    if (socket_) --core_.sockets_;
+    if (socket_) core_.count_socket(-1);
 }
 
 // ---- http_session -----------------------------------------------------------
@@ -285,14 +292,21 @@ void server_core::add_route(std::string_view pattern, route_handler h) {
 }
 
 void server_core::start() {
-    tcp::endpoint ep{asio::ip::make_address(opt_.bind), opt_.port};
+    // Loops after the first listen on the first one's port.
+    std::uint16_t port = group_ && shard_ > 0 ? group_->port() : opt_.port;
+    tcp::endpoint ep{asio::ip::make_address(opt_.bind), port};
     acceptor_.open(ep.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
+    // Several loops: one listening socket each on the same port, and the
+    // kernel hands each new connection to one of them (by a hash of its
+    // addresses), so no loop accepts for another. Only sockets of this
+    // user may join the port.
+    if (group_) acceptor_.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
     acceptor_.bind(ep);
     acceptor_.listen(asio::socket_base::max_listen_connections);
     port_ = acceptor_.local_endpoint().port();
     do_accept(acceptor_, false);
-    if (opt_.tls && opt_.control) {
+    if (opt_.tls && opt_.control && shard_ == 0) {
         // Loopback whatever --bind says: only the harness on this machine
         // calls it, and the token is still required.
         tcp::endpoint cep{asio::ip::make_address("127.0.0.1"), 0};
@@ -321,7 +335,7 @@ void server_core::on_accept(tcp::acceptor& acc, bool control, beast::error_code 
         return;
     }
     ++stats_.accepted;
-    if (sockets_ >= opt_.max_connections) {
+    if (!admit()) {
         ++stats_.refused;
         beast::error_code ignored;
         sock.close(ignored);
@@ -345,16 +359,13 @@ void server_core::route(const std::shared_ptr<http_session>& s, request&& req) {
 std::uint64_t server_core::publish(const target& to, std::string_view tag,
                                    std::string_view payload) {
     ++stats_.published;
-    // Test hook (--test-drop-every N): every Nth message is kept in the
-    // history but not delivered live, so the harness's loss detection can
-    // be shown to catch a server that loses messages.
-    bool deliver = !(opt_.test_drop_every && (hub_.head() + 1) % opt_.test_drop_every == 0);
-    return hub_.publish(to, tag, payload, now_ns(), deliver)->seq;
+    if (group_) return group_->publish(to, tag, payload, opt_.test_drop_every);
+    return hub_.publish(to, tag, payload, now_ns(), !dropped_by_test(hub_.head() + 1, opt_.test_drop_every))->seq;
 }
 
 void server_core::start_publisher(double rate_hz, std::size_t payload, const target& to, std::uint64_t count,
                                   payload_kind kind) {
-    pub_.start(rate_hz, payload, to, count, hub_.head() + 1, kind);
+    pub_.start(rate_hz, payload, to, count, (group_ ? group_->head() : hub_.head()) + 1, kind);
 }
 
 void server_core::stop() {
@@ -379,6 +390,15 @@ std::size_t server_core::drop(std::string_view route) {
     return hit.size();
 }
 
+server_stats& server_stats::operator+=(const server_stats& o) {
+    accepted += o.accepted, refused += o.refused, active += o.active, requests += o.requests;
+    bad_requests += o.bad_requests, slow_consumers += o.slow_consumers;
+    published += o.published, upstream += o.upstream, frames_sent += o.frames_sent, writes += o.writes;
+    subscribers += o.subscribers;
+    tls_handshakes += o.tls_handshakes, tls_resumed += o.tls_resumed, tls_failed += o.tls_failed;
+    return *this;
+}
+
 server_stats server_core::stats() const {
     server_stats s = stats_;
     s.active = sockets_;
@@ -386,19 +406,80 @@ server_stats server_core::stats() const {
     return s;
 }
 
-std::string server_core::stats_json() const {
+stats_view server_core::view() const {
     auto s = stats();
-    auto& p = pub_.status();
+    return {s, hub_.head(), hub_.history_size(), hub_.history_bytes(), pub_.status(), {s.active}};
+}
+
+std::string server_core::stats_json() const { return format_stats_json(view()); }
+
+std::string format_stats_json(const stats_view& v) {
+    auto& s = v.s;
+    auto& p = v.pub;
     return fmt::format(
         "{{\"accepted\":{},\"refused\":{},\"active\":{},\"requests\":{},\"bad_requests\":{},"
         "\"slow_consumers\":{},\"published\":{},\"upstream\":{},\"frames_sent\":{},\"writes\":{},"
         "\"subscribers\":{},\"head_seq\":{},\"history_messages\":{},\"history_bytes\":{},"
         "\"pub_running\":{},\"pub_rate_hz\":{},\"pub_t0_ns\":{},\"pub_first_seq\":{},"
-        "\"pub_count\":{},\"pub_max_behind_ns\":{},\"tls_handshakes\":{},\"tls_resumed\":{},\"tls_failed\":{}}}\n",
+        "\"pub_count\":{},\"pub_max_behind_ns\":{},\"tls_handshakes\":{},\"tls_resumed\":{},\"tls_failed\":{},"
+        "\"loop_active\":[{}]}}\n",
         s.accepted, s.refused, s.active, s.requests, s.bad_requests, s.slow_consumers,
-        s.published, s.upstream, s.frames_sent, s.writes, s.subscribers, hub_.head(), hub_.history_size(),
-        hub_.history_bytes(), p.running ? 1 : 0, p.schedule.rate_hz, p.schedule.t0_ns,
-        p.first_seq, p.published, p.max_behind_ns, s.tls_handshakes, s.tls_resumed, s.tls_failed);
+        s.published, s.upstream, s.frames_sent, s.writes, s.subscribers, v.head, v.history_messages,
+        v.history_bytes, p.running ? 1 : 0, p.schedule.rate_hz, p.schedule.t0_ns,
+        p.first_seq, p.published, p.max_behind_ns, s.tls_handshakes, s.tls_resumed, s.tls_failed,
+        fmt::join(v.loop_active, ","));
+}
+
+void server_core::with_stats_json(std::function<void(std::string)> then) {
+    if (!group_) return then(stats_json());
+    // Counters summed over the loops; the history is the same log on each
+    // (the first's is shown), the head the sequencer's last number, and
+    // the publisher the first loop's (the only one that runs one).
+    group_->gather<stats_view>(*this, [](server_core& c) { return c.view(); },
+                               [this, then = std::move(then)](std::vector<stats_view> all) {
+                                   stats_view v = all[0];
+                                   for (std::size_t i = 1; i < all.size(); ++i) {
+                                       v.s += all[i].s;
+                                       v.loop_active.push_back(all[i].s.active);
+                                   }
+                                   v.head = group_->head();
+                                   then(format_stats_json(v));
+                               });
+}
+
+void server_core::on_publisher_loop(std::function<void(server_core&)> fn, std::function<void()> then) {
+    if (!group_) return fn(*this), then();
+    group_->on_first(*this, std::move(fn), std::move(then));
+}
+
+void server_core::drop_everywhere(std::string route, std::function<void(std::size_t)> then) {
+    if (!group_) return then(drop(route));
+    group_->gather<std::size_t>(*this, [route](server_core& c) { return c.drop(route); },
+                                [then = std::move(then)](std::vector<std::size_t> n) {
+                                    std::size_t sum = 0;
+                                    for (auto k : n) sum += k;
+                                    then(sum);
+                                });
+}
+
+void server_core::count_socket(int delta) {
+    sockets_ += static_cast<std::size_t>(delta); // wraps back on -1
+    if (!group_) return;
+    if (delta > 0 && admitted_) admitted_ = false; // admit() counted it
+    else group_->sockets += static_cast<std::size_t>(delta);
+}
+
+bool server_core::admit() {
+    if (!group_) return sockets_ < opt_.max_connections;
+    // Loops accept at once: reading the count and adding to it later would
+    // let two loops each take the last slot. The slot is taken here, in one
+    // step, and the session about to be made does not count it again.
+    if (group_->sockets.fetch_add(1) >= opt_.max_connections) {
+        group_->sockets.fetch_sub(1);
+        return false;
+    }
+    admitted_ = true;
+    return true;
 }
 
 void server_core::install_core_routes() {
@@ -417,7 +498,9 @@ void server_core::install_core_routes() {
         s->respond(make_response(req, http::status::no_content, {}));
     });
     add_route("/stats", [this](const std::shared_ptr<http_session>& s, request&& req, const query&) {
-        s->respond(make_response(req, http::status::ok, stats_json(), "application/json"));
+        with_stats_json([s, version = req.version(), keep = req.keep_alive()](std::string json) {
+            s->respond(make_response(version, keep, http::status::ok, std::move(json), "application/json"));
+        });
     });
 }
 

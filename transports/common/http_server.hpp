@@ -81,6 +81,17 @@ std::optional<subscription> read_subscription(const std::shared_ptr<http_session
                                               const request& req, const query& q,
                                               cursor_source from);
 
+class shard_group;
+
+// What /stats answers: the counters, the history and the publisher.
+struct stats_view {
+    server_stats s;
+    std::uint64_t head = 0, history_messages = 0, history_bytes = 0;
+    publisher::state pub;
+    std::vector<std::uint64_t> loop_active; // open sockets per event loop (`serve --threads`)
+};
+std::string format_stats_json(const stats_view& v);
+
 class server_core final : public server {
 public:
     server_core(asio::io_context& io, server_options opt,
@@ -98,8 +109,19 @@ public:
     void start_publisher(double rate_hz, std::size_t payload, const target& to, std::uint64_t count,
                          payload_kind kind) override;
     void stop() override;
-    server_stats stats() const override;
-    std::string stats_json() const;
+    server_stats stats() const override; // this loop's
+    stats_view view() const;              // this loop's
+    std::string stats_json() const;       // this loop's
+
+    // With `serve --threads`: this core is loop `index` of `g` (before
+    // start()). Its publishes go through the group's sequencer.
+    void join(shard_group& g, std::size_t index) { group_ = &g, shard_ = index; }
+    // What the control routes and /stats need from every loop, which runs
+    // there and comes back as a post: each `then` runs on this core's
+    // thread. With one loop, at once.
+    void with_stats_json(std::function<void(std::string)> then); // the process's figures
+    void on_publisher_loop(std::function<void(server_core&)> fn, std::function<void()> then);
+    void drop_everywhere(std::string route, std::function<void(std::size_t)> then);
 
     asio::io_context& io() { return io_; }
     const server_options& options() const { return opt_; }
@@ -115,6 +137,10 @@ public:
 
 private:
     friend class connection;
+    void count_socket(int delta);
+    // Whether an accepted socket may stay under --max-connections (the
+    // process's, over every loop); if so, its slot is taken.
+    bool admit();
     void do_accept(tcp::acceptor& acc, bool control);
     void on_accept(tcp::acceptor& acc, bool control, beast::error_code ec, tcp::socket sock);
     void install_core_routes();
@@ -131,6 +157,9 @@ private:
     std::unordered_set<connection*> conns_;
     std::size_t sockets_ = 0; // connections that hold a socket
     publisher pub_;
+    shard_group* group_ = nullptr; // with --threads > 1
+    std::size_t shard_ = 0;
+    bool admitted_ = false; // admit() took the slot of the session being made
 };
 
 // The harness's remote control (/control/*): control.cpp.
@@ -182,6 +211,10 @@ private:
 
 // An answer with the request's version and keep-alive, Content-Length set.
 response make_response(const request& req, http::status status, std::string body,
+                       std::string_view content_type = "text/plain");
+// The same for a request that is no longer at hand (an answer gathered from
+// every loop comes later): its HTTP version and keep-alive.
+response make_response(unsigned version, bool keep_alive, http::status status, std::string body,
                        std::string_view content_type = "text/plain");
 
 } // namespace rtb

@@ -1,6 +1,7 @@
 #include "transports/common/hub.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace rtb {
 
@@ -18,9 +19,19 @@ hub::hub(std::size_t history_limit, std::size_t history_bytes)
 
 message_ptr hub::publish(target to, std::string_view tag, std::string_view payload,
                          std::int64_t publish_ns, bool deliver) {
+    std::uint64_t seq = seq_ + 1;
+    return append(seq, std::move(to), std::make_shared<const std::string>(format_body(seq, publish_ns, tag, payload)),
+                  deliver);
+}
+
+message_ptr hub::append(std::uint64_t seq, target to, std::shared_ptr<const std::string> body, bool deliver) {
+    // History is a contiguous run of numbers (since() relies on it): a
+    // message out of order is a bug of the caller's, never skipped quietly.
+    if (seq != seq_ + 1)
+        throw std::logic_error("hub: message " + std::to_string(seq) + " after " + std::to_string(seq_));
     auto m = std::make_shared<stored_message>();
-    m->seq = ++seq_;
-    m->body = std::make_shared<const std::string>(format_body(m->seq, publish_ns, tag, payload));
+    m->seq = seq_ = seq;
+    m->body = std::move(body);
     m->to = std::move(to);
     m->frames.resize(slots_);
     message_ptr msg = std::move(m);

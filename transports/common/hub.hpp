@@ -1,7 +1,9 @@
 #pragma once
-// The message hub of one server process: a global sequence, a bounded
-// history for resume, and the live subscribers. Single-threaded by design:
-// the whole server runs on one io_context thread, so nothing here locks.
+// The message hub of one event loop: a global sequence, a bounded history
+// for resume, and the live subscribers. Single-threaded by design: it runs
+// on its loop's thread, so nothing here locks. With `serve --threads N`
+// each loop has a hub of its own, fed in sequence order by the shard group
+// (shard_group.hpp), so every hub holds the same ordered log.
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -56,6 +58,9 @@ public:
     // and delivers it to every matching subscriber.
     message_ptr publish(target to, std::string_view tag, std::string_view payload,
                         std::int64_t publish_ns, bool deliver = true);
+    // The same for a message numbered and serialised elsewhere (the shard
+    // group's sequencer). Pre: seq == head() + 1.
+    message_ptr append(std::uint64_t seq, target to, std::shared_ptr<const std::string> body, bool deliver = true);
 
     struct replay {
         std::vector<message_ptr> messages; // seq > cursor, matching, in order
@@ -91,6 +96,11 @@ private:
     bool delivering_ = false;
     bool holes_ = false;
 };
+
+// Test hook (--test-drop-every N): every Nth message by number is kept in
+// the history but not delivered live, so the harness's loss detection can
+// be shown to catch a server that loses messages.
+inline bool dropped_by_test(std::uint64_t seq, std::uint64_t every) { return every && seq % every == 0; }
 
 // A message's frame for one transport, encoded on first use and cached.
 template <class Encode>
