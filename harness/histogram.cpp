@@ -3,7 +3,12 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <ostream>
+#include <stdexcept>
+
+#include "harness/message.hpp"
 
 #include <fmt/format.h>
 
@@ -62,6 +67,52 @@ void histogram::merge(const histogram& o) noexcept {
     min_ = std::min(min_, o.min_);
     max_ = std::max(max_, o.max_);
     sum_ += o.sum_;
+}
+
+// "<min> <max> <sum> <index>:<count> ...": the total is the counts' sum.
+std::string histogram::encode() const {
+    char sum[64];
+    std::snprintf(sum, sizeof sum, "%La", sum_);
+    std::string out = fmt::format("{} {} {}", total_ ? min_ : 0, max_, sum);
+    for (std::size_t i = 0; i < counts_.size(); ++i)
+        if (counts_[i]) out += fmt::format(" {}:{}", i, counts_[i]);
+    return out;
+}
+
+histogram histogram::decode(std::string_view text) {
+    auto bad = [&] { return std::invalid_argument("not an encoded histogram: '" + std::string(text.substr(0, 80)) + "'"); };
+    std::vector<std::string_view> f;
+    for (std::size_t i = 0; i < text.size();) {
+        auto j = text.find(' ', i);
+        if (j == std::string_view::npos) j = text.size();
+        if (j > i) f.push_back(text.substr(i, j - i));
+        i = j + 1;
+    }
+    histogram h;
+    std::uint64_t lo = 0, hi = 0;
+    if (f.size() < 3 || !parse_u64(f[0], lo) || !parse_u64(f[1], hi)) throw bad();
+    std::string sum(f[2]);
+    char* end = nullptr;
+    long double s = std::strtold(sum.c_str(), &end);
+    if (end != sum.c_str() + sum.size()) throw bad();
+    for (std::size_t k = 3; k < f.size(); ++k) {
+        auto colon = f[k].find(':');
+        std::uint64_t i = 0, n = 0;
+        if (colon == std::string_view::npos || !parse_u64(f[k].substr(0, colon), i) ||
+            !parse_u64(f[k].substr(colon + 1), n) || i >= h.counts_.size() || n == 0)
+            throw bad();
+        h.counts_[i] += n;
+        h.total_ += n;
+    }
+    if (h.total_ && (lo > hi || index_of(lo) > index_of(hi))) throw bad();
+    h.min_ = h.total_ ? lo : UINT64_MAX;
+    h.max_ = hi;
+    h.sum_ = s;
+    return h;
+}
+
+bool operator==(const histogram& a, const histogram& b) noexcept {
+    return a.counts_ == b.counts_ && a.total_ == b.total_ && a.min_ == b.min_ && a.max_ == b.max_ && a.sum_ == b.sum_;
 }
 
 void histogram::reset() noexcept {

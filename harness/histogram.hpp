@@ -11,6 +11,8 @@
 // every load thread can own one and merge after the run.
 #include <cstdint>
 #include <iosfwd>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace rtb {
@@ -32,6 +34,15 @@ public:
 
     void merge(const histogram& other) noexcept;
     void reset() noexcept;
+
+    // One line of text that decode() turns back into an equal histogram:
+    // every non-empty bucket's count, min, max and the exact sum (a hex
+    // float), so a load process's histogram crosses a pipe losslessly and
+    // merges bucket by bucket, never as percentiles averaged. decode()
+    // throws std::invalid_argument on anything encode() did not write.
+    std::string encode() const;
+    static histogram decode(std::string_view text);
+    friend bool operator==(const histogram& a, const histogram& b) noexcept;
 
     std::uint64_t count() const noexcept { return total_; }
     std::uint64_t min() const noexcept { return total_ ? min_ : 0; }

@@ -100,3 +100,39 @@ TEST(Histogram, SpectrumEndsAtOne) {
               "1.001 0.750000000000 3 4.00\n"
               "2.000 1.000000000000 4 inf\n");
 }
+
+// Load processes send their histograms over a pipe (issue 15): what arrives
+// is the same histogram, and histograms of parts of a sample merged (after
+// the trip) are the histogram of the whole, bucket by bucket, mean and all.
+TEST(Histogram, MergedPartsAfterEncodingEqualOneHistogramOfEverySample) {
+    histogram whole, parts[3];
+    std::uint64_t x = 88172645463325252ull; // xorshift: values over many octaves
+    for (int i = 0; i < 30000; ++i) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        std::uint64_t v = (x % 1'000'000'000) >> (x % 23);
+        whole.record(v);
+        parts[i % 3].record(v);
+    }
+    histogram merged;
+    for (auto& p : parts) {
+        auto back = histogram::decode(p.encode());
+        EXPECT_TRUE(back == p);
+        merged.merge(back);
+    }
+    EXPECT_TRUE(merged == whole);
+    EXPECT_EQ(merged.count(), 30000u);
+    EXPECT_EQ(merged.min(), whole.min());
+    EXPECT_EQ(merged.max(), whole.max());
+    EXPECT_EQ(merged.mean(), whole.mean());
+    for (double p : {0.0, 50.0, 90.0, 99.0, 99.9, 100.0}) EXPECT_EQ(merged.percentile(p), whole.percentile(p)) << p;
+    // Empty stays empty (min 0, not the sentinel).
+    histogram empty;
+    EXPECT_TRUE(histogram::decode(empty.encode()) == empty);
+    EXPECT_EQ(histogram::decode(empty.encode()).min(), 0u);
+}
+
+TEST(Histogram, DecodeRefusesWhatEncodeDidNotWrite) {
+    for (const char* bad : {"", "1 2", "1 2 x", "1 2 0x0p+0 5", "1 2 0x0p+0 5:0", "1 2 0x0p+0 999999:1",
+                            "9000 2 0x0p+0 5:1"})
+        EXPECT_THROW(histogram::decode(bad), std::invalid_argument) << bad;
+}

@@ -1,5 +1,7 @@
 #include "harness/load.hpp"
 
+#include <unistd.h>
+
 #include <future>
 
 #include <boost/asio/post.hpp>
@@ -40,6 +42,7 @@ bool parse_send_tag(scenario sc, std::string_view tag, std::size_t& publisher, s
 
 template <class F>
 auto load_thread::call(F&& fn) {
+    if (!thread_.joinable()) return fn(); // stopped: nothing else touches the sessions
     std::packaged_task<decltype(fn())()> task(std::forward<F>(fn));
     auto fut = task.get_future();
     boost::asio::post(io_, [&task] { task(); });
@@ -58,12 +61,12 @@ load_thread::~load_thread() {
     // Sessions and the pacing timer are bound to io_: destroy them first.
     pace_.reset();
     by_session_.clear();
-    sessions.clear();
+    sessions_.clear();
 }
 
 void load_thread::add_session(std::size_t index, client_config cfg) {
     call([&] {
-        auto& st = sessions.emplace_back();
+        auto& st = sessions_.emplace_back();
         st.index = index;
         st.id = cfg.id;
         st.s = t_.make_client(io_, cfg, *this);
@@ -86,7 +89,7 @@ void load_thread::start(std::size_t concurrency, double rate_hz) {
 // Connection i (on this thread) may start at t0 + i / rate: a paced schedule
 // that does not drift when a start is late.
 void load_thread::start_next() {
-    while (connecting_ < concurrency_ && next_to_start_ < sessions.size()) {
+    while (connecting_ < concurrency_ && next_to_start_ < sessions_.size()) {
         if (connect_rate_ > 0) {
             auto due = rate_schedule{connect_t0_, connect_rate_}.due(next_to_start_);
             if (due > now_ns()) {
@@ -97,7 +100,7 @@ void load_thread::start_next() {
                 return;
             }
         }
-        auto& st = sessions[next_to_start_++];
+        auto& st = sessions_[next_to_start_++];
         ++connecting_;
         st.connect_start_ns = now_ns();
         st.s->start();
@@ -110,18 +113,17 @@ void load_thread::on_ready(client_session& s) {
     st->ready = true;
     if (st->failures >= stuck_after) stuck_.fetch_sub(1, std::memory_order_relaxed);
     // Time to ready: connect() called -> subscribed and able to receive.
-    connect.record(static_cast<std::uint64_t>(now_ns() - st->connect_start_ns));
+    out_.connect.record(static_cast<std::uint64_t>(now_ns() - st->connect_start_ns));
     auto w = s.wire();
-    handshake_bytes_sum += static_cast<double>(w.down + w.up);
-    handshake_down_sum += static_cast<double>(w.down);
-    handshake_up_sum += static_cast<double>(w.up);
+    out_.handshake_down_sum += w.down;
+    out_.handshake_up_sum += w.up;
     --connecting_;
     ready_.fetch_add(1, std::memory_order_relaxed);
     start_next();
 }
 
 void load_thread::on_closed(client_session& s, std::string_view why) {
-    ++reconnects;
+    ++out_.reconnects;
     auto* st = by_session_.at(&s);
     if (st->ready) {
         std::lock_guard lock(failure_mu_);
@@ -133,29 +135,26 @@ void load_thread::on_closed(client_session& s, std::string_view why) {
     if (failure_.empty()) failure_ = std::string(why);
 }
 
-std::string load_thread::first_failure() {
+load_worker::progress load_thread::connect_progress() {
+    progress p{ready_.load(std::memory_order_relaxed), stuck_.load(std::memory_order_relaxed), {}};
     std::lock_guard lock(failure_mu_);
-    return failure_;
-}
-
-std::string load_thread::first_drop() {
-    std::lock_guard lock(failure_mu_);
-    return drop_;
+    p.failure = failure_;
+    return p;
 }
 
 void load_thread::on_connected(client_session&, const connection_timing& t) {
-    tcp_connect.record(static_cast<std::uint64_t>(t.tcp_ns));
+    out_.tcp_connect.record(static_cast<std::uint64_t>(t.tcp_ns));
     if (!t.tls) return;
-    tls_handshake.record(static_cast<std::uint64_t>(t.tls_ns));
-    ++tls_handshakes;
-    if (t.resumed) ++tls_resumed;
-    tls_versions.insert(t.tls_version);
+    out_.tls_handshake.record(static_cast<std::uint64_t>(t.tls_ns));
+    ++out_.tls_handshakes;
+    if (t.resumed) ++out_.tls_resumed;
+    out_.tls_versions.insert(t.tls_version);
 }
 
 void load_thread::on_message(client_session& s, std::string_view rec, receive_times at) {
     if (rec.empty()) return;
     if (rec.front() == '!') {
-        if (parse_gap(rec)) ++gaps;
+        if (parse_gap(rec)) ++out_.gaps;
         return;
     }
     // The application's work on this message: the messages behind it on
@@ -165,47 +164,47 @@ void load_thread::on_message(client_session& s, std::string_view rec, receive_ti
         }
     std::int64_t recv_ns = at.processed_ns;
     auto m = parse_body(rec);
-    if (!m) return ++corrupt, void();
+    if (!m) return ++out_.corrupt, void();
     auto* st = by_session_.at(&s);
     std::int64_t sched = 0, actual = m->publish_ns;
     std::uint64_t key = m->seq;
     std::size_t publisher = 0;
     seq_tracker* tracker = &st->tracker;
     if (sc_ == scenario::echo || sc_ == scenario::broadcast) {
-        if (!parse_send_tag(sc_, m->tag, publisher, key, sched, actual)) return ++corrupt, void();
+        if (!parse_send_tag(sc_, m->tag, publisher, key, sched, actual)) return ++out_.corrupt, void();
         if (sc_ == scenario::broadcast) {
-            if (publisher >= st->from.size()) return ++corrupt, void();
+            if (publisher >= st->from.size()) return ++out_.corrupt, void();
             tracker = &st->from[publisher];
         }
     } else if (m->tag.size() < 2 || m->tag.front() != 's' || !parse_i64(m->tag.substr(1), sched)) {
-        return ++corrupt, void();
+        return ++out_.corrupt, void();
     }
     // Every payload byte, against what its sender made for that scheduled time.
-    if (!checker_.ok(m->payload, static_cast<std::uint64_t>(sched))) return ++corrupt, void();
+    if (!checker_.ok(m->payload, static_cast<std::uint64_t>(sched))) return ++out_.corrupt, void();
     if (!tracker->on_seq(key)) return; // duplicate: counted by the tracker
     if (in_window(sched)) {
         // Latency from the scheduled time includes any lateness of the sender
         // (the server's publisher, or our own send loop): that is the
         // correction for coordinated omission. From the actual send time it
         // is what a naive tool would report; both are kept.
-        latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, recv_ns - sched)));
-        latency_uncorrected.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, recv_ns - actual)));
+        out_.latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, recv_ns - sched)));
+        out_.latency_uncorrected.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, recv_ns - actual)));
         bool stamped = at.kernel_ns > 0 && at.kernel_ns <= recv_ns;
         std::int64_t kernel = stamped ? at.kernel_ns : recv_ns;
-        rx_latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, kernel - sched)));
-        if (stamped) generator_delay.record(static_cast<std::uint64_t>(recv_ns - kernel));
-        else ++rx_unstamped;
+        out_.rx_latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, kernel - sched)));
+        if (stamped) out_.generator_delay.record(static_cast<std::uint64_t>(recv_ns - kernel));
+        else ++out_.rx_unstamped;
     }
     if (counting_) {
-        ++received_in_window;
-        payload_in_window += m->payload.size();
-        app_bytes_in_window += rec.size();
-        envelope_in_window += rec.size() - m->payload.size();
+        ++out_.received_in_window;
+        out_.payload_in_window += m->payload.size();
+        out_.app_bytes_in_window += rec.size();
+        out_.envelope_in_window += rec.size() - m->payload.size();
         // echo: the record this client sent up, "client:<id> <tag> <payload>"
         // or (bare) the body itself; its bytes counted when it was sent. A
         // broadcast record, shared by every receiver, counts when sent.
         if (sc_ == scenario::echo)
-            envelope_in_window += bare_ ? rec.size() - m->payload.size() : 7 + st->id.size() + 1 + m->tag.size() + 1;
+            out_.envelope_in_window += bare_ ? rec.size() - m->payload.size() : 7 + st->id.size() + 1 + m->tag.size() + 1;
     }
 }
 
@@ -222,7 +221,7 @@ void load_thread::set_upstream(bool bare, std::size_t publishers) {
         bare_ = bare;
         publishers_ = publishers;
         if (sc_ == scenario::broadcast)
-            for (auto& st : sessions) st.from.resize(publishers);
+            for (auto& st : sessions_) st.from.resize(publishers);
         return 0;
     });
 }
@@ -230,7 +229,7 @@ void load_thread::set_upstream(bool bare, std::size_t publishers) {
 void load_thread::start_echo(double rate_hz, std::int64_t t0, std::int64_t spread_ns) {
     call([&] {
         rate_hz_ = rate_hz;
-        for (auto& st : sessions) {
+        for (auto& st : sessions_) {
             if (sc_ == scenario::broadcast && st.index >= publishers_) continue;
             st.first_send_ns = t0 + static_cast<std::int64_t>(st.index) * spread_ns;
             st.next_send = 1;
@@ -262,7 +261,7 @@ void load_thread::send_due(session_state& st) {
             if (st.window_last < st.window_first) st.window_first = st.next_send;
             st.window_last = st.next_send;
         }
-        max_send_lag_ns = std::max<std::int64_t>(max_send_lag_ns, now - due);
+        out_.max_send_lag_ns = std::max<std::int64_t>(out_.max_send_lag_ns, now - due);
         std::string tag = send_tag(sc_, st.index, st.next_send, due, now);
         std::string made = kind_ == payload_kind::pattern ? std::string()
                                                            : make_payload(kind_, payload_size_, static_cast<std::uint64_t>(due));
@@ -273,8 +272,8 @@ void load_thread::send_due(session_state& st) {
             bare_ ? format_body(st.next_send, now, tag, payload)
                   : format_upstream(sc_ == scenario::broadcast ? std::string("all") : "client:" + st.id, tag, payload));
         if (counting_) {
-            app_bytes_in_window += rec->size();
-            if (sc_ == scenario::broadcast) envelope_in_window += rec->size() - payload.size();
+            out_.app_bytes_in_window += rec->size();
+            if (sc_ == scenario::broadcast) out_.envelope_in_window += rec->size() - payload.size();
         }
         st.s->send(std::move(rec));
         ++st.next_send;
@@ -286,7 +285,7 @@ void load_thread::send_due(session_state& st) {
 wire_bytes load_thread::mark_window(bool open) {
     return call([&] {
         wire_bytes w;
-        for (auto& st : sessions) {
+        for (auto& st : sessions_) {
             auto sw = st.s->wire();
             // Bytes of a half-read message belong with that message, which
             // is counted when it completes: leave them out at this mark.
@@ -301,33 +300,33 @@ wire_bytes load_thread::mark_window(bool open) {
 std::uint64_t load_thread::min_highest() {
     return call([&] {
         std::uint64_t m = UINT64_MAX;
-        for (auto& st : sessions) m = std::min(m, st.tracker.highest());
+        for (auto& st : sessions_) m = std::min(m, st.tracker.highest());
         return m;
     });
 }
 
 bool load_thread::echo_drained() {
     return call([&] {
-        for (auto& st : sessions)
+        for (auto& st : sessions_)
             if (st.window_last >= st.window_first && st.tracker.highest() < st.window_last) return false;
         return true;
     });
 }
 
-std::vector<load_thread::publisher_window> load_thread::publisher_windows() {
-    return call([&] { return publisher_windows_joined(); });
+std::vector<publisher_window> load_thread::publisher_windows() {
+    return call([&] { return windows_here(); });
 }
 
-std::vector<load_thread::publisher_window> load_thread::publisher_windows_joined() const {
+std::vector<publisher_window> load_thread::windows_here() const {
     std::vector<publisher_window> out;
-    for (auto& st : sessions)
+    for (auto& st : sessions_)
         if (st.index < publishers_) out.push_back({st.index, st.window_first, st.window_last});
     return out;
 }
 
 bool load_thread::broadcast_drained(const std::vector<publisher_window>& wins) {
     return call([&] {
-        for (auto& st : sessions)
+        for (auto& st : sessions_)
             for (std::size_t p = 0; p < wins.size() && p < st.from.size(); ++p)
                 if (wins[p].last >= wins[p].first && st.from[p].highest() < wins[p].last) return false;
         return true;
@@ -337,7 +336,7 @@ bool load_thread::broadcast_drained(const std::vector<publisher_window>& wins) {
 void load_thread::close_all() {
     call([&] {
         if (pace_) pace_->cancel();
-        for (auto& st : sessions) {
+        for (auto& st : sessions_) {
             if (st.timer) st.timer->cancel();
             st.s->close();
         }
@@ -352,5 +351,31 @@ void load_thread::stop() {
     io_.stop();
     thread_.join();
 }
+
+// What each client got of what it was due (scenarios.hpp says what that is).
+load_results load_thread::results(const due_window& due) {
+    return call([&] {
+        load_results r = out_;
+        auto add = [&](const seq_tracker::window_counts& n) {
+            r.counts.delivered += n.delivered;
+            r.counts.lost += n.lost;
+            r.counts.duplicated += n.duplicated;
+            r.counts.reordered += n.reordered;
+            r.counts.in_flight += n.in_flight;
+        };
+        for (auto& st : sessions_) {
+            if (sc_ == scenario::push && due.last >= due.first) add(st.tracker.counts(due.first, due.last));
+            if (sc_ == scenario::echo) add(st.tracker.counts(st.window_first, st.window_last));
+            if (sc_ == scenario::broadcast)
+                for (std::size_t p = 0; p < due.publishers.size() && p < st.from.size(); ++p)
+                    add(st.from[p].counts(due.publishers[p].first, due.publishers[p].last));
+        }
+        std::lock_guard lock(failure_mu_);
+        r.first_drop = drop_;
+        return r;
+    });
+}
+
+std::vector<int> load_thread::pids() const { return {static_cast<int>(::getpid())}; }
 
 } // namespace rtb

@@ -194,6 +194,9 @@ const std::vector<column>& columns() {
          }},
         // Format 10.
         {"server_threads", [](auto& r) { return r.server_threads ? u(r.server_threads) : std::string(); }},
+        // Format 11.
+        {"client_procs", [](auto& r) { return u(r.client_procs); }},
+        {"server_procs", [](auto& r) { return r.server_procs ? u(r.server_procs) : std::string(); }},
     };
     return cols;
 }
@@ -258,6 +261,17 @@ void write_csv_row(std::ostream& os, const result_row& r) {
         first = false;
     }
     os << "\n";
+}
+
+void write_processes_header(std::ostream& os) {
+    os << "row,transport,scenario,clients,role,pid,cpu_ms,cpu_util,rss_bytes,rss_peak_bytes\n";
+}
+
+void write_processes_rows(std::ostream& os, const result_row& r, std::size_t row) {
+    for (auto& p : r.processes)
+        os << fmt::format("{},{},{},{},{},{},{:.3f},{:.3f},{},{}\n", row, r.transport, r.scenario, r.clients, p.role, p.pid, static_cast<double>(p.cpu_ns) / 1e6,
+                          r.window_s > 0 ? static_cast<double>(p.cpu_ns) / 1e9 / r.window_s : 0.0, p.rss_bytes,
+                          p.peak_bytes);
 }
 
 std::string json_escape(const std::string& s) {

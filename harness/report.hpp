@@ -44,9 +44,22 @@ struct result_row {
     std::int64_t server_cpu_ns = 0, client_cpu_ns = 0;
     double window_s = 0;                      // the measured wall time
     std::uint64_t server_rss_bytes = 0, server_rss_peak_bytes = 0;
-    std::uint64_t client_rss_bytes = 0, client_rss_peak_bytes = 0; // the load generator process
+    // The load generator: every process of it summed (format 11; before,
+    // the one process it always was). `processes` keeps each apart: the run
+    // process (the coordinator) first, then the load processes, then the
+    // server processes.
+    std::uint64_t client_rss_bytes = 0, client_rss_peak_bytes = 0;
     double server_rss_bytes_per_conn = 0;
-    std::uint64_t client_threads = 1;
+    std::uint64_t client_threads = 1; // per load process
+    std::uint64_t client_procs = 1;   // load processes; 1: the clients ran in the run process
+    std::uint64_t server_procs = 0;   // server processes (0: none of rtbench's, a target)
+    struct process_figures {
+        std::string role;        // "run", "load" or "server"
+        int pid = 0;
+        std::int64_t cpu_ns = 0; // in the window
+        std::uint64_t rss_bytes = 0, peak_bytes = 0;
+    };
+    std::vector<process_figures> processes;
     std::uint64_t slow_consumers = 0, bad_requests = 0;
     double max_send_lag_us = 0; // echo: how late the load generator sent
     bool client_bound = false;
@@ -146,6 +159,12 @@ std::string text_cell(std::string s);
 void write_csv_header(std::ostream& os);
 void write_csv_row(std::ostream& os, const result_row& r);
 std::vector<std::string> csv_columns();
+// processes.csv: one line per process of the load generator and of the
+// server for each row (`row`: its line in results.csv, from 1): role (run:
+// the run process; load: a load process; server), pid, CPU in the window,
+// its share of it, RSS.
+void write_processes_header(std::ostream& os);
+void write_processes_rows(std::ostream& os, const result_row& r, std::size_t row);
 
 // The results format: 1 = up to client_rss_peak_bytes; 2 adds
 // app_bytes_in_window, framing_bytes_per_msg, envelope_bytes_per_msg and
@@ -164,8 +183,10 @@ std::vector<std::string> csv_columns();
 // 8 adds `target` (an external server's URL), empty server_* columns for
 // a server rtbench did not start, and the broadcast scenario.
 // 9 adds server_kernel_bytes_per_conn and server_msgs_per_write; 10 adds
-// server_threads.
-inline constexpr int results_format = 10;
+// server_threads; 11 adds client_procs and server_procs: client_* and
+// server_* CPU and memory sum every process of each side (processes.csv
+// keeps each).
+inline constexpr int results_format = 11;
 
 struct manifest {
     std::string version, git_commit, host, kernel, cpu_model, arguments, start_time_utc;

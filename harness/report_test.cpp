@@ -37,7 +37,9 @@ TEST(Report, CsvHeaderIsFrozen) {
               // format 9
               "server_kernel_bytes_per_conn,server_msgs_per_write,"
               // format 10
-              "server_threads\n");
+              "server_threads,"
+              // format 11
+              "client_procs,server_procs\n");
 }
 
 TEST(Report, CsvRowHasKnownValues) {
@@ -100,7 +102,7 @@ TEST(Report, CsvRowHasKnownValues) {
               // Format 9.
               "1536.000,2.500,"
               // Format 10: a server of rtbench's on 2 threads.
-              "2\n");
+              "2,1,\n");
 }
 
 TEST(Report, RelayColumnsHaveKnownValues) {
@@ -126,7 +128,7 @@ TEST(Report, RelayColumnsHaveKnownValues) {
     auto tail = line.substr(line.find(",rtt=100ms"));
     EXPECT_EQ(tail, ",rtt=100ms loss=1%,100.000,0.000,1000000.000,0.000,1.000,0.000,0.250,500.000,3000000,120.000,2500.000,7,true,0,"
                     "none,,,0.000,0.000,,,,,0.000,0.000,,none,,,,,,"
-                    ",1,500.000,,,pattern,minimal,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0,0.000,,,,,\n"); // 1,000 messages in 2 s
+                    ",1,500.000,,,pattern,minimal,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0,0.000,,,,,,1,\n"); // 1,000 messages in 2 s
     EXPECT_EQ(spectrum_file_name(r), "spectra/sse_push_c0_r0_p0_net-rtt_100ms_loss_1_.txt");
     // A TLS or proxied row names its own file: it never overwrites the plain one.
     r.tls = "1.3";
@@ -152,7 +154,7 @@ TEST(Report, ManifestIsJsonWithEveryField) {
     EXPECT_EQ(os.str(), "{\n"
                         "  \"tool\": \"rtbench\",\n"
                         "  \"version\": \"0.1.0\",\n"
-                        "  \"format\": 10,\n"
+                        "  \"format\": 11,\n"
                         "  \"git_commit\": \"abc123\",\n"
                         "  \"host\": \"host\",\n"
                         "  \"kernel\": \"6.1\",\n"

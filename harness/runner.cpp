@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
@@ -9,6 +10,7 @@
 
 #include "harness/clock.hpp"
 #include "harness/control_client.hpp"
+#include "harness/load_process.hpp"
 #include "harness/procstat.hpp"
 #include "harness/scenarios.hpp"
 #include "harness/sockmem.hpp"
@@ -40,15 +42,53 @@ namespace {
 
 std::int64_t secs(double s) { return static_cast<std::int64_t>(s * 1e9); }
 
+// The servers of a point: one, or with --server-procs one per process, each
+// on its own port.
+using server_set = std::vector<std::unique_ptr<server_process>>;
+
+server_set start_servers(const point& p, const run_settings& s) {
+    server_set out;
+    if (s.target.active()) {
+        out.push_back(std::make_unique<server_process>(s.target));
+        return out;
+    }
+    for (std::size_t k = 0; k < s.server_procs; ++k)
+        out.push_back(std::make_unique<server_process>(s, *p.transport, (p.clients + s.server_procs - 1) / s.server_procs));
+    return out;
+}
+
+// Every server process's memory, summed (-1 pids, a target's unknown, read as zero).
+memory_usage server_memory(const server_set& srv) {
+    memory_usage m;
+    for (auto& one : srv) {
+        auto x = process_memory(one->pid());
+        m.rss_bytes += x.rss_bytes;
+        m.peak_bytes += x.peak_bytes;
+    }
+    return m;
+}
+
+// The load generator's processes: this one and its load processes.
+std::vector<int> client_pids(load_worker& load) {
+    auto pids = load.pids();
+    if (std::find(pids.begin(), pids.end(), ::getpid()) == pids.end()) pids.insert(pids.begin(), ::getpid());
+    return pids;
+}
+
 // `open`: the measure window starts (true) or ends (false) here: each load
 // thread reads its bytes and flips its message counting in one task.
-snapshot take(server_process& srv, relay_process* relay, proxy_process* proxy,
-              std::vector<std::unique_ptr<load_thread>>& threads, bool open) {
+snapshot take(server_set& srv, relay_process* relay, proxy_process* proxy, load_worker& load, bool open) {
     snapshot s;
     if (proxy) s.proxy_cpu = process_cpu_ns(proxy->pid());
-    for (auto& t : threads) s.wire += t->mark_window(open);
-    s.server_cpu = process_cpu_ns(srv.pid());
-    s.client_cpu = process_cpu_ns(::getpid());
+    s.wire = load.mark_window(open);
+    for (auto& one : srv) {
+        s.server_proc_cpu.push_back(process_cpu_ns(one->pid()));
+        s.server_cpu += s.server_proc_cpu.back();
+    }
+    for (int pid : client_pids(load)) {
+        s.client_proc_cpu.push_back(process_cpu_ns(pid));
+        s.client_cpu += s.client_proc_cpu.back();
+    }
     if (relay) {
         s.relay_cpu = process_cpu_ns(relay->pid());
         s.relay_rss = process_memory(relay->pid()).rss_bytes;
@@ -116,6 +156,7 @@ result_row empty_row(const point& p, const run_settings& s) {
     r.payload_kind = p.sc == scenario::connect ? "" : payload_kind_name(p.kind);
     r.duration_s = s.duration_s;
     r.client_threads = s.client_threads;
+    r.client_procs = s.client_procs;
     // A peer is one Node.js event loop whatever --server-threads says.
     if (!s.target.active()) r.server_threads = p.transport->peer_script.empty() ? s.server_threads : 1;
     r.client_work_us = s.client_work_us;
@@ -134,14 +175,22 @@ result_row empty_row(const point& p, const run_settings& s) {
     return r;
 }
 
-std::vector<std::unique_ptr<load_thread>> make_threads(const point& p, const run_settings& s, std::uint16_t port) {
+} // namespace
+
+std::string source_address(std::size_t i, std::size_t n) {
+    return n ? fmt::format("127.0.0.{}", 2 + i % n) : std::string();
+}
+
+std::unique_ptr<load_group> make_load_threads(const point& p, const run_settings& s,
+                                              const std::vector<std::uint16_t>& ports, std::size_t proc, std::size_t procs) {
     std::vector<std::unique_ptr<load_thread>> threads;
     for (std::size_t i = 0; i < s.client_threads; ++i)
         threads.push_back(std::make_unique<load_thread>(*p.transport, p.sc, p.payload, p.kind,
                                                        static_cast<std::int64_t>(s.client_work_us * 1000)));
-    for (std::size_t i = 0; i < p.clients; ++i) {
+    for (std::size_t i = proc, n = 0; i < p.clients; i += procs, ++n) {
         client_config cfg = s.client;
-        cfg.port = port;
+        cfg.port = ports[i % ports.size()];
+        cfg.source = source_address(i, s.source_addrs);
         // An external server, straight or through the relay (on 127.0.0.1).
         if (s.target.active()) {
             if (!s.net.relay) cfg.host = s.target.host;
@@ -150,24 +199,62 @@ std::vector<std::unique_ptr<load_thread>> make_threads(const point& p, const run
         }
         cfg.id = "c" + std::to_string(i);
         cfg.tls = s.tls.client;
-        threads[i % threads.size()]->add_session(i, cfg);
+        threads[n % threads.size()]->add_session(i, cfg);
     }
-    for (auto& t : threads) t->set_upstream(s.target.active(), std::min(s.publishers, p.clients));
-    return threads;
+    std::vector<std::unique_ptr<load_worker>> members;
+    for (auto& t : threads) {
+        t->set_upstream(s.target.active(), std::min(s.publishers, p.clients));
+        members.push_back(std::move(t));
+    }
+    return std::make_unique<load_group>(std::move(members));
+}
+
+std::vector<std::string> load_worker_args(const point& p, const run_settings& s, const std::vector<std::uint16_t>& ports,
+                                          std::size_t proc, std::size_t procs) {
+    std::string port_list;
+    for (auto port : ports) port_list += (port_list.empty() ? "" : ",") + std::to_string(port);
+    if (s.tls.client) throw std::runtime_error("TLS clients in load processes are not built: use --client-procs 1");
+    std::vector<std::string> a = {"--transport", std::string(p.transport->name), "--scenario", scenario_name(p.sc),
+                                  "--clients", std::to_string(p.clients), "--payload", std::to_string(p.payload),
+                                  "--payload-kind", payload_kind_name(p.kind), "--client-threads",
+                                  std::to_string(s.client_threads), "--client-work-us", fmt::format("{}", s.client_work_us),
+                                  "--headers", s.client.headers == header_profile::browser ? "browser" : "minimal",
+                                  "--max-message", std::to_string(s.client.max_message), "--publishers",
+                                  std::to_string(s.publishers), "--ports", port_list, "--source-addrs",
+                                  std::to_string(s.source_addrs), "--proc",
+                                  std::to_string(proc), "--procs", std::to_string(procs)};
+    if (s.target.active()) {
+        a.insert(a.end(), {"--host", s.net.relay ? std::string("127.0.0.1") : s.target.host, "--target-path",
+                           s.target.request_target, "--authority", s.target.authority});
+    }
+    for (auto& [name, value] : s.client.transport.all()) a.insert(a.end(), {"--option", fmt::format("{}={}", name, value)});
+    return a;
+}
+
+namespace {
+
+// The clients of a point: on this process's threads, or with
+// --client-procs on load processes of their own (clients dealt out by index).
+std::unique_ptr<load_group> make_load(const point& p, const run_settings& s, const std::vector<std::uint16_t>& port) {
+    if (s.client_procs <= 1) return make_load_threads(p, s, port);
+    std::vector<std::unique_ptr<load_worker>> procs;
+    for (std::size_t k = 0; k < s.client_procs; ++k)
+        procs.push_back(std::make_unique<load_process>(s.rtbench_bin, load_worker_args(p, s, port, k, s.client_procs),
+                                                       s.load_log,
+                                                       fmt::format("load process {} of {}", k + 1, s.client_procs)));
+    return std::make_unique<load_group>(std::move(procs));
 }
 
 // Connect phase: every client connects and subscribes (or the ready
 // timeout passes). Returns how many are ready.
 std::size_t connect_phase(point_context& c, result_row& r) {
-    auto& threads = c.threads;
     std::int64_t start = now_ns();
-    for (auto& t : threads)
-        t->start(std::max<std::size_t>(1, c.s.connect_concurrency / threads.size()),
-                 c.s.connect_rate / static_cast<double>(threads.size()));
+    c.load.start(c.s.connect_concurrency, c.s.connect_rate);
     std::size_t ready = 0, stuck = 0;
+    std::string why;
     for (;;) {
-        ready = stuck = 0;
-        for (auto& t : threads) ready += t->ready_count(), stuck += t->stuck_count();
+        auto pr = c.load.connect_progress();
+        ready = pr.ready, stuck = pr.stuck, why = pr.failure;
         // Every client is ready, or the rest have each failed a few times
         // in a row (a refused upgrade, a failed handshake): waiting for the
         // ready timeout would only delay the row that says so.
@@ -176,9 +263,6 @@ std::size_t connect_phase(point_context& c, result_row& r) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     if (ready < c.p.clients) {
-        std::string why;
-        for (auto& t : threads)
-            if (why.empty()) why = t->first_failure();
         r.failure = why.empty() ? fmt::format("{} of {} clients not ready within the {} s ready timeout (a proxy "
                                               "holding the response header, or a server too slow to accept)",
                                               c.p.clients - ready, c.p.clients, c.s.ready_timeout_s)
@@ -205,58 +289,65 @@ void drain_phase(point_context& c, scenario_driver& d) {
     }
 }
 
-// What each load thread owns, merged into the row.
-void merge_threads(point_context& c, scenario_driver& d, result_row& r) {
-    double hs = 0;
-    for (auto& t : c.threads) {
-        r.latency.merge(t->latency);
-        r.latency_uncorrected.merge(t->latency_uncorrected);
-        r.rx_latency.merge(t->rx_latency);
-        r.generator_delay.merge(t->generator_delay);
-        r.rx_unstamped += t->rx_unstamped;
-        r.connect.merge(t->connect);
-        r.tcp_connect.merge(t->tcp_connect);
-        r.tls_handshake.merge(t->tls_handshake);
-        r.tls_handshakes += t->tls_handshakes;
-        r.tls_resumed += t->tls_resumed;
-        r.tls_negotiated.insert(t->tls_versions.begin(), t->tls_versions.end());
-        r.handshake_down_bytes += t->handshake_down_sum;
-        r.handshake_up_bytes += t->handshake_up_sum;
-        r.received_in_window += t->received_in_window;
-        r.payload_in_window += t->payload_in_window;
-        r.app_bytes_in_window += t->app_bytes_in_window;
-        r.envelope_in_window += t->envelope_in_window;
-        r.gaps_reported += t->gaps;
-        r.corrupt += t->corrupt;
-        r.reconnects += t->reconnects;
-        if (r.reconnect_cause.empty()) r.reconnect_cause = t->first_drop();
-        hs += t->handshake_bytes_sum;
-        r.max_send_lag_us = std::max(r.max_send_lag_us, static_cast<double>(t->max_send_lag_ns) / 1000.0);
-        for (auto& st : t->sessions) {
-            auto n = d.count(st);
-            r.delivered += n.delivered;
-            r.lost += n.lost;
-            r.duplicated += n.duplicated;
-            r.reordered += n.reordered;
-            r.in_flight_at_end += n.in_flight;
-        }
-    }
+// What the load generator measured (merged over its threads and
+// processes), into the row.
+void merge_results(point_context& c, const load_results& t, result_row& r) {
+    r.latency = t.latency;
+    r.latency_uncorrected = t.latency_uncorrected;
+    r.rx_latency = t.rx_latency;
+    r.generator_delay = t.generator_delay;
+    r.rx_unstamped = t.rx_unstamped;
+    r.connect = t.connect;
+    r.tcp_connect = t.tcp_connect;
+    r.tls_handshake = t.tls_handshake;
+    r.tls_handshakes = t.tls_handshakes;
+    r.tls_resumed = t.tls_resumed;
+    r.tls_negotiated = t.tls_versions;
+    r.received_in_window = t.received_in_window;
+    r.payload_in_window = t.payload_in_window;
+    r.app_bytes_in_window = t.app_bytes_in_window;
+    r.envelope_in_window = t.envelope_in_window;
+    r.gaps_reported = t.gaps;
+    r.corrupt = t.corrupt;
+    r.reconnects = t.reconnects;
+    r.reconnect_cause = t.first_drop;
+    r.max_send_lag_us = static_cast<double>(t.max_send_lag_ns) / 1000.0;
+    r.delivered = t.counts.delivered;
+    r.lost = t.counts.lost;
+    r.duplicated = t.counts.duplicated;
+    r.reordered = t.counts.reordered;
+    r.in_flight_at_end = t.counts.in_flight;
     r.expected = r.delivered + r.lost;
-    r.handshake_bytes = c.ready ? hs / static_cast<double>(c.ready) : 0;
-    r.handshake_down_bytes = c.ready ? r.handshake_down_bytes / static_cast<double>(c.ready) : 0;
-    r.handshake_up_bytes = c.ready ? r.handshake_up_bytes / static_cast<double>(c.ready) : 0;
+    auto per_ready = [&](std::uint64_t sum) { return c.ready ? static_cast<double>(sum) / static_cast<double>(c.ready) : 0; };
+    r.handshake_bytes = per_ready(t.handshake_down_sum + t.handshake_up_sum);
+    r.handshake_down_bytes = per_ready(t.handshake_down_sum);
+    r.handshake_up_bytes = per_ready(t.handshake_up_sum);
 }
 
 // Honesty: say when the load generator, not the server, was the limit, and
 // every way the delivery went wrong, in words.
 void add_warnings(const point& p, const run_settings& s, result_row& r) {
-    double client_util = r.window_s > 0 ? static_cast<double>(r.client_cpu_ns) / 1e9 / r.window_s : 0;
-    if (client_util > 0.9 * static_cast<double>(s.client_threads)) {
+    // Any load process over 90 % of its threads: the one that fell behind
+    // delays its clients whatever the others did.
+    std::size_t clients_side = 0;
+    for (auto& pr : r.processes) clients_side += pr.role != "server";
+    for (std::size_t k = 0; k < clients_side; ++k) {
+        auto& pr = r.processes[k];
+        double util = r.window_s > 0 ? static_cast<double>(pr.cpu_ns) / 1e9 / r.window_s : 0;
+        bool here = clients_side == 1; // the clients run in the run process
+        bool coordinator = pr.role == "run";
+        std::size_t threads = coordinator && !here ? 1 : s.client_threads;
+        if (util <= 0.9 * static_cast<double>(threads)) continue;
         r.client_bound = true;
-        r.warnings.push_back(fmt::format("the load generator used {:.0f}% of its {} thread(s): its own delay "
-                                         "(generator_delay) is outside the headline latency only until its sockets fill, "
-                                         "then the server waits for it too; add --client-threads or lower the load",
-                                         client_util * 100, s.client_threads));
+        std::string who = here          ? "the load generator"
+                          : coordinator ? "the run process (coordinating the load processes)"
+                                        : fmt::format("load process {} of {}", k, clients_side - 1);
+        r.warnings.push_back(fmt::format("{} used {:.0f}% of its {} thread(s): its own delay (generator_delay) is "
+                                         "outside the headline latency only until its sockets fill, then the server "
+                                         "waits for it too; add --client-threads{} or lower the load",
+                                         who, util * 100, threads,
+                                         s.client_procs > 1 || p.clients > 15000 ? " or --client-procs" : ""));
+        break;
     }
     if (!p.transport->peer_script.empty() && s.server_threads > 1 && !s.target.active())
         r.warnings.push_back(fmt::format("--server-threads {} does not apply to {}: its server runs on one Node.js "
@@ -291,10 +382,10 @@ void add_warnings(const point& p, const run_settings& s, result_row& r) {
 
 result_row run_point(const point& p, const run_settings& s) {
     result_row r = empty_row(p, s);
-    auto srv_owned = s.target.active() ? std::make_unique<server_process>(s.target)
-                                       : std::make_unique<server_process>(s, *p.transport, p.clients);
-    server_process& srv = *srv_owned;
-    auto base_mem = process_memory(srv.pid());
+    auto servers = start_servers(p, s);
+    server_process& srv = *servers.front(); // the one the harness controls (push: its publisher)
+    r.server_procs = s.target.active() ? 0 : servers.size();
+    auto base_mem = server_memory(servers);
     // With a network profile, every client connection goes through the
     // relay; the harness's control calls go straight to the server.
     // With a proxy, it stands in front of the server (TLS ends there when
@@ -308,56 +399,81 @@ result_row run_point(const point& p, const run_settings& s) {
     std::unique_ptr<relay_process> relay;
     if (s.net.relay)
         relay = std::make_unique<relay_process>(s.rtbench_bin, s.net, front, s.relay_log, static_cast<std::uint64_t>(now_ns()));
-    auto threads = make_threads(p, s, relay ? relay->port() : front);
-    point_context c{p, s, srv, threads};
+    std::vector<std::uint16_t> ports;
+    if (relay || proxy) ports = {relay ? relay->port() : front};
+    else for (auto& one : servers) ports.push_back(one->port());
+    auto load = make_load(p, s, ports);
+    point_context c{p, s, srv, *load};
     c.ready = connect_phase(c, r);
 
     // Warm-up: load starts at t0; the window opens warmup_s later.
     auto driver = make_driver(p.sc);
     std::int64_t t0 = driver->begin_load(c);
     std::int64_t ms = t0 + secs(driver->warmup_s(s)), me = ms + secs(s.duration_s);
-    for (auto& t : threads) t->set_window(ms, me);
+    load->set_window(ms, me);
     driver->window_set(c, t0);
     sleep_until(ms, s, p.sc == scenario::connect ? "idle" : "warm-up", now_ns());
 
     // Measure.
-    snapshot a = take(srv, relay.get(), proxy.get(), threads, true);
+    snapshot a = take(servers, relay.get(), proxy.get(), *load, true);
     // Server memory per connected client: both columns divide the same way.
     auto per_client = [&](std::uint64_t bytes) {
         return static_cast<double>(bytes) / static_cast<double>(std::max<std::size_t>(1, c.ready));
     };
     // RSS growth over the idle server.
-    auto mem = process_memory(srv.pid());
+    auto mem = server_memory(servers);
     r.server_rss_window_start_bytes = mem.rss_bytes;
     if (mem.rss_bytes > base_mem.rss_bytes) r.server_rss_bytes_per_conn = per_client(mem.rss_bytes - base_mem.rss_bytes);
     // The kernel's side of the same connections: socket buffers, not in RSS.
-    if (auto k = tcp_socket_memory(srv.port()); k && k->sockets) r.server_kernel_bytes_per_conn = per_client(k->bytes);
+    socket_memory kernel;
+    for (auto& one : servers)
+        if (auto k = tcp_socket_memory(one->port())) kernel.sockets += k->sockets, kernel.bytes += k->bytes;
+    if (kernel.sockets) r.server_kernel_bytes_per_conn = per_client(kernel.bytes);
     sleep_until(me, s, p.sc == scenario::connect ? "idle" : "measure", a.t);
-    snapshot b = take(srv, relay.get(), proxy.get(), threads, false);
+    snapshot b = take(servers, relay.get(), proxy.get(), *load, false);
     driver->end_load(c, ms, me);
 
     drain_phase(c, *driver);
 
     // Tear down, then merge.
-    auto final_stats = srv.external() ? std::string() : srv.call("GET", "/stats");
-    auto peak = process_memory(srv.pid());
-    r.server_rss_bytes = peak.rss_bytes;
-    r.server_rss_peak_bytes = peak.peak_bytes;
-    auto self_mem = process_memory(::getpid());
-    r.client_rss_bytes = self_mem.rss_bytes;
-    r.client_rss_peak_bytes = self_mem.peak_bytes;
-    r.slow_consumers = static_cast<std::uint64_t>(json_int(final_stats, "slow_consumers").value_or(0));
-    r.bad_requests = static_cast<std::uint64_t>(json_int(final_stats, "bad_requests").value_or(0));
-    if (auto w = json_int(final_stats, "writes"); w && *w > 0)
-        r.server_msgs_per_write = static_cast<double>(json_int(final_stats, "frames_sent").value_or(0)) / static_cast<double>(*w);
+    // Each side's memory: every process of it, each kept apart too.
+    // The snapshots list the processes in this order: client_pids, then servers.
+    auto window_cpu = [](const std::vector<std::int64_t>& a, const std::vector<std::int64_t>& b, std::size_t k) {
+        return k < a.size() && k < b.size() ? b[k] - a[k] : 0;
+    };
+    auto pids = client_pids(*load);
+    for (std::size_t k = 0; k < pids.size(); ++k) {
+        auto m = process_memory(pids[k]);
+        r.client_rss_bytes += m.rss_bytes;
+        r.client_rss_peak_bytes += m.peak_bytes;
+        r.processes.push_back({pids[k] == ::getpid() ? "run" : "load", pids[k],
+                               window_cpu(a.client_proc_cpu, b.client_proc_cpu, k), m.rss_bytes, m.peak_bytes});
+    }
+    std::uint64_t writes = 0, frames = 0;
+    for (std::size_t k = 0; k < servers.size(); ++k) {
+        auto& one = servers[k];
+        auto m = process_memory(one->pid());
+        r.server_rss_bytes += m.rss_bytes;
+        r.server_rss_peak_bytes += m.peak_bytes;
+        if (one->pid() > 0)
+            r.processes.push_back({"server", one->pid(), window_cpu(a.server_proc_cpu, b.server_proc_cpu, k), m.rss_bytes,
+                                   m.peak_bytes});
+        if (one->external()) continue;
+        auto st = one->call("GET", "/stats");
+        r.slow_consumers += static_cast<std::uint64_t>(json_int(st, "slow_consumers").value_or(0));
+        r.bad_requests += static_cast<std::uint64_t>(json_int(st, "bad_requests").value_or(0));
+        writes += static_cast<std::uint64_t>(json_int(st, "writes").value_or(0));
+        frames += static_cast<std::uint64_t>(json_int(st, "frames_sent").value_or(0));
+    }
+    if (writes) r.server_msgs_per_write = static_cast<double>(frames) / static_cast<double>(writes);
     r.window_s = static_cast<double>(b.t - a.t) / 1e9;
     if (relay) relay_figures(*relay, a, b, r);
     if (proxy) {
         r.proxy_cpu_ns = b.proxy_cpu - a.proxy_cpu;
         r.proxy_rss_bytes = process_memory(proxy->pid()).rss_bytes;
     }
-    for (auto& t : threads) t->close_all();
-    for (auto& t : threads) t->stop();
+    load->close_all();
+    load->stop();
     if (relay) {
         // Resets after the clients have stopped, so that every reset it
         // counts has been seen (and counted as a reconnect) or never will be.
@@ -365,7 +481,7 @@ result_row run_point(const point& p, const run_settings& s) {
         relay->stop();
     }
     if (proxy) proxy->stop();
-    srv.stop();
+    for (auto& one : servers) one->stop();
 
     auto d = b.wire - a.wire;
     r.wire_down_bytes = d.down;
@@ -379,7 +495,7 @@ result_row run_point(const point& p, const run_settings& s) {
     r.server_cpu_ns = b.server_cpu - a.server_cpu;
     r.client_cpu_ns = b.client_cpu - a.client_cpu;
     driver->stopped(c);
-    merge_threads(c, *driver, r);
+    merge_results(c, load->results(driver->due()), r);
     driver->finish(c, a, b, r);
     add_warnings(p, s, r);
     return r;

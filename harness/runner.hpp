@@ -51,6 +51,18 @@ struct external_target {
 struct run_settings {
     double duration_s = 5, warmup_s = 1, drain_s = 0; // drain 0: automatic
     std::size_t client_threads = 1;
+    // Load processes (`rtbench load-worker`), each with client_threads
+    // threads; 1: the clients run in this process, as they always did.
+    std::size_t client_procs = 1;
+    std::string load_log; // the load processes' stderr
+    // Server processes (`rtbench serve`), each on its own port with its share
+    // of the clients (dealt out by index): past one process's open files.
+    // Connect and echo only: push and broadcast need one sequence of
+    // messages across them.
+    std::size_t server_procs = 1;
+    // Client i binds 127.0.0.(2 + i % source_addrs) (client_config::source);
+    // 0: the kernel's choice of source.
+    std::size_t source_addrs = 0;
     // The server's event loops (`serve --threads`). One by default: on one
     // machine the load generator needs cores too, and a server given every
     // core would measure their contention, not the transport.
@@ -79,5 +91,18 @@ scenario parse_scenario(const std::string& s); // throws std::invalid_argument
 const char* scenario_name(scenario s);
 
 result_row run_point(const point& p, const run_settings& s);
+
+// This process's share of a point's clients, those with index i % procs ==
+// proc, on s.client_threads load threads; client i connects to port
+// ports[i % ports.size()] (the relay's, the proxy's or a server's). A load
+// process builds its share the same way from load_worker_args().
+std::unique_ptr<load_group> make_load_threads(const point& p, const run_settings& s,
+                                              const std::vector<std::uint16_t>& ports, std::size_t proc = 0,
+                                              std::size_t procs = 1);
+// The `rtbench load-worker` arguments of load process `proc` of `procs`.
+std::vector<std::string> load_worker_args(const point& p, const run_settings& s, const std::vector<std::uint16_t>& ports,
+                                          std::size_t proc, std::size_t procs);
+// Client i's source address with `n` of them: 127.0.0.(2 + i % n); "" when n is 0.
+std::string source_address(std::size_t i, std::size_t n);
 
 } // namespace rtb

@@ -33,14 +33,11 @@ public:
     }
     bool drained(point_context& c) override {
         if (win_.second == win_.first) return true;
-        std::uint64_t last = first_seq_ + win_.second - 1;
-        for (auto& t : c.threads)
-            if (t->min_highest() < last) return false;
-        return true;
+        return c.load.min_highest() >= first_seq_ + win_.second - 1;
     }
-    seq_tracker::window_counts count(const session_state& st) const override {
+    due_window due() const override {
         if (win_.second == win_.first) return {};
-        return st.tracker.counts(first_seq_ + win_.first, first_seq_ + win_.second - 1);
+        return {first_seq_ + win_.first, first_seq_ + win_.second - 1, {}};
     }
 
 private:
@@ -56,7 +53,7 @@ private:
 // the other).
 void start_sends(point_context& c, std::int64_t t0, std::size_t senders) {
     auto spread = static_cast<std::int64_t>(1e9 / c.p.rate_hz / static_cast<double>(senders));
-    for (auto& t : c.threads) t->start_echo(c.p.rate_hz, t0 + spread / 2, spread);
+    c.load.start_echo(c.p.rate_hz, t0 + spread / 2, spread);
 }
 
 // echo: each client sends to itself through the server at the point's rate
@@ -65,14 +62,8 @@ class echo_driver final : public scenario_driver {
 public:
     std::int64_t begin_load(point_context&) override { return now_ns() + 50'000'000; }
     void window_set(point_context& c, std::int64_t t0) override { start_sends(c, t0, c.p.clients); }
-    bool drained(point_context& c) override {
-        for (auto& t : c.threads)
-            if (!t->echo_drained()) return false;
-        return true;
-    }
-    seq_tracker::window_counts count(const session_state& st) const override {
-        return st.tracker.counts(st.window_first, st.window_last);
-    }
+    bool drained(point_context& c) override { return c.load.echo_drained(); }
+    // Each client's own sends in the window: the load threads know them.
 };
 
 // broadcast: the first --publishers clients each send at the point's rate
@@ -87,35 +78,23 @@ public:
     // load thread may be after the window closed: each publisher's window is
     // read again at every look at the drain, and once more when the threads
     // have stopped, before anything is counted.
-    void end_load(point_context& c, std::int64_t, std::int64_t) override { read_windows(c, false); }
-    void stopped(point_context& c) override { read_windows(c, true); }
+    void end_load(point_context& c, std::int64_t, std::int64_t) override { read_windows(c); }
+    void stopped(point_context& c) override { read_windows(c); }
     bool drained(point_context& c) override {
-        read_windows(c, false);
-        for (auto& t : c.threads)
-            if (!t->broadcast_drained(wins_)) return false;
-        return true;
+        read_windows(c);
+        return c.load.broadcast_drained(wins_);
     }
-    seq_tracker::window_counts count(const session_state& st) const override {
-        seq_tracker::window_counts sum;
-        for (std::size_t p = 0; p < wins_.size() && p < st.from.size(); ++p) {
-            auto n = st.from[p].counts(wins_[p].first, wins_[p].last);
-            sum.delivered += n.delivered;
-            sum.lost += n.lost;
-            sum.duplicated += n.duplicated;
-            sum.reordered += n.reordered;
-            sum.in_flight += n.in_flight;
-        }
-        return sum;
-    }
+    due_window due() const override { return {1, 0, wins_}; }
 
 private:
     static std::size_t publishers(const point_context& c) { return std::min(c.s.publishers, c.p.clients); }
-    void read_windows(point_context& c, bool joined) {
+    void read_windows(point_context& c) {
         wins_.assign(publishers(c), {});
-        for (auto& t : c.threads)
-            for (auto& w : joined ? t->publisher_windows_joined() : t->publisher_windows()) wins_[w.index] = w;
+        for (std::size_t i = 0; i < wins_.size(); ++i) wins_[i].index = i; // empty until its publisher says
+        for (auto& w : c.load.publisher_windows())
+            if (w.index < wins_.size()) wins_[w.index] = w;
     }
-    std::vector<load_thread::publisher_window> wins_;
+    std::vector<publisher_window> wins_;
 };
 
 // connect: the connections just opened sit idle through the window; what

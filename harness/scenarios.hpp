@@ -23,6 +23,8 @@ struct snapshot {
     std::int64_t t = 0, server_cpu = 0, client_cpu = 0, relay_cpu = 0, proxy_cpu = 0;
     std::uint64_t relay_rss = 0;
     wire_bytes wire;
+    std::vector<std::int64_t> client_proc_cpu; // each process of the load generator (client_cpu: their sum)
+    std::vector<std::int64_t> server_proc_cpu; // each server process (server_cpu: their sum)
 };
 
 // What a scenario may use while a point runs.
@@ -30,7 +32,7 @@ struct point_context {
     const point& p;
     const run_settings& s;
     server_process& srv;
-    std::vector<std::unique_ptr<load_thread>>& threads;
+    load_worker& load; // every client, on this process's threads or on load processes
     std::size_t ready = 0; // clients connected after the connect phase
 };
 
@@ -50,8 +52,8 @@ public:
     virtual bool drained(point_context&) { return true; }
     // The load threads have stopped (joined): a last read of their state.
     virtual void stopped(point_context&) {}
-    // What one client received of what it was due in the window.
-    virtual seq_tracker::window_counts count(const session_state&) const { return {}; }
+    // What each client was due in the window (counted where the clients are).
+    virtual due_window due() const { return {}; }
     // The scenario's own columns, from the two window snapshots.
     virtual void finish(point_context&, const snapshot& /*a*/, const snapshot& /*b*/, result_row&) {}
 };

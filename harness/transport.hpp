@@ -30,6 +30,11 @@ enum class header_profile { minimal, browser };
 struct client_config {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0;
+    // The local address every connection of this client binds before it
+    // connects (`run --source-addrs`: 127.0.0.2, 127.0.0.3, ...), so that
+    // more than one address's ephemeral ports' worth of connections can reach
+    // one server port. Empty: the kernel's choice.
+    std::string source;
     std::string id;                 // this client's id (target client:<id>); may be empty
     std::vector<std::string> rooms; // rooms this client joins
     header_profile headers = header_profile::minimal;

@@ -6,6 +6,7 @@
 
 #include "harness/transport.hpp"
 #include "tools/cli_common.hpp"
+#include "tools/load_worker.hpp"
 #include "tools/relay.hpp"
 #include "tools/run.hpp"
 #include "tools/serve.hpp"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
     commands.push_back(add_run(app));
     commands.push_back(add_compare(app));
     commands.push_back(add_relay(app));
+    commands.push_back(add_load_worker(app));
     for (int i = 0; i < argc; ++i) g_argline += (i ? " " : "") + std::string(i ? argv[i] : "rtbench");
 
     try {

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -37,6 +38,9 @@ struct run_args {
     std::string out, headers = "minimal", net = "none";
     double duration = 5, warmup = 1, drain = 0, ready_timeout = 60, client_work_us = 0;
     std::size_t client_threads = 1, server_threads = 1, connect_concurrency = 256, repeat = 1;
+    std::size_t client_procs = 0; // 0: as many as the point's connections need
+    std::size_t server_procs = 0; // 0: one, or as many as the connections need
+    std::size_t source_addrs = 0; // 0: as many as the connections need
     double connect_rate = 0;
     bool allow_loss = false, no_plot = false;
     bool tls = false, tls_resume = false;
@@ -125,6 +129,23 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
     cmd->add_option("--drain", a.drain, "Seconds to wait for in-flight messages after the window "
                                         "(0 = 2 s + 3 x the transport's longest wait by design, e.g. a poll interval)")->capture_default_str();
     cmd->add_option("--client-threads", a.client_threads, "Load-generator threads (each owns its clients)")->capture_default_str()->check(CLI::Range(1, 64));
+    cmd->add_option("--client-procs", a.client_procs,
+                    "Load processes, each with --client-threads threads and its share of the clients (dealt out by "
+                    "index); their histograms merge bucket by bucket and their counts add up. 1: the clients run in "
+                    "this process. Default (0): 1 up to 15,000 connections, past that one per 15,000 and at least one "
+                    "per core (a process may hold 20,000 files here)")
+        ->capture_default_str()->check(CLI::Range(0, 256));
+    cmd->add_option("--server-procs", a.server_procs,
+                    "Server processes (rtbench serve), each on its own port with its share of the clients (dealt "
+                    "out by index): past one process's open files. connect and echo only (push and broadcast need "
+                    "one message sequence across them). Default (0): 1 up to 15,000 connections, past that one per "
+                    "15,000")
+        ->capture_default_str()->check(CLI::Range(0, 64));
+    cmd->add_option("--source-addrs", a.source_addrs,
+                    "Client i connects from 127.0.0.(2 + i mod N), so that more connections than one address's "
+                    "ephemeral ports (28,232 here) reach one server port. Default (0): the kernel's choice up to "
+                    "20,000 connections, past that one address per 20,000")
+        ->capture_default_str()->check(CLI::Range(0, 254));
     cmd->add_option("--server-threads", a.server_threads,
                     "Event loops of the server (rtbench serve --threads): one by default, since the load generator "
                     "shares this machine's cores; a peer runs on one whatever this says")
@@ -316,6 +337,38 @@ std::size_t connections_per_client(const point& p) {
     return p.sc == scenario::echo || p.sc == scenario::broadcast ? 2 : 1;
 }
 
+// --client-procs, or by default: the run process up to 15,000 connections
+// (its 20,000 files with room to spare), past that one load process per
+// 15,000 and at least one per core, so that a large run uses the machine.
+constexpr std::size_t conns_per_proc = 15000;
+std::size_t load_procs(const run_args& a, const point& p, const std::string& tls) {
+    if (a.client_procs > 0) return a.client_procs;
+    if (tls != "none") return 1; // TLS clients run in this process only (load_worker_args)
+    std::size_t conns = p.clients * connections_per_client(p);
+    if (conns <= conns_per_proc) return 1;
+    return std::max<std::size_t>((conns + conns_per_proc - 1) / conns_per_proc,
+                                 std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// --server-procs, or by default one per 15,000 connections (only where
+// several may serve: a scenario without one publisher, rtbench's server).
+std::size_t server_procs(const run_args& a, const point& p, bool one_front) {
+    if (a.server_procs > 0) return a.server_procs;
+    std::size_t conns = p.clients * connections_per_client(p);
+    bool splits = (p.sc == scenario::connect || p.sc == scenario::echo) && p.transport->peer_script.empty() &&
+                  a.target.empty() && !one_front;
+    return splits ? std::max<std::size_t>(1, (conns + conns_per_proc - 1) / conns_per_proc) : 1;
+}
+
+// --source-addrs, or by default one address per 20,000 connections past
+// the first 20,000 (28,232 ephemeral ports per address and server port here).
+std::size_t source_addrs(const run_args& a, const point& p) {
+    if (a.source_addrs > 0) return a.source_addrs;
+    if (!a.target.empty()) return 0; // not ours to bind towards
+    std::size_t conns = p.clients * connections_per_client(p);
+    return conns <= 20000 ? 0 : (conns + 19999) / 20000;
+}
+
 struct planned {
     net_profile net;
     std::string tls;
@@ -400,10 +453,36 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     rlimit rl{};
     ::getrlimit(RLIMIT_NOFILE, &rl);
     for (auto& [net, tls, via, p, repeat, headers] : plan(ms)) {
-        std::size_t c = p.clients, per = connections_per_client(p);
-        if (c * per + 64 > rl.rlim_cur)
-            throw usage_error(fmt::format("{} clients need about {} open files; this process may have {} "
-                                          "(run several rtbench processes for more)", c, c * per + 64, rl.rlim_cur));
+        std::size_t c = p.clients, per = connections_per_client(p), procs = load_procs(a, p, tls);
+        if (procs > 1 && tls != "none") // "external": a wss:// or https:// target
+            throw usage_error(fmt::format("{} clients over TLS would need {} load processes, and TLS clients in load "
+                                          "processes are not built yet: give --client-procs 1 and at most {} clients",
+                                          c, procs, (rl.rlim_cur - 64) / per));
+        std::size_t sprocs = server_procs(a, p, net.relay || via.active());
+        if (sprocs > 1 && (p.sc == scenario::push || p.sc == scenario::broadcast))
+            throw usage_error(fmt::format("{} over {} server processes: {} needs one message sequence across them (a "
+                                          "broker, not built yet); --server-threads puts one server on every core, and "
+                                          "connect or echo split over server processes", scenario_name(p.sc), sprocs,
+                                          scenario_name(p.sc)));
+        if (sprocs > 1 && !p.transport->peer_script.empty())
+            throw usage_error(fmt::format("--server-procs: {} is a peer (one Node.js server)", p.transport->name));
+        if (sprocs > 1 && (net.relay || via.active() || !a.target.empty()))
+            throw usage_error("--server-procs: a relay (--net), a proxy (--via) or a --target stands for one server");
+        if (a.target.empty() && (c * per + sprocs - 1) / sprocs + 64 > rl.rlim_max)
+            throw usage_error(fmt::format("{} clients need about {} open files in {} server process{}; a process may "
+                                          "have {} ({})", c, (c * per + sprocs - 1) / sprocs + 64,
+                                          sprocs > 1 ? fmt::format("each of {}", sprocs) : "the", sprocs > 1 ? "es" : "",
+                                          rl.rlim_max,
+                                          p.sc == scenario::connect || p.sc == scenario::echo
+                                              ? "raise --server-procs" : "connect and echo split over --server-procs"));
+        if (source_addrs(a, p) && !a.target.empty())
+            throw usage_error("--source-addrs binds 127.0.0.x: against a --target the kernel chooses");
+        std::size_t share = (c + procs - 1) / procs;
+        if (share * per + 64 > rl.rlim_cur)
+            throw usage_error(fmt::format("{} clients need about {} open files{}; a process may have {} (raise "
+                                          "--client-procs)", c, c * per + 64,
+                                          procs > 1 ? fmt::format(", {} in each of {} load processes", share * per + 64, procs)
+                                                    : std::string(), rl.rlim_cur));
         // The relay holds both ends of every client connection.
         if (net.relay && 2 * c * per + 64 > rl.rlim_max)
             throw usage_error(fmt::format("{} clients through the relay need about {} open files in it; a process may "
@@ -506,6 +585,7 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     s.root = project_root();
     s.server_log = (out / "server.log").string();
     s.relay_log = (out / "relay.log").string();
+    s.load_log = (out / "load.log").string();
     s.server_args = a.flags.server_args();
     s.publishers = a.publishers;
     s.target = target;
@@ -526,6 +606,8 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
     std::ofstream csv(out / "results.csv");
     write_csv_header(csv);
     csv.flush();
+    std::ofstream procs_csv(out / "processes.csv");
+    write_processes_header(procs_csv);
     bool tty = ::isatty(STDOUT_FILENO);
     auto points = plan(ms, a.repeat);
     std::vector<result_row> rows;
@@ -538,6 +620,9 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
         s.net = net;
         s.via = via;
         s.client.headers = headers;
+        s.client_procs = load_procs(a, p, tls);
+        s.server_procs = server_procs(a, p, net.relay || via.active());
+        s.source_addrs = source_addrs(a, p);
         s.proxy_dir = (out / "nginx" / std::to_string(++measured)).string();
         s.tls = {};
         if (target_tls) {
@@ -572,6 +657,8 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
             }
             write_csv_row(csv, *r);
             csv.flush();
+            write_processes_rows(procs_csv, *r, rows.size() + 1);
+            procs_csv.flush();
             std::ofstream sp(out / spectrum_file_name(*r));
             r->rx_latency.write_spectrum(sp, 1000.0); // microseconds, the headline latency
             rows.push_back(*r);

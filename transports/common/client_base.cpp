@@ -1,5 +1,8 @@
 #include "transports/common/client_base.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 
 #include "harness/clock.hpp"
@@ -104,6 +107,20 @@ void open_connection(asio::io_context& io, const client_config& cfg, flex_stream
     s.renew(io, cfg.tls.get(), slot);
     std::int64_t t0 = now_ns();
     tcp::endpoint ep{asio::ip::make_address(cfg.host), cfg.port};
+    if (!cfg.source.empty()) {
+        // Bound to the source address only: IP_BIND_ADDRESS_NO_PORT leaves
+        // the port to connect(), which may then reuse one port towards
+        // different servers, instead of reserving it at bind().
+        beast::error_code ec;
+        auto src = asio::ip::make_address(cfg.source, ec);
+        auto& sock = s.socket();
+        if (!ec) sock.open(src.is_v4() ? tcp::v4() : tcp::v6(), ec);
+        int one = 1;
+        if (!ec && ::setsockopt(sock.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) != 0)
+            ec = beast::error_code(errno, boost::system::system_category());
+        if (!ec) sock.bind(tcp::endpoint(src, 0), ec);
+        if (ec) return asio::post(io, [done = std::move(done), ec] { done(ec); });
+    }
     s.tcp_layer().async_connect(ep, [&s, t0, timing = std::move(timing), done = std::move(done)](beast::error_code ec) mutable {
         if (ec) return done(ec);
         beast::error_code ignored;
