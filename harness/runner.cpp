@@ -450,6 +450,8 @@ result_row run_point(const point& p, const run_settings& s) {
                                window_cpu(a.client_proc_cpu, b.client_proc_cpu, k), m.rss_bytes, m.peak_bytes});
     }
     std::uint64_t writes = 0, frames = 0;
+    std::size_t silent = 0; // servers that did not answer /stats
+    std::string silent_why;
     for (std::size_t k = 0; k < servers.size(); ++k) {
         auto& one = servers[k];
         auto m = process_memory(one->pid());
@@ -459,13 +461,25 @@ result_row run_point(const point& p, const run_settings& s) {
             r.processes.push_back({"server", one->pid(), window_cpu(a.server_proc_cpu, b.server_proc_cpu, k), m.rss_bytes,
                                    m.peak_bytes});
         if (one->external()) continue;
-        auto st = one->call("GET", "/stats");
+        std::string st;
+        try {
+            st = one->call("GET", "/stats");
+        } catch (const std::exception& e) {
+            // An overloaded server may not answer its control call in time:
+            // the row keeps what was measured and says which figures are missing.
+            if (!silent++) silent_why = e.what();
+            continue;
+        }
         r.slow_consumers += static_cast<std::uint64_t>(json_int(st, "slow_consumers").value_or(0));
         r.bad_requests += static_cast<std::uint64_t>(json_int(st, "bad_requests").value_or(0));
         writes += static_cast<std::uint64_t>(json_int(st, "writes").value_or(0));
         frames += static_cast<std::uint64_t>(json_int(st, "frames_sent").value_or(0));
     }
     if (writes) r.server_msgs_per_write = static_cast<double>(frames) / static_cast<double>(writes);
+    if (silent)
+        r.warnings.push_back(fmt::format("{} of {} server processes did not report their counters ({}): slow_consumers, "
+                                         "bad_requests and server_msgs_per_write leave them out",
+                                         silent, servers.size(), silent_why));
     r.window_s = static_cast<double>(b.t - a.t) / 1e9;
     if (relay) relay_figures(*relay, a, b, r);
     if (proxy) {
