@@ -109,11 +109,23 @@ TEST(Net, ConnectCostsTheHandshakeRoundTripPlusTheSubscribeRoundTrip) {
     // short of a third round trip (under 250 ms: the connect phase, where
     // every client starts at once, is the part a busy machine stretches;
     // a CI run saw long polling at 235 ms).
+    // The floor is physics and holds on every run. The ceiling is what a
+    // busy machine stretches: a CI run (ASan, tests beside it on 2 cores)
+    // once saw polling at 340.6 ms while it passed 3 times of 3 here right
+    // after. So a row over the ceiling is measured once more, alone, and
+    // only a transport over it both times fails: a transport that really
+    // costs a third round trip does so every time.
     auto r = run_csv("net-connect", "--transport all --scenario connect --clients 5 --duration 1 --net rtt=100ms");
     ASSERT_EQ(r.size(), 1 + rtb::all_transports().size());
     for (std::size_t i = 1; i < r.size(); ++i) {
-        EXPECT_GE(ms(r, i, "connect_p50_us"), 200.0) << cell(r, i, "transport");
-        EXPECT_LE(ms(r, i, "connect_p50_us"), 250.0) << cell(r, i, "transport");
+        auto name = cell(r, i, "transport");
+        EXPECT_GE(ms(r, i, "connect_p50_us"), 200.0) << name;
+        if (ms(r, i, "connect_p50_us") <= 250.0) continue;
+        auto again = run_csv("net-connect-again", "--transport " + name + " --scenario connect --clients 5 --duration 1 "
+                                                  "--net rtt=100ms");
+        ASSERT_EQ(again.size(), 2u) << name;
+        EXPECT_GE(ms(again, 1, "connect_p50_us"), 200.0) << name;
+        EXPECT_LE(ms(again, 1, "connect_p50_us"), 250.0) << name << " (first run: " << ms(r, i, "connect_p50_us") << " ms)";
     }
 }
 
