@@ -383,7 +383,7 @@ void add_warnings(const point& p, const run_settings& s, result_row& r) {
 result_row run_point(const point& p, const run_settings& s) {
     result_row r = empty_row(p, s);
     auto servers = start_servers(p, s);
-    server_process& srv = *servers.front(); // the one the harness controls (push: its publisher)
+    server_process& srv = *servers.front(); // the one the harness controls, with the others on its schedule (push)
     r.server_procs = s.target.active() ? 0 : servers.size();
     auto base_mem = server_memory(servers);
     // With a network profile, every client connection goes through the
@@ -404,6 +404,7 @@ result_row run_point(const point& p, const run_settings& s) {
     else for (auto& one : servers) ports.push_back(one->port());
     auto load = make_load(p, s, ports);
     point_context c{p, s, srv, *load};
+    for (auto& one : servers) c.servers.push_back(one.get());
     c.ready = connect_phase(c, r);
 
     // Warm-up: load starts at t0; the window opens warmup_s later.

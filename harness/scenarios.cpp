@@ -1,5 +1,8 @@
 #include "harness/scenarios.hpp"
 
+#include <limits>
+#include <stdexcept>
+
 #include <fmt/format.h>
 
 #include "harness/clock.hpp"
@@ -14,19 +17,35 @@ double scenario_driver::warmup_s(const run_settings& s) const { return s.warmup_
 namespace {
 
 // push: the server publishes at the point's rate to every client; each
-// client must receive every message due in the window.
+// client must receive every message due in the window. Several server
+// processes (--server-procs) share no broker: each publishes to its own
+// clients on the first one's schedule (one t0, one rate) from the same
+// first number, so every client is due the same numbers whichever server
+// it reached, and "delivered" means what it means with one.
 class push_driver final : public scenario_driver {
 public:
     std::int64_t begin_load(point_context& c) override {
-        auto st = c.srv.call("POST", fmt::format("/control/publish?rate={}&payload={}&kind={}", c.p.rate_hz, c.p.payload,
-                                                 payload_kind_name(c.p.kind)));
+        auto st = c.srv.call("POST", publish_call(c, 0));
         schedule_ = {json_int(st, "pub_t0_ns").value_or(now_ns()), c.p.rate_hz};
         first_seq_ = static_cast<std::uint64_t>(json_int(st, "pub_first_seq").value_or(1));
+        for (std::size_t k = 1; k < c.servers.size(); ++k) {
+            auto o = c.servers[k]->call("POST", publish_call(c, schedule_.t0_ns));
+            auto t0 = json_int(o, "pub_t0_ns"), first = json_int(o, "pub_first_seq");
+            if (t0 != schedule_.t0_ns || !first || static_cast<std::uint64_t>(*first) != first_seq_)
+                throw std::runtime_error(fmt::format(
+                    "server process {} of {} publishes from number {} at {} ns, the first from {} at {} ns: their "
+                    "clients would not be due the same messages", k + 1, c.servers.size(), first.value_or(0),
+                    t0.value_or(0), first_seq_, schedule_.t0_ns));
+        }
         return schedule_.t0_ns;
     }
     void end_load(point_context& c, std::int64_t ms, std::int64_t me) override {
-        auto st = c.srv.call("POST", "/control/stop");
-        auto published = static_cast<std::uint64_t>(json_int(st, "pub_count").value_or(0));
+        // The window ends with the first server to stop: a message not
+        // published by every server was not due to every client.
+        auto published = std::numeric_limits<std::uint64_t>::max();
+        for (auto* one : all(c))
+            published = std::min(published,
+                                 static_cast<std::uint64_t>(json_int(one->call("POST", "/control/stop"), "pub_count").value_or(0)));
         win_ = schedule_.window(ms, me);
         win_.second = std::min(win_.second, published);
         win_.first = std::min(win_.first, win_.second);
@@ -41,6 +60,14 @@ public:
     }
 
 private:
+    static std::string publish_call(const point_context& c, std::int64_t t0) {
+        return fmt::format("/control/publish?rate={}&payload={}&kind={}{}", c.p.rate_hz, c.p.payload,
+                           payload_kind_name(c.p.kind), t0 ? fmt::format("&t0={}", t0) : std::string());
+    }
+    static std::vector<server_process*> all(point_context& c) {
+        return c.servers.empty() ? std::vector<server_process*>{&c.srv} : c.servers;
+    }
+
     rate_schedule schedule_;
     std::uint64_t first_seq_ = 0;
     std::pair<std::uint64_t, std::uint64_t> win_{0, 0}; // publisher indices [first, last + 1)

@@ -31,9 +31,10 @@ struct snapshot {
 struct point_context {
     const point& p;
     const run_settings& s;
-    server_process& srv;
+    server_process& srv; // the first server process
     load_worker& load; // every client, on this process's threads or on load processes
     std::size_t ready = 0; // clients connected after the connect phase
+    std::vector<server_process*> servers = {}; // every server process (--server-procs), srv first
 };
 
 class scenario_driver {

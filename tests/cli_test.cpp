@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -114,7 +115,7 @@ TEST(Cli, BadFlagIsOneLineAndExit2) {
                        "serve --port notaport", "run --rate 0", "frobnicate", "serve --publish-rate 1e7",
                        "serve --publish-rate -1", "run --poll-interval-ms x", "run --history-bytes -1",
                        "run --client-procs 300", "run --client-procs 2 --tls --clients 4",
-                       "run --server-procs 2 --scenario push", "run --server-procs 2 --scenario echo --transport node-ws",
+                       "run --server-procs 2 --scenario broadcast", "run --server-procs 2 --scenario echo --transport node-ws",
                        "run --server-procs 2 --scenario connect --net 4g", "run --source-addrs 255"}) {
         auto o = rtbench(args);
         EXPECT_EQ(o.code, 2) << args << ": " << o.out;
@@ -270,6 +271,38 @@ TEST(Cli, ConnectPastOneProcessSplitsClientsAndServers) {
     EXPECT_EQ(roles["server"], 2);
     EXPECT_EQ(server_rss, num(r, 1, "server_rss_bytes"));
     EXPECT_EQ(client_rss, num(r, 1, "client_rss_bytes"));
+}
+
+// Push over three server processes (issue 15): each publishes to its own
+// clients on the first one's schedule, from the same first number, so each
+// client is due exactly what one server would have sent it.
+TEST(Cli, PushOverServerProcessesIsOneSchedule) {
+    auto dir = temp_dir("push-server-procs");
+    auto o = rtbench("run --no-plot --warmup 0.5 --transport websocket,sse,long-polling --scenario push --clients 9 "
+                     "--rate 40 --duration 0.6 --poll-interval-ms 100 --server-procs 3 --out " + dir.string());
+    ASSERT_EQ(o.code, 0) << o.out;
+    auto r = read_csv(dir / "results.csv");
+    auto procs = read_csv(dir / "processes.csv");
+    fs::remove_all(dir);
+    ASSERT_EQ(r.size(), 4u);
+    for (std::size_t i = 1; i < r.size(); ++i) {
+        auto what = cell(r, i, "transport");
+        EXPECT_EQ(cell(r, i, "failure"), "") << what << o.out;
+        EXPECT_EQ(cell(r, i, "server_procs"), "3") << what;
+        EXPECT_EQ(cell(r, i, "lost"), "0") << what;
+        EXPECT_EQ(cell(r, i, "duplicated"), "0") << what;
+        EXPECT_EQ(cell(r, i, "reordered"), "0") << what;
+        EXPECT_EQ(cell(r, i, "corrupt"), "0") << what;
+        EXPECT_EQ(cell(r, i, "delivered"), cell(r, i, "expected")) << what;
+        // 40/s over 0.6 s: 24 messages to each of 9 clients, one more or
+        // less at each window edge.
+        EXPECT_NEAR(num(r, i, "expected"), 216, 9) << what;
+        EXPECT_EQ(std::fmod(num(r, i, "expected"), 9), 0) << what; // every client due the same numbers
+    }
+    std::map<std::string, int> servers;
+    for (std::size_t k = 1; k < procs.size(); ++k)
+        if (cell(procs, k, "role") == "server") ++servers[cell(procs, k, "row")];
+    EXPECT_EQ(servers, (std::map<std::string, int>{{"1", 3}, {"2", 3}, {"3", 3}}));
 }
 
 // The server on two event loops (`run --server-threads 2`, issue 15): the

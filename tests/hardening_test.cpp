@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "harness/clock.hpp"
 #include "harness/control_client.hpp"
 #include "tests/loopback.hpp"
 
@@ -123,6 +124,23 @@ TEST_F(Control, PublisherRatesOutsideItsRangeAreRefusedAndExtremesDoNotHang) {
     t0 = std::chrono::steady_clock::now();
     EXPECT_GT(stat(srv.port, "published"), 1000);
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+    EXPECT_EQ(call("POST", "/control/stop", token_header), "HTTP/1.1 200 OK");
+}
+
+// t0 (issue 15): server processes publish on one schedule when the harness
+// hands each the first one's start; a time from another clock is refused.
+TEST_F(Control, PublisherStartsAtTheGivenT0) {
+    for (std::string bad : {std::string("abc"), std::string("0"), std::string("-5"), std::to_string(now_ns() - 60'000'000'000),
+                            std::to_string(now_ns() + 60'000'000'000)})
+        EXPECT_EQ(call("POST", "/control/publish?rate=100&payload=8&t0=" + bad, token_header),
+                  "HTTP/1.1 400 Bad Request") << bad;
+    std::int64_t t0 = now_ns() + 5'000'000'000;
+    auto r = raw_exchange(srv.port, req("POST", "/control/publish?rate=100&payload=8&t0=" + std::to_string(t0), srv.port,
+                                        token_header));
+    ASSERT_EQ(status_line(r), "HTTP/1.1 200 OK");
+    auto body = r.substr(r.find("\r\n\r\n") + 4);
+    EXPECT_EQ(json_int(body, "pub_t0_ns"), t0);
+    EXPECT_EQ(json_int(body, "pub_count"), 0); // nothing is due for 5 s
     EXPECT_EQ(call("POST", "/control/stop", token_header), "HTTP/1.1 200 OK");
 }
 

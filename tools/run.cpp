@@ -137,9 +137,9 @@ void add_run_options(CLI::App* cmd, run_args& a, bool matrix) {
         ->capture_default_str()->check(CLI::Range(0, 256));
     cmd->add_option("--server-procs", a.server_procs,
                     "Server processes (rtbench serve), each on its own port with its share of the clients (dealt "
-                    "out by index): past one process's open files. connect and echo only (push and broadcast need "
-                    "one message sequence across them). Default (0): 1 up to 15,000 connections, past that one per "
-                    "15,000")
+                    "out by index): past one process's open files. connect, echo and push (each server publishes to "
+                    "its own clients on one schedule: no broker); not broadcast (a client's message would reach only "
+                    "its server's clients). Default (0): 1 up to 15,000 connections, past that one per 15,000")
         ->capture_default_str()->check(CLI::Range(0, 64));
     cmd->add_option("--source-addrs", a.source_addrs,
                     "Client i connects from 127.0.0.(2 + i mod N), so that more connections than one address's "
@@ -351,11 +351,12 @@ std::size_t load_procs(const run_args& a, const point& p, const std::string& tls
 }
 
 // --server-procs, or by default one per 15,000 connections (only where
-// several may serve: a scenario without one publisher, rtbench's server).
+// several may serve: not broadcast, whose clients publish through their own
+// server; rtbench's server).
 std::size_t server_procs(const run_args& a, const point& p, bool one_front) {
     if (a.server_procs > 0) return a.server_procs;
     std::size_t conns = p.clients * connections_per_client(p);
-    bool splits = (p.sc == scenario::connect || p.sc == scenario::echo) && p.transport->peer_script.empty() &&
+    bool splits = p.sc != scenario::broadcast && p.transport->peer_script.empty() &&
                   a.target.empty() && !one_front;
     return splits ? std::max<std::size_t>(1, (conns + conns_per_proc - 1) / conns_per_proc) : 1;
 }
@@ -459,11 +460,11 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
                                           "processes are not built yet: give --client-procs 1 and at most {} clients",
                                           c, procs, (rl.rlim_cur - 64) / per));
         std::size_t sprocs = server_procs(a, p, net.relay || via.active());
-        if (sprocs > 1 && (p.sc == scenario::push || p.sc == scenario::broadcast))
-            throw usage_error(fmt::format("{} over {} server processes: {} needs one message sequence across them (a "
-                                          "broker, not built yet); --server-threads puts one server on every core, and "
-                                          "connect or echo split over server processes", scenario_name(p.sc), sprocs,
-                                          scenario_name(p.sc)));
+        if (sprocs > 1 && p.sc == scenario::broadcast)
+            throw usage_error(fmt::format("broadcast over {} server processes: a client's message would reach only its "
+                                          "own server's clients without a broker (not built yet); --server-threads puts "
+                                          "one server on every core, and connect, echo and push split over server "
+                                          "processes", sprocs));
         if (sprocs > 1 && !p.transport->peer_script.empty())
             throw usage_error(fmt::format("--server-procs: {} is a peer (one Node.js server)", p.transport->name));
         if (sprocs > 1 && (net.relay || via.active() || !a.target.empty()))
@@ -473,8 +474,8 @@ int execute(const run_args& a, const std::vector<matrix>& ms, const std::string&
                                           "have {} ({})", c, (c * per + sprocs - 1) / sprocs + 64,
                                           sprocs > 1 ? fmt::format("each of {}", sprocs) : "the", sprocs > 1 ? "es" : "",
                                           rl.rlim_max,
-                                          p.sc == scenario::connect || p.sc == scenario::echo
-                                              ? "raise --server-procs" : "connect and echo split over --server-procs"));
+                                          p.sc != scenario::broadcast
+                                              ? "raise --server-procs" : "connect, echo and push split over --server-procs"));
         if (source_addrs(a, p) && !a.target.empty())
             throw usage_error("--source-addrs binds 127.0.0.x: against a --target the kernel chooses");
         std::size_t share = (c + procs - 1) / procs;

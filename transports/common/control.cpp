@@ -2,6 +2,7 @@
 // constant-rate publisher, drop every connection of one route.
 #include <fmt/format.h>
 
+#include "harness/clock.hpp"
 #include "transports/common/control_auth.hpp"
 #include "transports/common/http_server.hpp"
 
@@ -35,7 +36,10 @@ std::function<void()> answer_with_stats(server_core& core, const std::shared_ptr
 
 void publish_route(server_core& core, const std::shared_ptr<http_session>& s, request&& req,
                    const query& q) {
-    // POST /control/publish?rate=HZ&payload=BYTES[&to=T][&count=N][&kind=pattern|random|json]
+    // POST /control/publish?rate=HZ&payload=BYTES[&to=T][&count=N][&kind=pattern|random|json][&t0=NS]
+    // t0: the first message's due time on CLOCK_MONOTONIC (the harness's
+    // now_ns()), so that server processes on one machine publish on one
+    // schedule: each message number is due at the same instant on all.
     double rate = 0;
     std::uint64_t payload = 0, count = 0;
     auto* r = q.get("rate");
@@ -58,8 +62,15 @@ void publish_route(server_core& core, const std::shared_ptr<http_session>& s, re
     if (!to) return s->fail(http::status::bad_request, "bad target\n");
     auto kind = parse_payload_kind(q.get("kind") ? *q.get("kind") : std::string("pattern"));
     if (!kind) return s->fail(http::status::bad_request, "kind must be pattern, random or json\n");
-    core.on_publisher_loop([rate, payload, to = *to, count, kind = *kind](server_core& c) {
-        c.start_publisher(rate, payload, to, count, kind);
+    std::int64_t t0 = 0;
+    if (auto* t = q.get("t0")) {
+        // Far from now is a clock from elsewhere, not this machine's.
+        constexpr std::int64_t slack = 10'000'000'000;
+        if (!parse_i64(*t, t0) || t0 <= 0 || t0 < now_ns() - slack || t0 > now_ns() + slack)
+            return s->fail(http::status::bad_request, "t0 must be a CLOCK_MONOTONIC time in ns within 10 s of now\n");
+    }
+    core.on_publisher_loop([rate, payload, to = *to, count, kind = *kind, t0](server_core& c) {
+        c.start_publisher(rate, payload, to, count, kind, t0);
     }, answer_with_stats(core, s, req));
 }
 

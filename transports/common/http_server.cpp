@@ -365,7 +365,12 @@ std::uint64_t server_core::publish(const target& to, std::string_view tag,
 
 void server_core::start_publisher(double rate_hz, std::size_t payload, const target& to, std::uint64_t count,
                                   payload_kind kind) {
-    pub_.start(rate_hz, payload, to, count, (group_ ? group_->head() : hub_.head()) + 1, kind);
+    start_publisher(rate_hz, payload, to, count, kind, 0);
+}
+
+void server_core::start_publisher(double rate_hz, std::size_t payload, const target& to, std::uint64_t count,
+                                  payload_kind kind, std::int64_t t0_ns) {
+    pub_.start(rate_hz, payload, to, count, (group_ ? group_->head() : hub_.head()) + 1, kind, t0_ns);
 }
 
 void server_core::stop() {

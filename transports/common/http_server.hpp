@@ -108,6 +108,9 @@ public:
                           std::string_view payload) override;
     void start_publisher(double rate_hz, std::size_t payload, const target& to, std::uint64_t count,
                          payload_kind kind) override;
+    // ... with its first message due at t0_ns (0: 1 ms from now).
+    void start_publisher(double rate_hz, std::size_t payload, const target& to, std::uint64_t count,
+                         payload_kind kind, std::int64_t t0_ns);
     void stop() override;
     server_stats stats() const override; // this loop's
     stats_view view() const;              // this loop's

@@ -17,11 +17,11 @@ publisher::publisher(boost::asio::io_context& io, publish_fn fn)
     : timer_(io), publish_(std::move(fn)) {}
 
 void publisher::start(double rate_hz, std::size_t payload, const target& to, std::uint64_t count,
-                      std::uint64_t first_seq, payload_kind kind) {
+                      std::uint64_t first_seq, payload_kind kind, std::int64_t t0_ns) {
     stop();
     st_ = state{};
     st_.running = true;
-    st_.schedule = {now_ns() + 1'000'000, rate_hz}; // first message 1 ms from now
+    st_.schedule = {t0_ns ? t0_ns : now_ns() + 1'000'000, rate_hz}; // by default, the first message 1 ms from now
     st_.first_seq = first_seq;
     st_.count = count;
     payload_ = make_payload(payload);

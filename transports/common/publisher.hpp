@@ -31,8 +31,10 @@ public:
 
     // Pre: valid_rate(rate_hz). `count` 0 = until stop(). The first message
     // will get sequence number `first_seq` (for the harness's accounting).
+    // It is due at `t0_ns` (now_ns()'s clock), or 1 ms from now when 0:
+    // server processes given one t0 publish on one schedule.
     void start(double rate_hz, std::size_t payload, const target& to, std::uint64_t count,
-               std::uint64_t first_seq, payload_kind kind = payload_kind::pattern);
+               std::uint64_t first_seq, payload_kind kind = payload_kind::pattern, std::int64_t t0_ns = 0);
     void stop();
 
     struct state {
