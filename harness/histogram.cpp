@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "harness/message.hpp"
+#include "harness/split.hpp"
 
 #include <fmt/format.h>
 
@@ -81,13 +82,7 @@ std::string histogram::encode() const {
 
 histogram histogram::decode(std::string_view text) {
     auto bad = [&] { return std::invalid_argument("not an encoded histogram: '" + std::string(text.substr(0, 80)) + "'"); };
-    std::vector<std::string_view> f;
-    for (std::size_t i = 0; i < text.size();) {
-        auto j = text.find(' ', i);
-        if (j == std::string_view::npos) j = text.size();
-        if (j > i) f.push_back(text.substr(i, j - i));
-        i = j + 1;
-    }
+    auto f = split_on(text, ' ');
     histogram h;
     std::uint64_t lo = 0, hi = 0;
     if (f.size() < 3 || !parse_u64(f[0], lo) || !parse_u64(f[1], hi)) throw bad();

@@ -356,19 +356,12 @@ void load_thread::stop() {
 load_results load_thread::results(const due_window& due) {
     return call([&] {
         load_results r = out_;
-        auto add = [&](const seq_tracker::window_counts& n) {
-            r.counts.delivered += n.delivered;
-            r.counts.lost += n.lost;
-            r.counts.duplicated += n.duplicated;
-            r.counts.reordered += n.reordered;
-            r.counts.in_flight += n.in_flight;
-        };
         for (auto& st : sessions_) {
-            if (sc_ == scenario::push && due.last >= due.first) add(st.tracker.counts(due.first, due.last));
-            if (sc_ == scenario::echo) add(st.tracker.counts(st.window_first, st.window_last));
+            if (sc_ == scenario::push && due.last >= due.first) r.counts += st.tracker.counts(due.first, due.last);
+            if (sc_ == scenario::echo) r.counts += st.tracker.counts(st.window_first, st.window_last);
             if (sc_ == scenario::broadcast)
                 for (std::size_t p = 0; p < due.publishers.size() && p < st.from.size(); ++p)
-                    add(st.from[p].counts(due.publishers[p].first, due.publishers[p].last));
+                    r.counts += st.from[p].counts(due.publishers[p].first, due.publishers[p].last);
         }
         std::lock_guard lock(failure_mu_);
         r.first_drop = drop_;

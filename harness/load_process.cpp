@@ -18,22 +18,13 @@
 #include "harness/clock.hpp"
 #include "harness/message.hpp"
 #include "harness/procstat.hpp"
+#include "harness/split.hpp"
 
 extern char** environ;
 
 namespace rtb {
 
 namespace {
-
-std::vector<std::string_view> fields(std::string_view s) {
-    std::vector<std::string_view> out;
-    for (std::size_t i = 0; i < s.size();) {
-        auto j = std::min(s.find(' ', i), s.size());
-        if (j > i) out.push_back(s.substr(i, j - i));
-        i = j + 1;
-    }
-    return out;
-}
 
 std::uint64_t u64(std::string_view s) {
     std::uint64_t v = 0;
@@ -79,7 +70,7 @@ std::string encode_windows(const std::vector<publisher_window>& wins) {
 
 std::vector<publisher_window> decode_windows(std::string_view text) {
     std::vector<publisher_window> out;
-    for (auto f : fields(text)) {
+    for (auto f : split_on(text, ' ')) {
         auto a = f.find(':'), b = f.rfind(':');
         if (a == std::string_view::npos || a == b) throw std::invalid_argument(fmt::format("'{}' is not I:F:L", f));
         out.push_back({static_cast<std::size_t>(u64(f.substr(0, a))), u64(f.substr(a + 1, b - a - 1)), u64(f.substr(b + 1))});
@@ -175,7 +166,7 @@ void load_process::start(std::size_t concurrency, double rate_hz) { ask(fmt::for
 
 load_worker::progress load_process::connect_progress() {
     auto line = ask("progress");
-    auto f = fields(line);
+    auto f = split_on(line, ' ');
     if (f.size() < 2) throw std::runtime_error(name_ + ": progress: '" + line + "'");
     progress p{u64(f[0]), u64(f[1]), {}};
     // The failure is the rest of the line after the two counts.
@@ -194,7 +185,7 @@ std::vector<publisher_window> load_process::publisher_windows() { return decode_
 
 wire_bytes load_process::mark_window(bool open) {
     auto line = ask(fmt::format("mark {}", open ? 1 : 0));
-    auto f = fields(line);
+    auto f = split_on(line, ' ');
     if (f.size() != 6) throw std::runtime_error(name_ + ": mark: '" + line + "'");
     return {u64(f[0]), u64(f[1]), u64(f[2]), u64(f[3]), u64(f[4]), u64(f[5])};
 }
@@ -227,7 +218,7 @@ std::vector<publisher_window> by_index(std::string_view text) {
 }
 
 std::string answer(load_worker& w, std::string_view line) {
-    auto f = fields(line);
+    auto f = split_on(line, ' ');
     if (f.empty()) return "error an empty command";
     auto cmd = f[0];
     auto need = [&](std::size_t n) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "harness/message.hpp"
+#include "harness/split.hpp"
 
 namespace rtb {
 
@@ -35,11 +36,7 @@ void load_results::merge(const load_results& o) {
     envelope_in_window += o.envelope_in_window;
     reconnects += o.reconnects;
     max_send_lag_ns = std::max(max_send_lag_ns, o.max_send_lag_ns);
-    counts.delivered += o.counts.delivered;
-    counts.lost += o.counts.lost;
-    counts.duplicated += o.counts.duplicated;
-    counts.reordered += o.counts.reordered;
-    counts.in_flight += o.counts.in_flight;
+    counts += o.counts;
     if (first_drop.empty()) first_drop = o.first_drop;
 }
 
@@ -99,13 +96,10 @@ std::string load_results::encode() const {
 
 load_results load_results::decode(std::string_view line) {
     std::map<std::string, std::string, std::less<>> kv;
-    for (std::size_t i = 0; i <= line.size();) {
-        auto j = std::min(line.find('\t', i), line.size());
-        auto field = line.substr(i, j - i);
+    for (auto field : split_on(line, '\t')) {
         auto eq = field.find('=');
         if (eq == std::string_view::npos) throw std::invalid_argument("load results: a field without '=': " + std::string(field));
         kv.emplace(std::string(field.substr(0, eq)), std::string(field.substr(eq + 1)));
-        i = j + 1;
     }
     load_results r;
     auto take = [&](std::string_view name) -> const std::string& {
@@ -118,12 +112,8 @@ load_results load_results::decode(std::string_view line) {
         bool ok = h ? (*h = histogram::decode(v), true) : u ? parse_u64(v, *u) : parse_i64(v, *i);
         if (!ok) throw std::invalid_argument(fmt::format("load results: {}='{}' is not a number", name, v));
     });
-    std::string_view versions = take("tls_versions");
-    for (std::size_t i = 0; i < versions.size();) {
-        auto j = std::min(versions.find(',', i), versions.size());
-        if (j > i) r.tls_versions.insert(std::string(versions.substr(i, j - i)));
-        i = j + 1;
-    }
+    for (auto v : split_on(take("tls_versions"), ','))
+        r.tls_versions.insert(std::string(v));
     r.first_drop = take("first_drop");
     return r;
 }

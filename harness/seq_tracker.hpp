@@ -24,6 +24,15 @@ public:
         // transport they may still have been in flight (overload), while a
         // hole below the highest was skipped (dropped).
         std::uint64_t in_flight = 0;
+
+        window_counts& operator+=(const window_counts& o) {
+            delivered += o.delivered;
+            lost += o.lost;
+            duplicated += o.duplicated;
+            reordered += o.reordered;
+            in_flight += o.in_flight;
+            return *this;
+        }
     };
     // Counts for [first, last] (inclusive); first > last means an empty window.
     window_counts counts(std::uint64_t first, std::uint64_t last) const;
