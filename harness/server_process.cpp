@@ -145,9 +145,9 @@ server_process::server_process(const external_target& t) : pid_(t.pid > 0 ? t.pi
 
 server_process::~server_process() { stop(); }
 
-std::string server_process::call(const std::string& method, const std::string& target) {
+std::string server_process::call(const std::string& method, const std::string& target, int timeout_ms) {
     if (external_) throw std::runtime_error("an external target has no control endpoint (" + target + ")");
-    auto a = http_call("127.0.0.1", control_port(), method, target, token_);
+    auto a = http_call("127.0.0.1", control_port(), method, target, token_, timeout_ms);
     if (a.status != 200) throw std::runtime_error(fmt::format("server answered {} to {}", a.status, target));
     return a.body;
 }

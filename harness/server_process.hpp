@@ -28,7 +28,8 @@ public:
     std::uint16_t control_port() const { return control_port_ ? control_port_ : port_; }
     int pid() const { return pid_; }
     bool external() const { return external_; }
-    std::string call(const std::string& method, const std::string& target);
+    // A control call; throws when the server does not answer in timeout_ms.
+    std::string call(const std::string& method, const std::string& target, int timeout_ms = 5000);
     void stop();
 
 private:
