@@ -403,8 +403,9 @@ result_row run_point(const point& p, const run_settings& s) {
     if (relay || proxy) ports = {relay ? relay->port() : front};
     else for (auto& one : servers) ports.push_back(one->port());
     auto load = make_load(p, s, ports);
-    point_context c{p, s, srv, *load};
-    for (auto& one : servers) c.servers.push_back(one.get());
+    std::vector<server_process*> all;
+    for (auto& one : servers) all.push_back(one.get());
+    point_context c{p, s, srv, *load, 0, std::move(all)};
     c.ready = connect_phase(c, r);
 
     // Warm-up: load starts at t0; the window opens warmup_s later.

@@ -46,7 +46,7 @@ public:
         // subscribers on 2 cores took over 5 s): the point waits for it,
         // up to 30 s, since without its count the window has no end.
         auto published = std::numeric_limits<std::uint64_t>::max();
-        for (auto* one : all(c))
+        for (auto* one : c.servers)
             published = std::min(published, static_cast<std::uint64_t>(
                                                  json_int(one->call("POST", "/control/stop", 30'000), "pub_count").value_or(0)));
         win_ = schedule_.window(ms, me);
@@ -66,9 +66,6 @@ private:
     static std::string publish_call(const point_context& c, std::int64_t t0) {
         return fmt::format("/control/publish?rate={}&payload={}&kind={}{}", c.p.rate_hz, c.p.payload,
                            payload_kind_name(c.p.kind), t0 ? fmt::format("&t0={}", t0) : std::string());
-    }
-    static std::vector<server_process*> all(point_context& c) {
-        return c.servers.empty() ? std::vector<server_process*>{&c.srv} : c.servers;
     }
 
     rate_schedule schedule_;
