@@ -195,6 +195,38 @@ TEST(Hardening, SlowHeadersAreCutAtTheHeaderDeadline) {
     EXPECT_EQ(std::string(buf, n).substr(0, 15), "HTTP/1.1 200 OK");
 }
 
+// The idle deadline is one shared list per loop, not a timer per
+// connection: each answer moves a connection to the back of it, so a
+// client that keeps asking is never cut, and one that stops is cut one
+// idle timeout after its last answer.
+TEST(Hardening, IdleKeepAliveIsCutOneIdleTimeoutAfterItsLastAnswer) {
+    server_options o;
+    o.idle_timeout = 300ms;
+    server_rig srv(o);
+    boost::asio::io_context io;
+    tcp::socket s(io);
+    s.connect({boost::asio::ip::make_address("127.0.0.1"), srv.port});
+    std::string q = "GET /stats HTTP/1.1\r\nHost: x\r\n\r\n";
+    char buf[4096];
+    boost::system::error_code ec;
+    std::chrono::steady_clock::time_point last;
+    for (int i = 0; i < 8; ++i) { // 8 × 100 ms: well past one idle timeout in all
+        boost::asio::write(s, boost::asio::buffer(q));
+        auto n = s.read_some(boost::asio::buffer(buf), ec);
+        ASSERT_FALSE(ec) << "request " << i << ": " << ec.message();
+        EXPECT_EQ(std::string(buf, n).substr(0, 15), "HTTP/1.1 200 OK") << "request " << i;
+        last = std::chrono::steady_clock::now();
+        std::this_thread::sleep_for(100ms);
+    }
+    // Idle now: the server closes it (EOF), no sooner than 300 ms after
+    // the last answer.
+    s.read_some(boost::asio::buffer(buf), ec);
+    auto idle = std::chrono::steady_clock::now() - last;
+    EXPECT_EQ(ec, boost::asio::error::eof);
+    EXPECT_GE(idle, 250ms);
+    EXPECT_LT(idle, 5s);
+}
+
 TEST(Hardening, ReplayWithASmallQueueGoesLiveWithoutTrippingIt) {
     // --max-queue 10, resuming 200 back: the replay must neither overflow
     // the queue nor go live with a last batch still queued (review finding).

@@ -279,7 +279,6 @@ private:
     void on_ws_connect(std::uint64_t gen, ws_ptr ws, beast::error_code ec) {
         if (stale(gen)) return;
         if (ec) return lost("connect: " + describe_error(ec));
-        beast::get_lowest_layer(*ws).expires_never();
         ws->async_handshake(cfg_.host + ":" + std::to_string(cfg_.port), query(true),
                             beast::bind_front_handler(&sio_client::on_ws_handshake, self<sio_client>(), gen, ws));
     }

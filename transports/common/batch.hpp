@@ -12,6 +12,9 @@
 
 namespace rtb {
 response batch_response(const request& req, const hub::replay& r, std::uint64_t cursor);
+// The same for a request no longer at hand (a held long poll): its HTTP
+// version and keep-alive.
+response batch_response(unsigned version, bool keep_alive, const hub::replay& r, std::uint64_t cursor);
 // Both read the resume cursor from ?cursor=N.
 inline constexpr cursor_source batch_cursor{"cursor"};
 // One answer carries at most this many bytes of message bodies (and at least

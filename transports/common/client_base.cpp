@@ -121,7 +121,7 @@ void open_connection(asio::io_context& io, const client_config& cfg, flex_stream
         if (!ec) sock.bind(tcp::endpoint(src, 0), ec);
         if (ec) return asio::post(io, [done = std::move(done), ec] { done(ec); });
     }
-    s.tcp_layer().async_connect(ep, [&s, t0, timing = std::move(timing), done = std::move(done)](beast::error_code ec) mutable {
+    s.socket().async_connect(ep, [&s, t0, timing = std::move(timing), done = std::move(done)](beast::error_code ec) mutable {
         if (ec) return done(ec);
         beast::error_code ignored;
         s.socket().set_option(tcp::no_delay(true), ignored);

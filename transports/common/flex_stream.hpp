@@ -34,7 +34,7 @@ class flex_stream {
     };
 
 public:
-    using executor_type = boost::beast::tcp_stream::executor_type;
+    using executor_type = stamped_tcp::executor_type;
 
     // A plain stream, not connected (a client's).
     explicit flex_stream(boost::asio::io_context& io) : plain_(std::in_place, io) {}
@@ -42,10 +42,9 @@ public:
     explicit flex_stream(tcp::socket&& s) : plain_(std::in_place, std::move(s)) {}
     flex_stream(flex_stream&&) = default;
 
-    executor_type get_executor() { return tcp_layer().get_executor(); }
+    executor_type get_executor() { return stamped().get_executor(); }
     // For beast::get_lowest_layer: the TCP stream underneath.
-    boost::beast::tcp_stream& next_layer() { return tcp_layer(); }
-    boost::beast::tcp_stream& tcp_layer() { return stamped().tcp(); }
+    stamped_tcp& next_layer() { return stamped(); }
     // The TCP stream under TLS (or the plain one), whose reads carry the
     // kernel's receive time once enable_stamps() was called on its socket.
     stamped_tcp& stamped() { return tls_ ? tls_->s.next_layer() : *plain_; }
@@ -54,7 +53,7 @@ public:
     // (stamped_tcp::rx_ns): with TLS, of the last record TLS read, which
     // completed whatever it decrypted. 0: none.
     std::int64_t rx_ns() const { return stamped().rx_ns(); }
-    tcp::socket& socket() { return tcp_layer().socket(); }
+    tcp::socket& socket() { return stamped().socket(); }
     bool is_tls() const { return tls_ != nullptr; }
     SSL* native_handle() { return tls_ ? tls_->s.native_handle() : nullptr; }
 

@@ -106,7 +106,7 @@ void http_session::run() {
 // 400 in plain text, as nginx answers it, instead of a failed handshake the
 // client cannot read. The handshake must finish within the header timeout.
 void http_session::tls_accept() {
-    stream_.tcp_layer().expires_after(core_.options().header_timeout);
+    arm(core_.timeouts(core_.options().header_timeout));
     stream_.async_read_some(buffer_.prepare(512),
                             beast::bind_front_handler(&http_session::on_tls_first_bytes, shared_from_this()));
 }
@@ -142,18 +142,29 @@ void http_session::on_tls_handshake(beast::error_code ec, std::size_t) {
 // within --header-timeout-ms, so a client trickling a header (slowloris)
 // holds its slot for seconds, not a minute. The body then gets the idle
 // timeout again.
+//
+// An idle plain connection only waits for its socket to become readable:
+// no buffer, no parser (server memory per idle connection). TLS must read
+// a record to see a request, so it reads into 512 bytes, as Beast's own
+// first read of an empty buffer (the header read grows it when needed).
 void http_session::do_read() {
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(core_.options().max_header));
-    // An upstream record is at most max_message plus its "to" and tag fields.
-    parser_->body_limit(core_.options().max_message + 256);
+    parser_.reset();
     if (buffer_.size() > 0) return read_header(); // a pipelined request is already here
-    stream_.tcp_layer().expires_after(core_.options().idle_timeout);
-    // 512 bytes, as Beast's own first read of an empty buffer: this buffer
-    // stays allocated on every idle keep-alive connection, so its size is
-    // server memory per connection (the header read grows it when needed).
-    stream_.async_read_some(buffer_.prepare(512),
-                            beast::bind_front_handler(&http_session::on_first_bytes, shared_from_this()));
+    arm(core_.timeouts(core_.options().idle_timeout));
+    if (stream_.is_tls())
+        return stream_.async_read_some(buffer_.prepare(512),
+                                       beast::bind_front_handler(&http_session::on_first_bytes, shared_from_this()));
+    buffer_.shrink_to_fit();
+    stream_.stamped().async_wait_readable(beast::bind_front_handler(&http_session::on_readable, shared_from_this()));
+}
+
+void http_session::on_readable(beast::error_code ec) {
+    if (ec) return do_close();
+    std::size_t n = 0;
+    ec = stream_.stamped().read_now(buffer_.prepare(512), n);
+    if (ec == asio::error::would_block) // woken for nothing: wait on, same deadline
+        return stream_.stamped().async_wait_readable(beast::bind_front_handler(&http_session::on_readable, shared_from_this()));
+    on_first_bytes(ec, n);
 }
 
 void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
@@ -163,21 +174,28 @@ void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
 }
 
 void http_session::read_header() {
-    stream_.tcp_layer().expires_after(core_.options().header_timeout);
+    if (!parser_) {
+        parser_ = std::make_unique<http::request_parser<http::string_body>>();
+        parser_->header_limit(static_cast<std::uint32_t>(core_.options().max_header));
+        // An upstream record is at most max_message plus its "to" and tag fields.
+        parser_->body_limit(core_.options().max_message + 256);
+    }
+    arm(core_.timeouts(core_.options().header_timeout));
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&http_session::on_header, shared_from_this()));
 }
 
 void http_session::on_header(beast::error_code ec, std::size_t n) {
     if (ec || parser_->is_done()) return on_read(ec, n);
-    stream_.tcp_layer().expires_after(core_.options().idle_timeout);
+    arm(core_.timeouts(core_.options().idle_timeout));
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
 
 void http_session::on_read(beast::error_code ec, std::size_t) {
+    // A timeout closes the socket (expired()): the read ends aborted.
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
-        ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::bad_descriptor || ec == asio::error::connection_reset ||
         ec == asio::error::eof)
         return do_close();
     if (ec == http::error::header_limit)
@@ -186,15 +204,19 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
         return fail(http::status::payload_too_large, "request body too large\n");
     if (ec) return fail(http::status::bad_request, "malformed request\n");
     ++core_.counters().requests;
-    stream_.tcp_layer().expires_never();
-    core_.route(shared_from_this(), parser_->release());
+    disarm();
+    auto req = parser_->release();
+    parser_.reset();
+    // A request's buffer is dropped with it unless the next one is here.
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
+    core_.route(shared_from_this(), std::move(req));
 }
 
 void http_session::respond(response&& res) {
     if (released_) return;
     bool close = res.need_eof();
-    res_.emplace(std::move(res));
-    stream_.tcp_layer().expires_after(core_.options().idle_timeout);
+    res_ = std::make_unique<response>(std::move(res));
+    arm(core_.timeouts(core_.options().idle_timeout));
     http::async_write(stream_, *res_,
                       beast::bind_front_handler(&http_session::on_write, shared_from_this(), close));
 }
@@ -223,7 +245,7 @@ void http_session::do_close() {
 
 flex_stream http_session::release() {
     released_ = true;
-    stream_.tcp_layer().expires_never();
+    disarm();
     return std::move(stream_);
 }
 
@@ -235,12 +257,13 @@ void http_session::shut() {
 // A client that half-closes its side during a hold reads as gone (EOF):
 // HTTP/1.1 clients do not do that while waiting for an answer.
 void http_session::watch_for_close(std::function<void()> on_close) {
+    watching_ = true;
     if (stream_.is_tls()) {
         // TLS cannot peek without reading a record: read into the request
         // buffer (early bytes are kept for the next request, as below).
         return stream_.async_read_some(
             buffer_.prepare(512), [self = shared_from_this(), f = std::move(on_close)](beast::error_code ec, std::size_t n) mutable {
-                if (ec == asio::error::operation_aborted || self->released_) return;
+                if (!self->watching_ || ec == asio::error::operation_aborted || self->released_) return;
                 if (ec) return f();
                 self->buffer_.commit(n);
                 auto& o = self->core_.options();
@@ -248,24 +271,26 @@ void http_session::watch_for_close(std::function<void()> on_close) {
                 self->watch_for_close(std::move(f));
             });
     }
-    stream_.socket().async_wait(
-        tcp::socket::wait_read, [self = shared_from_this(), f = std::move(on_close)](beast::error_code ec) mutable {
-            if (ec == asio::error::operation_aborted || self->released_) return;
-            if (ec) return f();
-            // Readable: the client closed (EOF, reset) or sent its next
-            // request early. Early bytes are kept for the next read (the
-            // socket is readable, so this does not block); then keep watching.
-            beast::error_code rec;
-            auto n = self->stream_.socket().read_some(self->buffer_.prepare(512), rec);
-            if (rec) return f();
-            self->buffer_.commit(n);
-            auto& o = self->core_.options();
-            if (self->buffer_.size() > o.max_header + o.max_message + 256) return f(); // not a request: a flood
-            self->watch_for_close(std::move(f));
-        });
+    stream_.stamped().async_wait_readable([self = shared_from_this(), f = std::move(on_close)](beast::error_code ec) mutable {
+        // Stopped: the answer may already be on its way (a wakeup posted
+        // before stop_watching() is not cancelled by it).
+        if (!self->watching_ || ec == asio::error::operation_aborted || self->released_) return;
+        if (ec) return f();
+        // Readable: the client closed (EOF, reset) or sent its next
+        // request early. Early bytes are kept for the next read; then keep
+        // watching.
+        std::size_t n = 0;
+        auto rec = self->stream_.stamped().read_now(self->buffer_.prepare(512), n);
+        if (rec && rec != asio::error::would_block) return f();
+        self->buffer_.commit(n);
+        auto& o = self->core_.options();
+        if (self->buffer_.size() > o.max_header + o.max_message + 256) return f(); // not a request: a flood
+        self->watch_for_close(std::move(f));
+    });
 }
 
 void http_session::stop_watching() {
+    watching_ = false;
     beast::error_code ec;
     stream_.socket().cancel(ec); // nothing else is pending while a request is held
 }
@@ -286,6 +311,14 @@ server_core::server_core(asio::io_context& io, server_options opt,
 }
 
 server_core::~server_core() = default;
+
+timeout_list& server_core::timeouts(std::chrono::nanoseconds length) {
+    for (auto& l : timeouts_)
+        if (l->length() == length) return *l;
+    timeouts_.push_back(std::make_unique<timeout_list>(io_, length));
+    if (stopped_) timeouts_.back()->stop();
+    return *timeouts_.back();
+}
 
 void server_core::add_route(std::string_view pattern, route_handler h) {
     routes_.add(pattern, std::move(h));
@@ -380,6 +413,7 @@ void server_core::stop() {
     acceptor_.close(ec);
     control_acceptor_.close(ec);
     pub_.stop();
+    for (auto& l : timeouts_) l->stop();
     // shut() may destroy a connection (and erase it from conns_): copy first.
     std::vector<connection*> all(conns_.begin(), conns_.end());
     for (auto* c : all)

@@ -22,8 +22,8 @@ namespace rtb {
 
 // A connection's send queue. Unlike std::deque (whose empty instance holds
 // a 64-byte map and a first 512-byte block in libstdc++), it holds nothing
-// until used and keeps at most a small buffer once emptied, so an idle
-// connection costs almost nothing here. Indices count from the front;
+// until used and gives its storage back once emptied, so an idle
+// connection costs nothing here. Indices count from the front;
 // they move only in pop_front(), never while a write is in flight.
 class frame_queue {
 public:

@@ -43,6 +43,7 @@ std::string as_http10(const std::string& pre) {
 
 void install_stream_route(server_core& core, stream_route route) {
     route.frame_slot = core.messages().add_frame_slot();
+    if (!route.heartbeat.empty()) route.heartbeat_frame = std::make_shared<const std::string>(route.heartbeat);
     auto r = std::make_shared<const stream_route>(std::move(route));
     core.add_route(r->path, [&core, r](const std::shared_ptr<http_session>& s, request&& req, const query& q) {
         auto sub = read_subscription(s, req, q, r->cursor);
@@ -64,17 +65,17 @@ void install_stream_route(server_core& core, stream_route route) {
 }
 
 push_stream::push_stream(server_core& core, flex_stream&& stream, std::shared_ptr<const stream_route> r, bool http10)
-    : push_session(core), stream_(std::move(stream)), r_(std::move(r)), http10_(http10), timer_(core.io()) {}
+    : push_session(core), stream_(std::move(stream)), r_(std::move(r)), http10_(http10) {}
 
 void push_stream::start(std::string head, std::optional<std::uint64_t> cursor) {
     enqueue(std::make_shared<const std::string>(std::move(head)));
     begin(cursor);
     if (closed()) return;
-    do_watch();
-    if (!r_->heartbeat.empty() && r_->heartbeat_interval.count() > 0) {
-        heartbeat_ = std::make_shared<const std::string>(r_->heartbeat);
-        do_heartbeat();
-    }
+    if (stream_.is_tls()) do_watch_tls(std::make_unique<char[]>(64));
+    else do_watch();
+    // Every stream of the route beats on one list of this loop: a stream
+    // pays a list entry, not a timer.
+    if (r_->heartbeat_frame && r_->heartbeat_interval.count() > 0) arm(core_.timeouts(r_->heartbeat_interval));
 }
 
 std::shared_ptr<const std::string> push_stream::frame(const message_ptr& m) {
@@ -90,27 +91,43 @@ void push_stream::start_write(const queued_frames& frames) {
                       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->written(ec); });
 }
 
-// The client never sends on a push stream; a pending read tells us when it
-// goes away (EOF or reset), so its subscription is dropped at once.
+// The client never sends on a push stream; watching its socket tells us
+// when it goes away (EOF or reset), so its subscription is dropped at once.
+// A plain stream waits for readability and holds no buffer meanwhile.
 void push_stream::do_watch() {
-    stream_.async_read_some(asio::buffer(watch_buf_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                if (ec) return self->close();
-                                self->do_watch();
-                            });
-}
-
-void push_stream::do_heartbeat() {
-    timer_.expires_after(r_->heartbeat_interval);
-    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-        if (ec || self->closed()) return;
-        self->enqueue(self->heartbeat_);
-        self->do_heartbeat();
+    stream_.stamped().async_wait_readable([self = shared_from_this()](beast::error_code ec) {
+        if (ec || self->closed()) return self->close();
+        // Whatever it sent is dropped, a bounded amount per wakeup so that
+        // a client flooding us cannot hold the loop.
+        char sink[1024];
+        for (int i = 0; i < 16; ++i) {
+            std::size_t n = 0;
+            auto rec = self->stream_.stamped().read_now(asio::buffer(sink), n);
+            if (rec == asio::error::would_block) break;
+            if (rec) return self->close();
+        }
+        self->do_watch();
     });
 }
 
+// TLS must read a record to see a close: a small buffer, on the heap so
+// that a plain stream does not carry it.
+void push_stream::do_watch_tls(std::unique_ptr<char[]> buf) {
+    auto b = asio::buffer(buf.get(), 64);
+    stream_.async_read_some(b, [self = shared_from_this(), buf = std::move(buf)](beast::error_code ec, std::size_t) mutable {
+        if (ec) return self->close();
+        self->do_watch_tls(std::move(buf));
+    });
+}
+
+void push_stream::expired() {
+    if (closed()) return;
+    enqueue(r_->heartbeat_frame);
+    if (!closed()) arm(core_.timeouts(r_->heartbeat_interval));
+}
+
 void push_stream::close_socket() {
-    timer_.cancel();
+    disarm();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);

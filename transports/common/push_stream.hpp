@@ -32,12 +32,13 @@ struct stream_route {
     std::string heartbeat = {};                 // written every heartbeat_interval when non-empty
     std::chrono::milliseconds heartbeat_interval{0};
     std::size_t frame_slot = 0;                 // from hub::add_frame_slot() at install
+    std::shared_ptr<const std::string> heartbeat_frame = {}; // `heartbeat`, shared by every stream (at install)
 };
 
 // Installs `r` at r.path on `core` (allocating its frame-cache slot).
 void install_stream_route(server_core& core, stream_route r);
 
-class push_stream final : public push_session, public std::enable_shared_from_this<push_stream> {
+class push_stream final : public push_session, public timed, public std::enable_shared_from_this<push_stream> {
 public:
     push_stream(server_core& core, flex_stream&& stream, std::shared_ptr<const stream_route> r, bool http10 = false);
 
@@ -52,7 +53,8 @@ private:
     void start_write(const queued_frames& frames) override;
     void close_socket() override;
     void do_watch();
-    void do_heartbeat();
+    void do_watch_tls(std::unique_ptr<char[]> buf);
+    void expired() override; // the heartbeat is due
 
     flex_stream stream_;
     std::shared_ptr<const stream_route> r_;
@@ -60,9 +62,6 @@ private:
     // not chunked but delimited by the close (RFC 9112 6.3), so each chunk
     // is written without its size line and CRLF.
     bool http10_;
-    char watch_buf_[64];
-    std::shared_ptr<const std::string> heartbeat_;
-    asio::steady_timer timer_;
 };
 
 } // namespace rtb

@@ -51,7 +51,7 @@ bool stamped_tcp::enable_stamps() {
     keep_kernel_stamping_on();
     ++connection_;
     int one = 1;
-    stamps_ = ::setsockopt(tcp_.socket().native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) == 0;
+    stamps_ = ::setsockopt(sock_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) == 0;
     return stamps_;
 }
 
@@ -63,7 +63,7 @@ boost::beast::error_code stamped_tcp::receive(iovec* iov, std::size_t count, std
     for (;;) {
         m.msg_control = control;
         m.msg_controllen = sizeof control;
-        ssize_t n = ::recvmsg(tcp_.socket().native_handle(), &m, MSG_DONTWAIT);
+        ssize_t n = ::recvmsg(sock_.native_handle(), &m, MSG_DONTWAIT);
         if (n > 0) {
             got = static_cast<std::size_t>(n);
             rx_ns_ = 0;
@@ -79,6 +79,30 @@ boost::beast::error_code stamped_tcp::receive(iovec* iov, std::size_t count, std
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return boost::asio::error::would_block;
         return {errno, boost::system::system_category()};
+    }
+}
+
+boost::beast::error_code stamped_tcp::read_now(boost::asio::mutable_buffer b, std::size_t& got) {
+    got = 0;
+    if (b.size() == 0) return {};
+    for (;;) {
+        ssize_t n = ::recv(sock_.native_handle(), b.data(), b.size(), MSG_DONTWAIT);
+        if (n > 0) return got = static_cast<std::size_t>(n), boost::beast::error_code{};
+        if (n == 0) return boost::asio::error::eof;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return boost::asio::error::would_block;
+        return {errno, boost::system::system_category()};
+    }
+}
+
+bool stamped_tcp::readable_now() {
+    if (!sock_.is_open()) return false; // the wait fails at once (bad descriptor)
+    char c;
+    for (;;) {
+        ssize_t n = ::recv(sock_.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n >= 0) return true;
+        if (errno == EINTR) continue;
+        return errno != EAGAIN && errno != EWOULDBLOCK;
     }
 }
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
@@ -25,7 +26,7 @@ struct pair_rig {
     tcp::socket server{io};
 
     explicit pair_rig(bool stamps) {
-        client.tcp().socket().connect(acceptor.local_endpoint());
+        client.socket().connect(acceptor.local_endpoint());
         acceptor.accept(server);
         if (stamps) {
             EXPECT_TRUE(client.enable_stamps());
@@ -112,7 +113,7 @@ TEST(StampedTcp, QueuedBytesCarryTheNewestArrival) {
 }
 
 // The peer's close is end of file, and a stream that never asked for
-// stamps reads through Beast's tcp_stream with none.
+// stamps reads through the socket with none.
 TEST(StampedTcp, EndOfFileAndUnstampedReads) {
     {
         pair_rig rig(true);
@@ -135,7 +136,7 @@ TEST(StampedTcp, EndOfFileAndUnstampedReads) {
         rig.io.run_for(std::chrono::seconds(5));
         EXPECT_TRUE(called);
     }
-    // Without stamps, reads are Beast's tcp_stream's: the bytes, no stamp.
+    // Without stamps, reads are the socket's own: the bytes, no stamp.
     pair_rig rig(false);
     asio::write(rig.server, asio::buffer(std::string("plain")));
     std::int64_t done = 0;
@@ -152,10 +153,49 @@ TEST(StampedTcp, CloseCancelsAWaitingRead) {
     boost::system::error_code ec;
     std::string buf(8, '\0');
     rig.client.async_read_some(asio::buffer(buf), [&](boost::system::error_code e, std::size_t) { ec = e, ++calls; });
-    asio::post(rig.io, [&] { rig.client.tcp().close(); });
+    asio::post(rig.io, [&] { rig.client.socket().close(); });
     rig.io.run_for(std::chrono::seconds(5));
     EXPECT_EQ(calls, 1);
     EXPECT_EQ(ec, asio::error::operation_aborted);
+}
+
+// Bytes, or an EOF, that arrived while nothing waited: Asio's epoll is
+// edge-triggered, so the event went by with no operation queued. Both a
+// plain async_wait (Asio re-arms the descriptor when it queues one) and
+// async_wait_readable (which asks the kernel first) must still wake: an
+// idle connection relies on it to see its client's next request or close.
+TEST(StampedTcp, WaitReadableSeesWhatCameWhileNothingWaited) {
+    for (bool eof : {false, true}) {
+        for (bool plain : {true, false}) {
+            pair_rig rig(false);
+            if (eof) rig.server.close();
+            else asio::write(rig.server, asio::buffer(std::string("x")));
+            // Let the reactor see the event with nothing queued.
+            asio::steady_timer idle(rig.io, std::chrono::milliseconds(30));
+            idle.async_wait([](boost::system::error_code) {});
+            rig.io.run();
+            rig.io.restart();
+
+            bool woke = false;
+            boost::system::error_code ec;
+            auto on_wake = [&](boost::system::error_code e) { woke = true, ec = e; };
+            if (plain) rig.client.socket().async_wait(tcp::socket::wait_read, on_wake);
+            else rig.client.async_wait_readable(on_wake);
+            EXPECT_FALSE(woke) << "never inside the initiating call";
+            rig.io.run_for(std::chrono::seconds(5));
+            EXPECT_TRUE(woke) << "eof " << eof << " plain " << plain;
+            EXPECT_FALSE(ec);
+            std::string buf(8, '\0');
+            std::size_t n = 0;
+            auto r = rig.client.read_now(asio::buffer(buf), n);
+            if (eof) {
+                EXPECT_EQ(r, asio::error::eof);
+            } else {
+                EXPECT_EQ(buf.substr(0, n), "x");
+                EXPECT_EQ(rig.client.read_now(asio::buffer(buf), n), asio::error::would_block);
+            }
+        }
+    }
 }
 
 } // namespace

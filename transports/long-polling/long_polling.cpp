@@ -14,48 +14,51 @@ constexpr opt options[] = {hold_ms};
 
 // A held request: subscribed until a message arrives, the hold expires or
 // the client goes away. Its socket is its http_session's, which counts
-// toward --max-connections; the hold itself does not count again.
+// toward --max-connections; the hold itself does not count again. It keeps
+// of the request only what the answer needs, and its deadline is an entry
+// on the loop's list of holds, not a timer of its own (server memory per
+// idle connection). The watch on its socket owns it: it ends when the
+// watch does (answered, shut, or the client gone).
 class held_poll : public connection,
                   public subscriber,
+                  public timed,
                   public std::enable_shared_from_this<held_poll> {
 public:
-    held_poll(server_core& core, std::shared_ptr<http_session> s, request&& req)
-        : connection(core, /*socket=*/false), session_(std::move(s)), req_(std::move(req)), timer_(core.io()) {}
+    held_poll(server_core& core, std::shared_ptr<http_session> s, const request& req)
+        : connection(core, /*socket=*/false), session_(std::move(s)), version_(req.version()),
+          keep_alive_(req.keep_alive()) {}
     ~held_poll() override { core_.messages().unsubscribe(this); }
 
     void hold() {
         core_.messages().subscribe(this);
-        timer_.expires_after(core_.options().transport.ms(hold_ms));
-        timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-            if (!ec) self->answer({});
-        });
-        session_->watch_for_close([weak = weak_from_this()] {
-            if (auto self = weak.lock()) self->shut();
-        });
+        arm(core_.timeouts(core_.options().transport.ms(hold_ms)));
+        session_->watch_for_close([self = shared_from_this()] { self->shut(); });
     }
 
     void deliver(const message_ptr& m) override { answer({{m}, std::nullopt}); }
 
     void shut() override {
         core_.messages().unsubscribe(this);
-        timer_.cancel();
+        disarm();
         if (session_) session_->shut();
         session_.reset();
     }
 
 private:
+    void expired() override { answer({}); }
+
     void answer(const hub::replay& r) {
         if (!session_) return;
         core_.messages().unsubscribe(this);
-        timer_.cancel();
+        disarm();
         auto s = std::move(session_);
         s->stop_watching();
-        s->respond(batch_response(req_, r, core_.messages().head()));
+        s->respond(batch_response(version_, keep_alive_, r, core_.messages().head()));
     }
 
     std::shared_ptr<http_session> session_;
-    request req_;
-    asio::steady_timer timer_;
+    unsigned version_;
+    bool keep_alive_;
 };
 
 void install(server_core& core) {
@@ -70,7 +73,7 @@ void install(server_core& core) {
         }
         auto r = hub.since(*sub->cursor, sub->filter, SIZE_MAX, max_answer_bytes);
         if (!r.messages.empty() || r.gap) return s->respond(batch_response(req, r, r.next_cursor));
-        auto h = std::make_shared<held_poll>(core, s, std::move(req));
+        auto h = std::make_shared<held_poll>(core, s, req);
         h->filter = std::move(sub->filter);
         h->hold();
     });

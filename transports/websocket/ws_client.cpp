@@ -48,7 +48,6 @@ private:
     void on_connect(std::uint64_t gen, ws_ptr ws, beast::error_code ec) {
         if (stale(gen)) return;
         if (ec) return lost("connect: " + describe_error(ec));
-        beast::get_lowest_layer(*ws).expires_never();
         auto c = cursor();
         auto target = !cfg_.target.empty()
                           ? cfg_.target

@@ -30,10 +30,9 @@ bool valid_key(std::string_view k) {
     return true;
 }
 
-class ws_session final : public push_session, public std::enable_shared_from_this<ws_session> {
+class ws_session final : public push_session, public timed, public std::enable_shared_from_this<ws_session> {
 public:
-    ws_session(server_core& core, flex_stream&& s)
-        : push_session(core), ws_(std::move(s)), grace_(core.io()) {}
+    ws_session(server_core& core, flex_stream&& s) : push_session(core), ws_(std::move(s)) {}
 
     void run(request&& req, std::optional<std::uint64_t> cursor) {
         auto& opt = core_.options().transport;
@@ -51,15 +50,15 @@ public:
         hold_writes(true);
         if (!cursor) enqueue(frame_control("!head " + std::to_string(core_.messages().head())));
         begin(cursor);
-        req_ = std::move(req);
-        ws_.async_accept(req_, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+        req_ = std::make_unique<request>(std::move(req));
+        ws_.async_accept(*req_, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
     }
 
     void shut() override { close(); }
 
 private:
     void on_accept(beast::error_code ec) {
-        req_ = {};
+        req_.reset();
         if (closed()) return; // shut during the handshake (stop, drop, slow consumer): not a bad request
         if (ec) {
             ++core_.counters().bad_requests; // Beast has answered the bad upgrade
@@ -73,22 +72,16 @@ private:
     // until its pong, or its close, arrives): Beast's read prepares 1.5 KiB
     // of buffer_ before it reads, which an idle connection would hold for
     // nothing. Nothing can be waiting in Beast's own buffer yet: the
-    // handshake was read before the stream was Beast's. But Asio's epoll
-    // is edge-triggered: bytes that came before the wait is queued (a
-    // client that sends as soon as it sees the 101) would never wake it,
-    // so any the socket holds now are read at once; and under TLS, OpenSSL
-    // may hold bytes the socket no longer shows, so TLS reads at once too
-    // (its stream holds a 17 KiB input buffer anyway). Nothing runs between
-    // the check and the wait: the server has one thread.
+    // handshake was read before the stream was Beast's; bytes the socket
+    // already holds wake the wait at once (async_wait_readable). Under TLS,
+    // OpenSSL may hold bytes the socket no longer shows, so TLS reads at
+    // once (its stream holds a 17 KiB input buffer anyway).
     void wait_first_read() {
-        auto& sock = beast::get_lowest_layer(ws_).socket();
-        beast::error_code ec;
-        if (ws_.next_layer().is_tls() || sock.available(ec) > 0 || ec) return do_read();
-        sock.async_wait(
-            tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
-                if (ec) return self->close();
-                if (!self->closed()) self->do_read();
-            });
+        if (ws_.next_layer().is_tls()) return do_read();
+        ws_.next_layer().stamped().async_wait_readable([self = shared_from_this()](beast::error_code ec) {
+            if (ec) return self->close();
+            if (!self->closed()) self->do_read();
+        });
     }
 
     std::shared_ptr<const std::string> frame(const message_ptr& m) override { return m->body; }
@@ -108,7 +101,7 @@ private:
         });
     }
     void close_socket() override {
-        grace_.cancel();
+        disarm();
         beast::error_code ec;
         beast::get_lowest_layer(ws_).socket().close(ec);
     }
@@ -141,15 +134,12 @@ private:
         ++core_.counters().bad_requests;
         stop_delivery();
         ws_.async_close(code, [self = shared_from_this()](beast::error_code) { self->close(); });
-        grace_.expires_after(std::chrono::seconds(1));
-        grace_.async_wait([self = shared_from_this()](beast::error_code ec) {
-            if (!ec) self->close();
-        });
+        arm(core_.timeouts(std::chrono::seconds(1)));
     }
+    void expired() override { close(); } // the Close grace passed
 
     ws_stream ws_;
-    asio::steady_timer grace_;
-    request req_;
+    std::unique_ptr<request> req_; // during the handshake
     beast::flat_buffer buffer_;
 };
 
