@@ -96,26 +96,7 @@ TEST_F(BadInput, BrokenUpgradeGets400) {
     EXPECT_EQ(srv.stats().bad_requests, 1u);
 }
 
-// A masked client text frame (RFC 6455 5.2), minimal length encoding.
-std::string masked_text_frame(std::size_t n) {
-    std::string f;
-    f += static_cast<char>(0x81);
-    if (n < 126) {
-        f += static_cast<char>(0x80 | n);
-    } else {
-        f += static_cast<char>(0x80 | 126);
-        f += static_cast<char>(n >> 8);
-        f += static_cast<char>(n & 0xff);
-    }
-    f += std::string(4, '\0'); // mask key 0: payload goes as is
-    f += std::string(n, 'a');
-    return f;
-}
-
-std::string ws_upgrade() {
-    return "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-           "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
-}
+std::string masked_text_frame(std::size_t n) { return masked_frame(0x81, std::string(n, 'a')); }
 
 // Close code of the first close frame (opcode 8) the server sent, or -1.
 int close_code(const std::string& r) {
@@ -139,6 +120,33 @@ TEST_F(BadInput, OversizedWebSocketMessageGetsClose1009) {
 TEST_F(BadInput, BadWebSocketRecordGetsClose1008) {
     auto r = raw_exchange(srv.port, ws_upgrade(), masked_text_frame(10));
     EXPECT_EQ(close_code(r), 1008);
+    EXPECT_EQ(srv.stats().bad_requests, 1u);
+}
+
+// The server's own RFC 6455 framing (ws_frames.cpp) closes with the code
+// that says what was wrong (RFC 6455 7.4.1), counts it, and serves the
+// bystander on.
+TEST_F(BadInput, BrokenWebSocketFramesGetTheirCloseCodes) {
+    std::string unmasked("\x81\x02hi", 4);
+    struct bad {
+        std::string frame;
+        int code;
+    };
+    for (const auto& b : {bad{unmasked, 1002}, bad{masked_frame(0xc1, "x"), 1002}, bad{masked_frame(0x83, "x"), 1002},
+                          bad{masked_frame(0x80, "x"), 1002}, bad{masked_frame(0x81, "\xc0\x80"), 1007},
+                          bad{masked_frame(0x82, "binary"), 1003}}) {
+        auto before = srv.stats().bad_requests;
+        auto r = raw_exchange(srv.port, ws_upgrade(), b.frame);
+        EXPECT_EQ(status_line(r), "HTTP/1.1 101 Switching Protocols");
+        EXPECT_EQ(close_code(r), b.code);
+        EXPECT_EQ(srv.stats().bad_requests, before + 1);
+    }
+}
+
+TEST_F(BadInput, OtherWebSocketVersionGets426NamingThirteen) {
+    auto r = raw_exchange(srv.port, ws_upgrade("/ws", "8"));
+    EXPECT_EQ(status_line(r), "HTTP/1.1 426 Upgrade Required");
+    EXPECT_NE(r.find("Sec-WebSocket-Version: 13"), std::string::npos);
     EXPECT_EQ(srv.stats().bad_requests, 1u);
 }
 

@@ -34,37 +34,6 @@ std::size_t get_request(std::size_t target, std::size_t host) { return 25 + targ
 std::size_t post_send(std::size_t R, std::size_t host) { return 49 + host + dec_digits(R) + R; }
 constexpr std::size_t no_content_answer = 27;
 
-struct raw {
-    explicit raw(std::uint16_t port) : s(io) {
-        s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-    }
-    void send(const std::string& b) { boost::asio::write(s, boost::asio::buffer(b)); }
-    std::string read_exactly(std::size_t n) {
-        std::string b(n, '\0');
-        boost::asio::read(s, boost::asio::buffer(b));
-        return b;
-    }
-    // One chunk of a chunked body: its size line, then exactly size + 2 bytes
-    // (data and CRLF). Returns {size line, the rest}.
-    std::pair<std::string, std::string> read_chunk() {
-        std::string line;
-        while (line.size() < 2 || line.substr(line.size() - 2) != "\r\n") line += read_exactly(1);
-        std::size_t size = std::stoul(line, nullptr, 16);
-        return {line, read_exactly(size + 2)};
-    }
-    std::string read_head() {
-        std::string out;
-        char c;
-        while (out.size() < 4 || out.compare(out.size() - 4, 4, "\r\n\r\n") != 0) {
-            boost::asio::read(s, boost::asio::buffer(&c, 1));
-            out += c;
-        }
-        return out;
-    }
-    boost::asio::io_context io;
-    tcp::socket s;
-};
-
 // The body the server makes for message `seq`: we know all fields but the
 // publish timestamp, whose digit count we read back from the bytes.
 std::size_t body_len(const std::string& bytes_containing_body, std::uint64_t seq, std::string_view tag,
@@ -115,45 +84,59 @@ TEST_P(Framing, StreamingChunkIsExact) {
 
 // Messages queued behind a write in flight go out together (one gather
 // write, up to --max-gather) and each keeps its own bytes: 200 messages
-// published in one task reach a subscriber as 200 exact chunks, in order,
-// in far fewer writes than messages; with --max-gather 1, a write each.
+// published in one task reach a subscriber as 200 exact chunks (or
+// WebSocket frames), in order, in far fewer writes than messages; with
+// --max-gather 1, a write each.
 TEST(Framing, QueuedMessagesGoOutInOneWriteEachExact) {
-    for (std::size_t gather : {64, 1}) {
-        server_options o;
-        o.max_gather = gather;
-        server_rig srv(o);
-        raw r(srv.port);
-        r.send("GET /stream?since=0 HTTP/1.1\r\nHost: x\r\n\r\n");
-        r.read_head();
-        // The head's own write done (counted) before the messages queue.
-        auto before = srv.stats();
-        for (int i = 0; i < 500 && before.frames_sent < 1; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            before = srv.stats();
-        }
-        ASSERT_EQ(before.frames_sent, 1u) << "the response head";
-        srv.publish_many("all", "tag", 64, 200);
-        for (std::uint64_t seq = 1; seq <= 200; ++seq) {
-            auto [line, rest] = r.read_chunk();
-            std::size_t L = rest.size() - 3;
-            ASSERT_EQ(L, body_len(rest, seq, "tag", 64)) << "message " << seq;
-            ASSERT_EQ(line.size() + rest.size(), streaming_bytes(L)) << "message " << seq;
-            ASSERT_EQ(rest.substr(0, dec_digits(seq) + 1), std::to_string(seq) + " ") << "in order";
-        }
-        // The client may read the last bytes before the server has run
-        // the write's completion.
-        auto after = srv.stats();
-        for (int i = 0; i < 500 && after.frames_sent - before.frames_sent < 200; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            after = srv.stats();
-        }
-        EXPECT_EQ(after.frames_sent - before.frames_sent, 200u);
-        if (gather == 1) {
-            EXPECT_EQ(after.writes - before.writes, 200u);
-        } else {
-            // The first message goes alone; the rest queue behind it and
-            // go out at most 64 at a time: 1 + ceil(199 / 64) = 5 writes.
-            EXPECT_EQ(after.writes - before.writes, 5u);
+    for (bool ws : {false, true}) {
+        for (std::size_t gather : {64, 1}) {
+            SCOPED_TRACE(ws ? "websocket" : "streaming");
+            server_options o;
+            o.max_gather = gather;
+            server_rig srv(o);
+            raw r(srv.port);
+            r.send(ws ? "GET /ws?since=0 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+                      : "GET /stream?since=0 HTTP/1.1\r\nHost: x\r\n\r\n");
+            r.read_head();
+            // The head's own write done (counted) before the messages queue.
+            auto before = srv.stats();
+            for (int i = 0; i < 500 && before.frames_sent < 1; ++i) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                before = srv.stats();
+            }
+            ASSERT_EQ(before.frames_sent, 1u) << "the response head";
+            srv.publish_many("all", "tag", 64, 200);
+            for (std::uint64_t seq = 1; seq <= 200; ++seq) {
+                std::string body;
+                if (ws) {
+                    auto f = r.read_ws_frame();
+                    ASSERT_EQ(f.op, 1) << "message " << seq;
+                    ASSERT_EQ(f.wire, ws_server_frame(f.payload.size())) << "message " << seq;
+                    body = f.payload;
+                } else {
+                    auto [line, rest] = r.read_chunk();
+                    ASSERT_EQ(line.size() + rest.size(), streaming_bytes(rest.size() - 3)) << "message " << seq;
+                    body = rest.substr(0, rest.size() - 3);
+                }
+                ASSERT_EQ(body.size(), body_len(body, seq, "tag", 64)) << "message " << seq;
+                ASSERT_EQ(body.substr(0, dec_digits(seq) + 1), std::to_string(seq) + " ") << "in order";
+            }
+            // The client may read the last bytes before the server has run
+            // the write's completion.
+            auto after = srv.stats();
+            for (int i = 0; i < 500 && after.frames_sent - before.frames_sent < 200; ++i) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                after = srv.stats();
+            }
+            EXPECT_EQ(after.frames_sent - before.frames_sent, 200u);
+            if (gather == 1) {
+                EXPECT_EQ(after.writes - before.writes, 200u);
+            } else {
+                // The first message goes alone; the rest queue behind it and
+                // go out at most 64 at a time: 1 + ceil(199 / 64) = 5 writes.
+                EXPECT_EQ(after.writes - before.writes, 5u);
+            }
         }
     }
 }

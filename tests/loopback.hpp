@@ -11,6 +11,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
 #include "harness/message.hpp"
@@ -144,6 +145,101 @@ private:
 // Sends raw bytes, reads until the server closes; returns what came back.
 // `after_head`, if any, is sent once the response head has arrived (a
 // WebSocket client may send frames only after the 101, RFC 6455 4.1).
+// A client frame (RFC 6455 5.2): `first` is the FIN/RSV/opcode byte; the
+// payload masked with a fixed non-zero key; the length in its shortest
+// form unless `len_form` forces one (126 or 127).
+inline std::string masked_frame(std::uint8_t first, std::string_view payload, int len_form = 0) {
+    static constexpr char key[4] = {'\x12', '\x34', '\x56', '\x78'};
+    std::string f(1, static_cast<char>(first));
+    std::size_t len = payload.size();
+    int form = len_form ? len_form : len < 126 ? 0 : len < 65536 ? 126 : 127;
+    if (form == 0) {
+        f.push_back(static_cast<char>(0x80 | len));
+    } else {
+        f.push_back(static_cast<char>(0x80 | form));
+        for (int i = form == 126 ? 1 : 7; i >= 0; --i) f.push_back(static_cast<char>((len >> (8 * i)) & 0xff));
+    }
+    f.append(key, 4);
+    for (std::size_t i = 0; i < len; ++i) f.push_back(static_cast<char>(payload[i] ^ key[i & 3]));
+    return f;
+}
+
+// A WebSocket upgrade request for `target` (the RFC's sample key).
+inline std::string ws_upgrade(std::string_view target = "/ws", std::string_view version = "13") {
+    return "GET " + std::string(target) + " HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+           "Sec-WebSocket-Version: " + std::string(version) + "\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+}
+
+// A blocking client connection for byte-exact checks of what a server
+// sends.
+struct raw {
+    explicit raw(std::uint16_t port) : s(io) {
+        s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    }
+    void send(const std::string& b) { boost::asio::write(s, boost::asio::buffer(b)); }
+    std::string read_exactly(std::size_t n) {
+        std::string b(n, '\0');
+        boost::asio::read(s, boost::asio::buffer(b));
+        return b;
+    }
+    // One chunk of a chunked body: its size line, then exactly size + 2 bytes
+    // (data and CRLF). Returns {size line, the rest}.
+    std::pair<std::string, std::string> read_chunk() {
+        std::string line;
+        while (line.size() < 2 || line.substr(line.size() - 2) != "\r\n") line += read_exactly(1);
+        std::size_t size = std::stoul(line, nullptr, 16);
+        return {line, read_exactly(size + 2)};
+    }
+    std::string read_head() {
+        std::string out;
+        char c;
+        while (out.size() < 4 || out.compare(out.size() - 4, 4, "\r\n\r\n") != 0) {
+            boost::asio::read(s, boost::asio::buffer(&c, 1));
+            out += c;
+        }
+        return out;
+    }
+    // One server frame (RFC 6455 5.2, unmasked): its opcode, its payload
+    // and its size on the wire.
+    struct ws_frame {
+        int op = -1;
+        std::string payload;
+        std::size_t wire = 0;
+    };
+    ws_frame read_ws_frame() {
+        auto h = read_exactly(2);
+        std::size_t len = static_cast<unsigned char>(h[1]) & 0x7f, ext = len == 126 ? 2 : len == 127 ? 8 : 0;
+        if (ext) {
+            len = 0;
+            for (char c : read_exactly(ext)) len = (len << 8) | static_cast<unsigned char>(c);
+        }
+        return {static_cast<unsigned char>(h[0]) & 0x0f, read_exactly(len), 2 + ext + len};
+    }
+    // Everything until the server closes (or `limit` passes).
+    std::string read_to_eof(std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+        std::string out;
+        auto end = std::chrono::steady_clock::now() + limit;
+        s.non_blocking(true);
+        boost::system::error_code ec;
+        char buf[4096];
+        while (std::chrono::steady_clock::now() < end) {
+            std::size_t n = s.read_some(boost::asio::buffer(buf), ec);
+            if (ec == boost::asio::error::would_block) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                continue;
+            }
+            if (ec) break;
+            out.append(buf, n);
+        }
+        s.non_blocking(false);
+        eof = ec && ec != boost::asio::error::would_block;
+        return out;
+    }
+    bool eof = false; // read_to_eof() saw the server close
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket s;
+};
+
 inline std::string raw_exchange(std::uint16_t port, const std::string& bytes, const std::string& after_head = {}) {
     using boost::asio::ip::tcp;
     boost::asio::io_context io;
